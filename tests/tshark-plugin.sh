@@ -1,0 +1,26 @@
+#!/bin/sh
+# Run tshark with exactly one extra plugin: the tcpstate build under test.
+#
+# usage: tests/tshark-plugin.sh PLUGIN.so [tshark arguments...]
+#
+# Why the detour: tshark running as root ignores WIRESHARK_PLUGIN_DIR and the
+# personal plugin folder, so as root we drop to nobody (65534). The plugin is
+# copied into a private, world-readable folder laid out as D/<major.minor>/epan/,
+# and HOME points to a scratch folder so no user profile leaks into results.
+# Capture files must be world-readable, and `-2` cannot read stdin.
+set -eu
+so=$1; shift
+ver=$(tshark --version 2>/dev/null | sed -n '1s/.*(Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
+[ -n "$ver" ] || { echo "tshark-plugin.sh: cannot tell the tshark version" >&2; exit 2; }
+tmp=$(mktemp -d /tmp/tcpstate-ts.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+mkdir -p "$tmp/plugins/$ver/epan" "$tmp/home"
+cp "$so" "$tmp/plugins/$ver/epan/"
+chmod -R a+rX "$tmp"
+chmod 1777 "$tmp/home"
+if [ "$(id -u)" = 0 ]; then
+  setpriv --reuid=65534 --regid=65534 --clear-groups \
+    env HOME="$tmp/home" WIRESHARK_PLUGIN_DIR="$tmp/plugins" tshark "$@"
+else
+  env HOME="$tmp/home" WIRESHARK_PLUGIN_DIR="$tmp/plugins" tshark "$@"
+fi
