@@ -1,0 +1,149 @@
+/* tcpstate_engine.h — the pure TCP connection state engine.
+ *
+ * Plain C11, no Wireshark headers and no global state: a connection object
+ * goes in with a segment, both endpoints' before/after RFC 9293 states, the
+ * connection phase and a set of events come out. The epan layer feeds it the
+ * segments of one tcp.stream in capture order; the unit tests feed it
+ * hand-made segments.
+ *
+ * Reading rule (docs/semantics.md): a state printed for a segment is that
+ * endpoint's state right after the sender sent the segment and right after
+ * the receiver processed it, assuming it arrives. Later segments may prove
+ * an assumption wrong (a retransmitted FIN shows the final ACK was lost);
+ * the engine then corrects the endpoint and names the segment that never
+ * arrived in tcps_result.lost_frame.
+ */
+#ifndef TCPSTATE_ENGINE_H
+#define TCPSTATE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The RFC 9293 §3.3.2 states. The numbering is part of the interface:
+ * tshark -T fields prints these numbers. */
+typedef enum {
+    TCPS_CLOSED = 0,
+    TCPS_LISTEN,
+    TCPS_SYN_SENT,
+    TCPS_SYN_RCVD,
+    TCPS_ESTABLISHED,
+    TCPS_FIN_WAIT_1,
+    TCPS_FIN_WAIT_2,
+    TCPS_CLOSING,
+    TCPS_TIME_WAIT,
+    TCPS_CLOSE_WAIT,
+    TCPS_LAST_ACK,
+    TCPS_NUM_STATES
+} tcps_state;
+
+/* Where the connection as a whole stands. */
+typedef enum {
+    TCPS_PHASE_HANDSHAKE = 0,   /* some endpoint is in SYN_SENT or SYN_RCVD */
+    TCPS_PHASE_DATA_TRANSFER,   /* both ESTABLISHED */
+    TCPS_PHASE_TEARDOWN,        /* a FIN has been sent and not both are CLOSED */
+    TCPS_PHASE_CLOSED,          /* no connection exists: both CLOSED (or client
+                                 * CLOSED and server LISTEN) without a reset */
+    TCPS_PHASE_RESET,           /* ended by an accepted RST */
+    TCPS_NUM_PHASES
+} tcps_phase;
+
+/* TCP header flag bits, as on the wire. */
+#define TCPS_TH_FIN 0x001
+#define TCPS_TH_SYN 0x002
+#define TCPS_TH_RST 0x004
+#define TCPS_TH_PSH 0x008
+#define TCPS_TH_ACK 0x010
+
+/* Events: what happened on a segment beyond plain state changes. */
+#define TCPS_EV_SYN_RETRANSMIT      (1u << 0)  /* a SYN sent again */
+#define TCPS_EV_SYNACK_RETRANSMIT   (1u << 1)  /* a SYN/ACK sent again */
+#define TCPS_EV_FIN_RETRANSMIT      (1u << 2)  /* a FIN sent again */
+#define TCPS_EV_SIMULTANEOUS_OPEN   (1u << 3)  /* both sides sent a bare SYN */
+#define TCPS_EV_SIMULTANEOUS_CLOSE  (1u << 4)  /* both FINs crossed */
+#define TCPS_EV_RST_ACCEPTED        (1u << 5)  /* the receiver accepts the RST */
+#define TCPS_EV_RST_IGNORED         (1u << 6)  /* RST outside the sequence space seen */
+#define TCPS_EV_REFUSED             (1u << 7)  /* RST answering a SYN: refused */
+#define TCPS_EV_TIME_WAIT_RESTART   (1u << 8)  /* a retransmitted FIN restarted 2·MSL */
+#define TCPS_EV_TIME_WAIT_EXPIRED   (1u << 9)  /* a TIME_WAIT ran out before this segment */
+#define TCPS_EV_LOSS_REVEALED       (1u << 10) /* the sender never got an earlier segment */
+#define TCPS_EV_REUSE               (1u << 11) /* a new SYN started a fresh connection */
+#define TCPS_EV_MIDSTREAM           (1u << 12) /* first segment seen was not a bare SYN */
+#define TCPS_EV_DATA_AFTER_FIN      (1u << 13) /* payload beyond the sender's FIN */
+#define TCPS_EV_FROM_CLOSED         (1u << 14) /* sent by an endpoint that is CLOSED */
+#define TCPS_EV_SYN_IN_SYNCHRONIZED (1u << 15) /* new SYN on a synchronized connection */
+#define TCPS_EV_BAD_SYNACK          (1u << 16) /* SYN/ACK whose ACK is not ISN+1 */
+#define TCPS_EV_INVALID_FLAGS       (1u << 17) /* e.g. SYN+FIN, or no ACK: dropped by RFC 9293 */
+#define TCPS_EV_TIME_WAIT_ASSASSINATED (1u << 18) /* a RST closed a TIME_WAIT (RFC 1337) */
+
+/* One segment, as the engine needs it. */
+typedef struct {
+    uint32_t seq;        /* sequence number as on the wire */
+    uint32_t ack;        /* acknowledgment number as on the wire */
+    uint32_t len;        /* payload octets */
+    uint16_t flags;      /* TCPS_TH_* */
+    uint16_t src_port;   /* only used to guess roles on a midstream start */
+    uint16_t dst_port;
+    bool     from_a;     /* sent by endpoint A: the sender of the first
+                            segment this connection object was given */
+    int64_t  time_ns;    /* capture time */
+    uint32_t frame;      /* caller's identifier of the segment (frame number),
+                            echoed back in tcps_result.lost_frame */
+} tcps_segment;
+
+/* Tunables; passed in, never global. */
+typedef struct {
+    uint32_t msl_ms;     /* maximum segment lifetime; TIME_WAIT lasts 2·MSL */
+} tcps_config;
+
+/* What one endpoint is known to have done: the state is derived from these
+ * facts (tcps_endpoint_state), which lets a later segment correct a single
+ * assumption without replaying history. Treat as opaque. */
+typedef struct {
+    uint32_t isn;         /* sequence number of its SYN */
+    uint32_t nxt;         /* one past the highest sequence number it sent */
+    uint32_t fin_seq;     /* sequence number its FIN occupies */
+    uint32_t last_ack;    /* last acknowledgment number it sent */
+    uint32_t rx_frame;    /* segment whose arrival last changed its state */
+    uint32_t facts;       /* TCPS_F_* (private) */
+    int64_t  tw_since_ns; /* when its current TIME_WAIT (re)started */
+} tcps_endpoint;
+
+/* One connection (one incarnation of a 4-tuple). Treat as opaque. */
+typedef struct {
+    tcps_endpoint ep[2];  /* [0] = client, [1] = server */
+    uint8_t  flags;       /* TCPS_C_* (private) */
+    uint8_t  first_closer;/* 0 client, 1 server; valid once a FIN was seen */
+} tcps_conn;
+
+/* The engine's answer for one segment. */
+typedef struct {
+    uint8_t  prev[2];          /* [0] client, [1] server: right before */
+    uint8_t  state[2];         /* right after */
+    uint8_t  phase;            /* tcps_phase */
+    uint8_t  handshake_step;   /* 0 none, 1 SYN, 2 SYN/ACK, 3 completing ACK */
+    uint8_t  teardown_steps;   /* bit n-1 set for step n (1..4) */
+    bool     from_client;
+    bool     midstream;        /* states inferred without the handshake */
+    uint32_t events;           /* TCPS_EV_* */
+    uint32_t lost_frame;       /* nonzero: this earlier segment evidently
+                                  never reached its receiver */
+} tcps_result;
+
+/* A connection that has seen nothing yet. */
+void tcps_conn_init(tcps_conn *conn);
+
+/* Feed one segment; fills *out. Never fails: odd input yields events. */
+void tcps_conn_process(tcps_conn *conn, const tcps_config *cfg,
+                       const tcps_segment *seg, tcps_result *out);
+
+/* True once the engine has decided that endpoint A is the client. */
+bool tcps_conn_a_is_client(const tcps_conn *conn);
+
+/* Names, exactly as the value_string and docs spell them. */
+const char *tcps_state_name(tcps_state s);
+const char *tcps_phase_name(tcps_phase p);
+
+/* "C:SYN_SENT>ESTABLISHED S:SYN_RCVD" into buf (at least 64 bytes). */
+void tcps_result_summary(const tcps_result *r, char *buf, unsigned size);
+
+#endif /* TCPSTATE_ENGINE_H */

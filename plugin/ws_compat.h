@@ -1,0 +1,41 @@
+/* ws_compat.h — the few Wireshark API differences between 4.0 and 4.6,
+ * in one place. Each macro names the release that changed the API.
+ */
+#ifndef TCPSTATE_WS_COMPAT_H
+#define TCPSTATE_WS_COMPAT_H
+
+#include <ws_version.h>
+
+#define TCPS_WS_AT_LEAST(maj, min) \
+    (WIRESHARK_VERSION_MAJOR > (maj) || \
+     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
+
+/* 4.2: field_info.value became an fvalue_t pointer (was embedded). */
+#if TCPS_WS_AT_LEAST(4, 2)
+#define TCPS_FI_FVALUE(fi) ((fi)->value)
+#else
+#define TCPS_FI_FVALUE(fi) (&(fi)->value)
+#endif
+
+/* 4.4: prefs_register_bool_preference() takes a bool * (was gboolean *). */
+#if TCPS_WS_AT_LEAST(4, 4)
+#include <stdbool.h>
+typedef bool tcps_pref_bool;
+#else
+#include <glib.h>
+typedef gboolean tcps_pref_bool;
+#endif
+
+/* 4.6: value_string.h moved from epan/ to wsutil/. proto.h pulls in
+ * whichever this release has, so we include nothing directly. */
+
+/* 4.2: plugins may export plugin_describe(); wsutil/plugins.h declares the
+ * WS_PLUGIN_DESC_* bits. 4.0 does not install that header. */
+#if TCPS_WS_AT_LEAST(4, 2) && defined(__has_include)
+#if __has_include(<wsutil/plugins.h>)
+#include <wsutil/plugins.h>
+#define TCPS_HAVE_PLUGIN_DESCRIBE 1
+#endif
+#endif
+
+#endif /* TCPSTATE_WS_COMPAT_H */

@@ -1,0 +1,1080 @@
+#!/usr/bin/env python3
+"""Ground-truth corpus from the real Linux TCP stack.
+
+For every scenario this script builds two network namespaces (client and
+server) joined by a veth pair, drives a client and a server socket through a
+scripted exchange, captures the link with tcpdump on the client's veth, and
+records what the kernel itself says about both sockets:
+
+  * the transition log of the `sock/inet_sock_set_state` trace event (tracefs,
+    in a private tracing instance), plus a few tcp:* events for auditing;
+  * `ss -tanoH` inside both namespaces at every checkpoint, taken only after the
+    link has been quiet for a while.
+
+The state at a checkpoint is the ss state (ss sees request sockets and
+timewait sockets, which the trace event does not).  After the run every
+checkpoint is mapped to the last captured frame before it, and written as
+
+    captures/kernel/<scenario>.pcapng
+    tests/kernel/truth/<scenario>.truth
+    tests/kernel/logs/<scenario>.log
+
+Usage (root, stdlib only):
+
+    sudo python3 tests/kernel/make_corpus.py            # every scenario
+    sudo python3 tests/kernel/make_corpus.py refused    # just some
+    python3 tests/kernel/make_corpus.py --list
+
+Only addresses inside the two namespaces are ever used (10.200.0.0/24 and
+fd00:200::/64).  Namespaces, the tracing instance and tcpdump are always
+removed again, also on failure or Ctrl-C.
+"""
+
+import argparse
+import bisect
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+CAPDIR = REPO / "captures" / "kernel"
+TRUTHDIR = HERE / "truth"
+LOGDIR = HERE / "logs"
+
+NS = {"client": "tcpstk_client", "server": "tcpstk_server"}
+DEV = {"client": "tsk_c", "server": "tsk_s"}
+ADDR = {4: {"client": "10.200.0.1", "server": "10.200.0.2"},
+        6: {"client": "fd00:200::1", "server": "fd00:200::2"}}
+CPORT = 40000          # client port (further clients use 40001, 40002, ...)
+SPORT = 8080           # server port
+QUIET = 0.3            # default: the link must be silent this long before a checkpoint
+
+TRACEFS = Path("/sys/kernel/tracing")
+INSTANCE = TRACEFS / "instances" / "tcpstate_kernel"
+TRACE_EVENTS = ["sock/inet_sock_set_state", "tcp/tcp_retransmit_skb",
+                "tcp/tcp_retransmit_synack", "tcp/tcp_send_reset",
+                "tcp/tcp_receive_reset", "tcp/tcp_destroy_sock"]
+
+STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+SS_STATE = {"ESTAB": "ESTABLISHED", "SYN-SENT": "SYN_SENT", "SYN-RECV": "SYN_RCVD",
+            "FIN-WAIT-1": "FIN_WAIT_1", "FIN-WAIT-2": "FIN_WAIT_2",
+            "TIME-WAIT": "TIME_WAIT", "CLOSE-WAIT": "CLOSE_WAIT",
+            "LAST-ACK": "LAST_ACK", "LISTEN": "LISTEN", "CLOSING": "CLOSING",
+            "UNCONN": "CLOSED", "CLOSE": "CLOSED", "CLOSED": "CLOSED"}
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, check=True, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError("command failed (%d): %s\n%s" % (r.returncode, " ".join(cmd), r.stderr))
+    return r
+
+
+def nsx(side, *cmd, **kw):
+    return run(["ip", "netns", "exec", NS[side]] + list(cmd), **kw)
+
+
+def setns(fd):
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "setns: " + os.strerror(e))
+
+
+# --------------------------------------------------------------------------
+# cleanup of anything this script may have created (also left-overs)
+
+def cleanup_everything():
+    if INSTANCE.exists():
+        for ev in TRACE_EVENTS:
+            p = INSTANCE / "events" / ev / "enable"
+            try:
+                p.write_text("0")
+            except OSError:
+                pass
+        try:
+            (INSTANCE / "tracing_on").write_text("0")
+        except OSError:
+            pass
+        try:
+            os.rmdir(INSTANCE)
+        except OSError as e:
+            log("warning: cannot remove tracing instance %s: %s" % (INSTANCE, e))
+    for ns in NS.values():
+        if Path("/run/netns", ns).exists():
+            run(["ip", "netns", "del", ns], check=False)
+    # a veth whose peer was in a deleted namespace disappears with it; be sure
+    for dev in DEV.values():
+        if Path("/sys/class/net", dev).exists():
+            run(["ip", "link", "del", dev], check=False)
+
+
+# --------------------------------------------------------------------------
+
+class Lab:
+    """One run of one scenario."""
+
+    def __init__(self, name, workdir, family=4, sysctl=None):
+        self.name = name
+        self.family = family
+        self.workdir = Path(workdir)
+        self.sysctl = sysctl or {}
+        self.socks = []
+        self.checkpoints = []
+        self.steps = []
+        self.drops = []          # (side, rulename, description)
+        self.tcpdump = None
+        self._orig_ns = None
+        self._ns_fd = {}
+        self.warnings = []
+        self.next_cport = CPORT
+
+    # ---- addresses
+    def addr(self, side):
+        return ADDR[self.family][side]
+
+    @property
+    def af(self):
+        return socket.AF_INET if self.family == 4 else socket.AF_INET6
+
+    def saddr(self, port=SPORT):
+        return (self.addr("server"), port)
+
+    # ---- setup / teardown
+    def setup(self):
+        cleanup_everything()
+        for side in ("client", "server"):
+            run(["ip", "netns", "add", NS[side]])
+        run(["ip", "link", "add", DEV["client"], "type", "veth", "peer", "name", DEV["server"]])
+        for side in ("client", "server"):
+            run(["ip", "link", "set", DEV[side], "netns", NS[side]])
+        mac = {}
+        for side in ("client", "server"):
+            n, d = NS[side], DEV[side]
+            nsx(side, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
+            nsx(side, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
+            nsx(side, "sysctl", "-qw", "net.ipv6.conf.default.router_solicitations=0")
+            for key, val in self.sysctl.get(side, {}).items():
+                nsx(side, "sysctl", "-qw", "%s=%s" % (key, val))
+            run(["ip", "-n", n, "link", "set", "lo", "up"])
+            # one MSS per packet on the wire: no TSO/GSO super-packets in the capture
+            run(["ip", "-n", n, "link", "set", d, "gso_max_segs", "1"])
+            run(["ip", "-n", n, "addr", "add", ADDR[4][side] + "/24", "dev", d])
+            run(["ip", "-n", n, "addr", "add", ADDR[6][side] + "/64", "dev", d, "nodad"])
+            run(["ip", "-n", n, "link", "set", d, "up"])
+            m = re.search(r"link/ether ([0-9a-f:]+)", run(["ip", "-n", n, "link", "show", d]).stdout)
+            mac[side] = m.group(1)
+        # static neighbours: no ARP/ND on the wire, no resolution delay
+        for side, other in (("client", "server"), ("server", "client")):
+            for fam in (4, 6):
+                run(["ip", "-n", NS[side], "neigh", "replace", ADDR[fam][other], "lladdr",
+                     mac[other], "dev", DEV[side], "nud", "permanent"])
+        self._orig_ns = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        for side in ("client", "server"):
+            self._ns_fd[side] = os.open("/run/netns/" + NS[side], os.O_RDONLY)
+        self.start_trace()
+        self.start_capture()
+        self.clock_offset = time.time() - time.monotonic()
+
+    def teardown(self):
+        for s in self.socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+        self.socks = []
+        self.stop_capture()
+        for fd in list(self._ns_fd.values()) + ([self._orig_ns] if self._orig_ns else []):
+            os.close(fd)
+        self._ns_fd = {}
+        self._orig_ns = None
+        cleanup_everything()
+
+    # ---- tracing
+    def start_trace(self):
+        if not (TRACEFS / "events").exists():
+            run(["mount", "-t", "tracefs", "nodev", str(TRACEFS)])
+        os.mkdir(INSTANCE)
+        (INSTANCE / "trace_clock").write_text("mono")   # == CLOCK_MONOTONIC
+        for ev in TRACE_EVENTS:
+            d = INSTANCE / "events" / ev
+            if not d.exists():
+                continue
+            fmt = (TRACEFS / "events" / ev / "format").read_text()
+            if "field:__u16 sport" in fmt:
+                try:
+                    (d / "filter").write_text("sport == %d || dport == %d" % (SPORT, SPORT))
+                except OSError:
+                    pass
+            (d / "enable").write_text("1")
+        (INSTANCE / "trace").write_text("")
+        (INSTANCE / "tracing_on").write_text("1")
+
+    def read_trace(self):
+        txt = (INSTANCE / "trace").read_text()
+        (INSTANCE / "tracing_on").write_text("0")
+        events = []
+        for line in txt.splitlines():
+            if line.startswith("#"):
+                continue
+            m = re.match(r"\s*(.*?)\s+\[\d+\]\s+\S+\s+([\d.]+):\s+(\w+):\s+(.*)$", line)
+            if not m:
+                continue
+            events.append((float(m.group(2)) + self.clock_offset, m.group(3), m.group(4), m.group(1)))
+        return events
+
+    # ---- capture
+    def start_capture(self):
+        self.rawcap = self.workdir / (self.name + ".pcap")
+        cmd = ["ip", "netns", "exec", NS["client"], "tcpdump", "-i", DEV["client"], "-n",
+               "-U", "--immediate-mode", "-Z", "root", "--time-stamp-precision=micro", "-w", str(self.rawcap), "tcp"]
+        self.tcpdump = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        text=True)
+        line = self.tcpdump.stderr.readline()
+        if "listening on" not in line:
+            raise RuntimeError("tcpdump did not start: " + line)
+        self._tcpdump_err = []
+        threading.Thread(target=lambda: self._tcpdump_err.extend(self.tcpdump.stderr),
+                         daemon=True).start()
+        time.sleep(0.1)
+
+    def stop_capture(self):
+        if self.tcpdump and self.tcpdump.poll() is None:
+            self.tcpdump.send_signal(signal.SIGINT)
+            try:
+                self.tcpdump.wait(5)
+            except subprocess.TimeoutExpired:
+                self.tcpdump.kill()
+                self.tcpdump.wait()
+        self.tcpdump = None
+
+    def link_packets(self):
+        """packets seen on the client veth so far (rx + tx)"""
+        with open("/proc/%d/net/dev" % self.tcpdump.pid) as f:
+            for line in f:
+                if line.strip().startswith(DEV["client"] + ":"):
+                    v = line.split(":", 1)[1].split()
+                    return int(v[1]) + int(v[9])
+        raise RuntimeError("no counters for " + DEV["client"])
+
+    def wait_quiet(self, quiet=QUIET, timeout=8.0):
+        t_end = time.time() + timeout
+        last = self.link_packets()
+        since = time.time()
+        while True:
+            time.sleep(0.01)
+            now = time.time()
+            cur = self.link_packets()
+            if cur != last:
+                last, since = cur, now
+            elif now - since >= quiet:
+                return
+            if now > t_end:
+                self.warnings.append("link never quiet for %.2fs" % quiet)
+                return
+
+    def wait_packets(self, n, timeout=5.0, base=None):
+        """wait until n more packets crossed the link (counted from base)"""
+        base = self.link_packets() if base is None else base
+        t_end = time.time() + timeout
+        while self.link_packets() < base + n:
+            if time.time() > t_end:
+                self.warnings.append("timeout waiting for %d packets" % n)
+                return False
+            time.sleep(0.005)
+        return True
+
+    # ---- sockets
+    def socket(self, side, family=None):
+        fam = family or self.family
+        setns(self._ns_fd[side])
+        try:
+            s = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6, socket.SOCK_STREAM)
+        finally:
+            setns(self._orig_ns)
+        self.socks.append(s)
+        return s
+
+    def listener(self, backlog=8, port=SPORT, opts=()):
+        s = self.socket("server")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        for lvl, opt, val in opts:
+            s.setsockopt(lvl, opt, val)
+        s.bind((self.addr("server"), port))
+        s.listen(backlog)
+        self.step("server listen(backlog=%d) on port %d" % (backlog, port))
+        return s
+
+    def client(self, port=None, opts=()):
+        s = self.socket("client")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        for lvl, opt, val in opts:
+            s.setsockopt(lvl, opt, val)
+        if port is None:
+            port = self.next_cport
+            self.next_cport += 1
+        s.bind((self.addr("client"), port))
+        return s
+
+    def connect(self, s, port=SPORT, block=True):
+        self.step("client %d connect() to port %d%s" % (s.getsockname()[1], port,
+                                                       "" if block else " (non-blocking)"))
+        if block:
+            s.settimeout(10)
+            s.connect(self.saddr(port))
+            s.settimeout(None)
+        else:
+            s.setblocking(False)
+            err = s.connect_ex(self.saddr(port))
+            if err not in (0, 115):  # EINPROGRESS
+                raise OSError(err, os.strerror(err))
+
+    def accept(self, lsock):
+        lsock.settimeout(10)
+        c, peer = lsock.accept()
+        c.settimeout(None)
+        self.socks.append(c)
+        self.step("server accept() -> peer port %d" % peer[1])
+        return c
+
+    def step(self, what):
+        self.steps.append((time.time(), what))
+
+    # ---- nft drops (always in the input hook, i.e. after the capture point
+    #      for the client side, and after the wire for the server side)
+    def drop(self, side, match, count=1, label="drop"):
+        """Drop the first `count` packets matching the nft expression on input
+        of `side` (count=None: all of them, until undrop)."""
+        n = len(self.drops)
+        lines = ["table inet tcpstate {",
+                 "  chain input { type filter hook input priority 0; policy accept; }"]
+        rules = []
+        if count is None:
+            rules.append("add rule inet tcpstate input %s counter drop comment \"%s\"" % (match, label))
+        else:
+            for k in range(count):
+                setname = "once%d_%d" % (n, k)
+                lines.append("  set %s { type inet_proto; flags dynamic; }" % setname)
+                rules.append("add rule inet tcpstate input %s meta l4proto != @%s add @%s { meta l4proto } "
+                             "counter drop comment \"%s\"" % (match, setname, setname, label))
+        lines.append("}")
+        script = "\n".join(lines + rules) + "\n"
+        nsx(side, "nft", "-f", "-", input=script)
+        self.drops.append((side, label, "%s: %s (%s)" % (side, match,
+                                                         "all" if count is None else "first %d" % count)))
+        self.step("nft in %s ns: drop %s of [%s] (%s)" % (side, "all" if count is None else
+                                                         "first %d" % count, match, label))
+
+    def undrop(self, side):
+        nsx(side, "nft", "flush", "chain", "inet", "tcpstate", "input")
+        self.step("nft in %s ns: rules flushed" % side)
+
+    def nft_counters(self):
+        out = {}
+        for side in ("client", "server"):
+            r = nsx(side, "nft", "list", "ruleset", check=False)
+            for line in r.stdout.splitlines():
+                m = re.search(r"counter packets (\d+) .*comment \"([^\"]*)\"", line)
+                if m:
+                    key = "%s:%s" % (side, m.group(2))
+                    out[key] = out.get(key, 0) + int(m.group(1))
+        return out
+
+    # ---- checkpoints
+    def checkpoint(self, label, note=None, expect=None, quiet=QUIET):
+        """note: free text; if it starts with '!' the state is unknowable from
+        the wire at this frame (placeholders {frame}, {prev} are filled in)."""
+        self.wait_quiet(quiet)
+        t0 = time.time()
+        procs = {side: subprocess.Popen(["ip", "netns", "exec", NS[side], "ss", "-tanoH"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for side in ("client", "server")}
+        ss = {side: p.communicate()[0] for side, p in procs.items()}
+        t1 = time.time()
+        drops = self.nft_counters() if self.drops else {}
+        self.checkpoints.append(dict(label=label, note=note, expect=expect, t0=t0, t1=t1,
+                                     ss=ss, drops=drops))
+        self.step("checkpoint: " + label)
+
+
+# --------------------------------------------------------------------------
+# post-processing
+
+def parse_ep(s):
+    host, port = s.rsplit(":", 1)
+    host = host.strip("[]")
+    if host.startswith("::ffff:"):
+        host = host[7:]
+    if "%" in host:
+        host = host.split("%")[0]
+    return (host, int(port) if port.isdigit() else 0)
+
+
+def parse_ss(text):
+    socks = []
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) < 5:
+            continue
+        socks.append(dict(state=SS_STATE.get(f[0], f[0]), local=parse_ep(f[3]),
+                          peer=parse_ep(f[4]), raw=line.strip()))
+    return socks
+
+
+def read_frames(pcapng):
+    fields = ["frame.number", "frame.time_epoch", "ip.src", "ipv6.src", "tcp.srcport",
+              "ip.dst", "ipv6.dst", "tcp.dstport", "_ws.col.Info"]
+    cmd = ["tshark", "-r", str(pcapng), "-T", "fields", "-E", "separator=\t"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = run(cmd).stdout
+    frames = []
+    for line in out.splitlines():
+        v = line.split("\t")
+        src = v[2] or v[3]
+        dst = v[5] or v[6]
+        frames.append(dict(no=int(v[0]), t=float(v[1]), src=(src, int(v[4])),
+                           dst=(dst, int(v[7])), info=v[8]))
+    return frames
+
+
+def frame_before(frames, t):
+    times = [f["t"] for f in frames]
+    i = bisect.bisect_right(times, t)
+    return frames[i - 1] if i else None
+
+
+def lookup(socks, local, peer):
+    found = [s for s in socks if s["local"] == local and s["peer"] == peer]
+    if not found:
+        return None
+    found.sort(key=lambda s: s["state"] == "CLOSED")
+    return found[0]
+
+
+def postprocess(lab, scenario, pcapng, events):
+    frames = read_frames(pcapng)
+    problems = []
+    cps = []
+    seen_server = set()          # 4-tuples for which the server had a socket
+    caddrs = {ADDR[4]["client"], ADDR[6]["client"]}
+    # server-side full sockets in the trace count as "seen" from their time on
+    trace_server = []
+    for (t, ev, body, _task) in events:
+        if ev != "inet_sock_set_state":
+            continue
+        d = dict(kv.split("=", 1) for kv in body.split() if "=" in kv)
+        if int(d["sport"]) == SPORT and d["newstate"] != "TCP_LISTEN" and int(d["dport"]) != 0:
+            trace_server.append((t, int(d["dport"])))
+    for cp in lab.checkpoints:
+        f = frame_before(frames, cp["t0"])
+        inside = [x for x in frames if cp["t0"] < x["t"] <= cp["t1"]]
+        if f is None:
+            problems.append("checkpoint %r: no frame before it" % cp["label"])
+            continue
+        if inside:
+            problems.append("checkpoint %r: frame %d arrived while ss was running" % (cp["label"], inside[0]["no"]))
+            continue
+        if f["src"][0] in caddrs:
+            cep, sep = f["src"], f["dst"]
+        else:
+            cep, sep = f["dst"], f["src"]
+        ssc = parse_ss(cp["ss"]["client"])
+        sss = parse_ss(cp["ss"]["server"])
+        for prev in lab.checkpoints:
+            if prev["t0"] > cp["t0"]:
+                break
+            for s in parse_ss(prev["ss"]["server"]):
+                if s["state"] != "LISTEN":
+                    seen_server.add((s["local"], s["peer"]))
+        c = lookup(ssc, cep, sep)
+        s = lookup(sss, sep, cep)
+        cstate = c["state"] if c else "CLOSED"
+        if s:
+            sstate = s["state"]
+        elif (sep, cep) in seen_server or any(t < cp["t0"] and p == cep[1] for t, p in trace_server):
+            sstate = "CLOSED"
+        elif any(x["state"] == "LISTEN" and x["local"][1] == sep[1] for x in sss):
+            sstate = "LISTEN"
+        else:
+            sstate = "CLOSED"
+        for st in (cstate, sstate):
+            if st not in STATES:
+                problems.append("checkpoint %r: unmapped kernel state %r" % (cp["label"], st))
+        nxt = [x for x in frames if x["t"] > cp["t1"]]
+        note = cp["note"]
+        if note:
+            prevno = f["no"] - 1
+            note = note.format(frame=f["no"], prev=prevno)
+        if cp["expect"] and tuple(cp["expect"]) != (cstate, sstate):
+            problems.append("checkpoint %r: expected %s, kernel says %s %s" %
+                            (cp["label"], " ".join(cp["expect"]), cstate, sstate))
+        cps.append(dict(cp, frame=f, client=cstate, server=sstate, c=c, s=s, cep=cep, sep=sep,
+                        gap_before=cp["t0"] - f["t"],
+                        gap_after=(nxt[0]["t"] - cp["t1"]) if nxt else None, note=note))
+    # duplicate frames are legal only if the later one is marked unknowable
+    seen = {}
+    for cp in cps:
+        no = cp["frame"]["no"]
+        if no in seen and not (cp["note"] or "").startswith("!"):
+            problems.append("frame %d has two checkpoints (%r, %r)" % (no, seen[no], cp["label"]))
+        seen.setdefault(no, cp["label"])
+    return frames, cps, problems
+
+
+def frame_at(frames, t):
+    f = frame_before(frames, t)
+    return "after frame %d" % f["no"] if f else "before frame 1"
+
+
+def write_outputs(lab, sc, frames, cps, events, problems):
+    TRUTHDIR.mkdir(parents=True, exist_ok=True)
+    LOGDIR.mkdir(parents=True, exist_ok=True)
+    fam = "IPv%d" % lab.family
+    drops = "; ".join(d[2] for d in lab.drops) or "nothing"
+    lines = ["# scenario: %s \u2014 %s; %s, capture on the client's veth (%s %s <-> %s %s); dropped with nft on input: %s"
+             % (lab.name, sc.desc, fam, lab.addr("client"), DEV["client"], lab.addr("server"),
+                DEV["server"], drops),
+             "# frame client server [note]"]
+    for cp in cps:
+        line = "%d %s %s" % (cp["frame"]["no"], cp["client"], cp["server"])
+        note = cp["note"] or cp["label"]
+        line += " " + note
+        lines.append(line)
+    (TRUTHDIR / (lab.name + ".truth")).write_text("\n".join(lines) + "\n")
+
+    L = []
+    L.append("scenario %s: %s" % (lab.name, sc.desc))
+    L.append("generated by tests/kernel/make_corpus.py on Linux %s" % os.uname().release)
+    L.append("capture: tcpdump -i %s (client namespace), filter 'tcp'" % DEV["client"])
+    L.append("sysctls: %s" % (lab.sysctl or "defaults"))
+    L.append("drops: %s" % drops)
+    if problems or lab.warnings:
+        L.append("")
+        L.append("PROBLEMS: " + "; ".join(problems + lab.warnings))
+    L.append("")
+    L.append("== frames (time relative to frame 1)")
+    t_base = frames[0]["t"] if frames else 0
+    for f in frames:
+        L.append("%3d %9.6f %s:%d -> %s:%d  %s" % (f["no"], f["t"] - t_base, f["src"][0], f["src"][1],
+                                                 f["dst"][0], f["dst"][1], f["info"]))
+    L.append("")
+    L.append("== script steps, kernel trace events and checkpoints, in time order")
+    items = []
+    for t, what in lab.steps:
+        items.append((t, "step   ", what))
+    for t, ev, body, task in events:
+        body = re.sub(r" (saddrv6|daddrv6)=\S+", "", body) if lab.family == 4 else body
+        body = body.replace("family=AF_INET ", "").replace("family=AF_INET6 ", "")
+        body = body.replace("protocol=IPPROTO_TCP ", "")
+        items.append((t, "trace  ", "%s: %s  [%s]" % (ev, body, task)))
+    for cp in cps:
+        txt = ["checkpoint %r -> truth: frame %d client %s server %s" %
+               (cp["label"], cp["frame"]["no"], cp["client"], cp["server"])]
+        txt.append("    quiet for %.3fs before, next frame %s later; 4-tuple client %s:%d server %s:%d" %
+                   (cp["gap_before"], "%.3fs" % cp["gap_after"] if cp["gap_after"] is not None else "never",
+                    cp["cep"][0], cp["cep"][1], cp["sep"][0], cp["sep"][1]))
+        if cp["note"]:
+            txt.append("    note: " + cp["note"])
+        for side in ("client", "server"):
+            rel = [l for l in cp["ss"][side].splitlines()
+                   if (":%d " % SPORT) in l + " " or ":%d" % SPORT in l]
+            txt.append("    ss %s ns:" % side)
+            txt += ["      " + l.strip() for l in rel] or ["      (no socket for port %d)" % SPORT]
+        if cp["drops"]:
+            txt.append("    nft drop counters: %s" % ", ".join("%s=%d" % kv for kv in sorted(cp["drops"].items())))
+        items.append((cp["t0"], "CHECK  ", "\n".join(txt)))
+    items.sort(key=lambda x: x[0])
+    for t, kind, what in items:
+        L.append("%s %-16s %s %s" % ("%+10.6f" % (t - t_base), frame_at(frames, t), kind, what))
+    (LOGDIR / (lab.name + ".log")).write_text("\n".join(L) + "\n")
+
+
+# --------------------------------------------------------------------------
+# scenarios
+
+SCENARIOS = {}
+
+
+class Scenario:
+    def __init__(self, fn, name, desc, family=4, sysctl=None):
+        self.fn, self.name, self.desc, self.family, self.sysctl = fn, name, desc, family, sysctl
+
+
+def scenario(name, desc, family=4, sysctl=None):
+    def deco(fn):
+        SCENARIOS[name] = Scenario(fn, name, desc, family, sysctl)
+        return fn
+    return deco
+
+
+EST = ("ESTABLISHED", "ESTABLISHED")
+CMSG = b"hello from the client\n"
+SMSG = b"hello from the server\n"
+
+
+def handshake(lab, backlog=8):
+    ls = lab.listener(backlog)
+    c = lab.client()
+    lab.connect(c)
+    s = lab.accept(ls)
+    return ls, c, s
+
+
+def exchange(lab, c, s):
+    c.sendall(CMSG)
+    lab.step("client send %d bytes" % len(CMSG))
+    s.recv(4096)
+    s.sendall(SMSG)
+    lab.step("server send %d bytes" % len(SMSG))
+    c.recv(4096)
+
+
+def basic(lab):
+    ls, c, s = handshake(lab)
+    lab.checkpoint("after the three-way handshake", expect=EST)
+    c.sendall(CMSG)
+    lab.step("client send")
+    lab.checkpoint("client data acknowledged", expect=EST)
+    s.recv(4096)
+    s.sendall(SMSG)
+    lab.step("server send")
+    c.recv(4096)
+    lab.checkpoint("server data acknowledged", expect=EST)
+    c.close()
+    lab.step("client close()")
+    lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    s.recv(4096)
+    s.close()
+    lab.step("server close()")
+    lab.checkpoint("server FIN acknowledged: TIME_WAIT visible", expect=("TIME_WAIT", "CLOSED"))
+
+
+@scenario("basic_client_close", "connect, one message each way, client closes first (four-segment close)")
+def sc_basic_client_close(lab):
+    basic(lab)
+
+
+@scenario("ipv6_basic", "basic_client_close over IPv6", family=6)
+def sc_ipv6_basic(lab):
+    basic(lab)
+
+
+@scenario("server_close_first", "connect, one message each way, server closes first")
+def sc_server_close_first(lab):
+    ls, c, s = handshake(lab)
+    lab.checkpoint("after the three-way handshake", expect=EST)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    s.close()
+    lab.step("server close()")
+    lab.checkpoint("server FIN acknowledged", expect=("CLOSE_WAIT", "FIN_WAIT_2"))
+    c.recv(4096)
+    c.close()
+    lab.step("client close()")
+    lab.checkpoint("client FIN acknowledged", expect=("CLOSED", "TIME_WAIT"))
+
+
+@scenario("close_with_unread_data", "server close()s with unread data in its receive queue: the kernel sends RST instead of FIN")
+def sc_close_with_unread_data(lab):
+    ls, c, s = handshake(lab)
+    lab.checkpoint("after the three-way handshake", expect=EST)
+    c.sendall(CMSG)
+    lab.step("client send (server never reads it)")
+    lab.checkpoint("client data acknowledged, unread at the server", expect=EST)
+    s.close()
+    lab.step("server close() with unread data")
+    lab.checkpoint("after the server's RST", expect=("CLOSED", "CLOSED"))
+
+
+@scenario("linger_abort", "client sets SO_LINGER {on, 0} and close()s: abortive close with RST")
+def sc_linger_abort(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+    lab.step("client close() with SO_LINGER 0")
+    lab.checkpoint("after the client's RST", expect=("CLOSED", "CLOSED"))
+
+
+@scenario("refused", "SYN to a port without listener is answered by RST/ACK; then a listener appears and the same 4-tuple connects")
+def sc_refused(lab):
+    c = lab.client()
+    try:
+        lab.connect(c)
+    except ConnectionRefusedError:
+        lab.step("client connect() -> ECONNREFUSED")
+    lab.checkpoint("after the RST/ACK", expect=("CLOSED", "CLOSED"))
+    c.close()
+    ls = lab.listener()
+    c = lab.client(port=CPORT)
+    lab.connect(c)
+    s = lab.accept(ls)
+    lab.checkpoint("same 4-tuple, handshake now succeeds", expect=EST)
+
+
+@scenario("simultaneous_close", "both sides close() at the same time; each side's first incoming FIN is dropped so both FINs are in flight, retransmissions deliver them")
+def sc_simultaneous_close(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    lab.drop("server", "tcp flags & fin == fin", label="first FIN from client")
+    lab.drop("client", "tcp flags & fin == fin", label="first FIN from server")
+    c.shutdown(socket.SHUT_WR)
+    s.shutdown(socket.SHUT_WR)
+    lab.step("client and server shutdown(SHUT_WR) back to back")
+    lab.checkpoint("both FINs sent, both dropped", quiet=0.08,
+                   note="! both FINs (frames {prev} and {frame}) were dropped after the capture point; "
+                        "neither side has seen the other's FIN yet",
+                   expect=("FIN_WAIT_1", "FIN_WAIT_1"))
+    lab.checkpoint("after the retransmissions", quiet=0.4)
+    c.close()
+    s.close()
+    lab.step("both close()")
+
+
+@scenario("half_close", "client shutdown(SHUT_WR); server keeps sending data into the half-closed connection, then closes")
+def sc_half_close(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    c.shutdown(socket.SHUT_WR)
+    lab.step("client shutdown(SHUT_WR)")
+    lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    s.sendall(b"more data after your FIN\n")
+    lab.step("server send")
+    c.recv(4096)
+    lab.checkpoint("server data in CLOSE_WAIT acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    s.sendall(b"and even more\n")
+    lab.step("server send")
+    c.recv(4096)
+    lab.checkpoint("second server data acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    s.close()
+    lab.step("server close()")
+    lab.checkpoint("server FIN acknowledged", expect=("TIME_WAIT", "CLOSED"))
+
+
+@scenario("lost_final_ack", "client closes first; the client's final ACK is dropped once at the server, which retransmits its FIN from LAST_ACK")
+def sc_lost_final_ack(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    c.close()
+    lab.step("client close()")
+    lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    lab.drop("server", "tcp flags == ack", label="final ACK")
+    s.close()
+    lab.step("server close()")
+    lab.checkpoint("final ACK dropped", quiet=0.1,
+                   note="! unknowable: the final ACK (frame {frame}) was dropped after the capture point; "
+                        "the server is still in LAST_ACK and will retransmit its FIN",
+                   expect=("TIME_WAIT", "LAST_ACK"))
+    lab.checkpoint("after the FIN retransmission and the second final ACK", quiet=0.4,
+                   expect=("TIME_WAIT", "CLOSED"))
+
+
+@scenario("lost_synack", "the server's SYN/ACK is dropped once at the client; handshake completes after retransmission")
+def sc_lost_synack(lab):
+    ls = lab.listener()
+    lab.drop("client", "tcp flags & (syn|ack) == syn|ack", label="first SYN/ACK")
+    c = lab.client()
+    lab.connect(c, block=False)
+    lab.checkpoint("SYN/ACK dropped", quiet=0.3,
+                   note="! unknowable: the SYN/ACK (frame {frame}) was dropped after the capture point; "
+                        "the client is still in SYN_SENT",
+                   expect=("SYN_SENT", "SYN_RCVD"))
+    lab.checkpoint("after retransmissions", quiet=0.4, expect=EST)
+    s = lab.accept(ls)
+
+
+@scenario("lost_syn", "the client's first SYN is dropped at the server; the retransmitted SYN gets through")
+def sc_lost_syn(lab):
+    ls = lab.listener()
+    lab.drop("server", "tcp flags & (syn|ack) == syn", label="first SYN")
+    c = lab.client()
+    lab.connect(c, block=False)
+    lab.checkpoint("SYN dropped", quiet=0.3,
+                   note="! unknowable: the SYN (frame {frame}) was dropped after the capture point; "
+                        "the server only has its listener",
+                   expect=("SYN_SENT", "LISTEN"))
+    lab.checkpoint("after the retransmitted SYN", quiet=0.4, expect=EST)
+    s = lab.accept(ls)
+
+
+@scenario("data_before_final_ack", "the client's handshake ACK is dropped at the server; the client's first data segment completes the server's handshake")
+def sc_data_before_final_ack(lab):
+    ls = lab.listener()
+    lab.drop("server", "tcp flags == ack", label="handshake ACK")
+    c = lab.client()
+    lab.connect(c)
+    lab.checkpoint("handshake ACK dropped", quiet=0.3,
+                   note="! unknowable: the handshake ACK (frame {frame}) was dropped after the capture point; "
+                        "the server still holds a SYN_RCVD request socket",
+                   expect=("ESTABLISHED", "SYN_RCVD"))
+    c.sendall(CMSG)
+    lab.step("client send")
+    lab.checkpoint("data segment completed the handshake", expect=EST)
+    s = lab.accept(ls)
+    s.recv(4096)
+
+
+@scenario("reuse_time_wait", "server closes first and sits in TIME_WAIT; a new SYN from the same client port reopens the same 4-tuple (accepted by the TIME_WAIT socket)")
+def sc_reuse_time_wait(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    s.close()
+    lab.step("server close()")
+    c.recv(4096)
+    c.close()
+    lab.step("client close()")
+    lab.checkpoint("server in TIME_WAIT", expect=("CLOSED", "TIME_WAIT"))
+    c2 = lab.client(port=CPORT)
+    lab.connect(c2)
+    s2 = lab.accept(ls)
+    lab.checkpoint("new connection on the same 4-tuple", expect=EST)
+    exchange(lab, c2, s2)
+    lab.checkpoint("data on the new connection", expect=EST)
+
+
+@scenario("reuse_time_wait_client", "client closes first and sits in TIME_WAIT; with net.ipv4.tcp_tw_reuse=1 in the client namespace it reconnects from the same port after 1 s",
+          sysctl={"client": {"net.ipv4.tcp_tw_reuse": 1}})
+def sc_reuse_time_wait_client(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    c.close()
+    lab.step("client close()")
+    s.recv(4096)
+    s.close()
+    lab.step("server close()")
+    lab.checkpoint("client in TIME_WAIT", expect=("TIME_WAIT", "CLOSED"))
+    time.sleep(1.1)     # tcp_tw_reuse wants the last timestamp to be older than 1 s
+    c2 = lab.client(port=CPORT)
+    lab.connect(c2)
+    s2 = lab.accept(ls)
+    lab.checkpoint("new connection on the same 4-tuple", expect=EST)
+
+
+@scenario("accept_queue_full", "listen(backlog=1), never accept(): two clients fill the accept queue, a third client's SYN is silently dropped until one connection is accepted")
+def sc_accept_queue_full(lab):
+    ls = lab.listener(backlog=1)
+    a = lab.client()
+    lab.connect(a)
+    lab.checkpoint("client A established, not accepted", expect=EST)
+    b = lab.client()
+    lab.connect(b)
+    lab.checkpoint("client B established, not accepted (accept queue now full)", expect=EST)
+    cc = lab.client()
+    lab.connect(cc, block=False)
+    lab.checkpoint("client C's SYN dropped by the full accept queue", quiet=0.3,
+                   note="! unknowable: the server received the SYN (frame {frame}) but dropped it "
+                        "because its accept queue is full; nothing on the wire says so",
+                   expect=("SYN_SENT", "LISTEN"))
+    sa = lab.accept(ls)
+    lab.checkpoint("after accept() made room, C's retransmitted SYN is answered", quiet=0.5, expect=EST)
+
+
+@scenario("keepalive", "client SO_KEEPALIVE with TCP_KEEPIDLE=1 s, TCP_KEEPINTVL=1 s; the connection idles and keepalive probes are answered")
+def sc_keepalive(lab):
+    ls = lab.listener()
+    c = lab.client(opts=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+                         (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1),
+                         (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1),
+                         (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)])
+    lab.connect(c)
+    s = lab.accept(ls)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    for i in range(2):
+        lab.wait_packets(2, timeout=3)
+        lab.checkpoint("after keepalive probe %d and its ACK" % (i + 1), expect=EST)
+
+
+@scenario("keepalive_timeout", "like keepalive, but from some point all client segments are dropped at the server: after TCP_KEEPCNT=2 unanswered probes the client resets")
+def sc_keepalive_timeout(lab):
+    ls = lab.listener()
+    c = lab.client(opts=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+                         (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1),
+                         (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1),
+                         (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)])
+    lab.connect(c)
+    s = lab.accept(ls)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    lab.drop("server", "ip saddr %s tcp dport %d" % (ADDR[4]["client"], SPORT), count=None,
+             label="everything from the client")
+    base = lab.link_packets()
+    lab.wait_packets(3, timeout=6, base=base)
+    lab.checkpoint("after the client's RST (dropped at the server)", quiet=0.3,
+                   note="! unknowable: the client gave up after unanswered keepalive probes and sent "
+                        "RST (frame {frame}), which was dropped after the capture point; the server "
+                        "never learns and stays ESTABLISHED",
+                   expect=("CLOSED", "ESTABLISHED"))
+
+
+@scenario("zero_window", "server has a small SO_RCVBUF and does not read; the client fills the window, probes the zero window, then the server drains")
+def sc_zero_window(lab):
+    ls = lab.listener(opts=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)])
+    c = lab.client()
+    lab.connect(c)
+    s = lab.accept(ls)
+    lab.checkpoint("after the three-way handshake", expect=EST)
+    data = bytes(range(256)) * 40       # 10240 bytes
+    sent = {"n": 0}
+
+    def writer():
+        c.sendall(data)
+        sent["n"] = len(data)
+    c.setblocking(True)
+    th = threading.Thread(target=writer, daemon=True)
+    th.start()
+    lab.step("client starts sending %d bytes" % len(data))
+    lab.wait_quiet(0.15)
+    lab.wait_packets(1, timeout=2)   # first zero-window probe
+    lab.checkpoint("window full, zero-window probing", quiet=0.15, expect=EST)
+    got = 0
+    s.settimeout(5)
+    while got < len(data):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    lab.step("server drained %d bytes" % got)
+    th.join(5)
+    lab.checkpoint("all data delivered", expect=EST)
+
+
+@scenario("fin_wait2_timeout", "client closes first, server never closes; tcp_fin_timeout=2 in the client namespace removes the orphaned FIN_WAIT_2 socket, so the server's late FIN is answered by RST",
+          sysctl={"client": {"net.ipv4.tcp_fin_timeout": 2}})
+def sc_fin_wait2_timeout(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    c.close()
+    lab.step("client close()")
+    lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    time.sleep(2.6)
+    lab.step("client FIN_WAIT_2 timeout should have expired")
+    s.close()
+    lab.step("server close()")
+    lab.checkpoint("server's late FIN answered by RST", expect=("CLOSED", "CLOSED"))
+
+
+@scenario("fin_with_data", "client writes its last message with MSG_MORE and close()s: the FIN rides on the data segment")
+def sc_fin_with_data(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    c.send(b"last words", socket.MSG_MORE)
+    c.close()
+    lab.step("client send(MSG_MORE) + close()")
+    lab.checkpoint("data+FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    s.recv(4096)
+    s.close()
+    lab.step("server close()")
+    lab.checkpoint("server FIN acknowledged", expect=("TIME_WAIT", "CLOSED"))
+
+
+@scenario("three_segment_close", "client closes; the server application closes as soon as it reads EOF, so its FIN carries the ACK of the client's FIN (FIN, FIN/ACK, ACK)")
+def sc_three_segment_close(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    c.close()
+    s.recv(4096)   # EOF
+    s.close()
+    lab.step("client close(); server reads EOF and close()s at once")
+    lab.checkpoint("after the three-segment close", expect=("TIME_WAIT", "CLOSED"))
+
+
+# --------------------------------------------------------------------------
+
+def run_scenario(sc, attempts):
+    for attempt in range(1, attempts + 1):
+        work = Path(tempfile.mkdtemp(prefix="tcpstk-"))
+        os.chmod(work, 0o755)
+        lab = Lab(sc.name, work, sc.family, sc.sysctl)
+        try:
+            lab.setup()
+            sc.fn(lab)
+            lab.wait_quiet(QUIET)
+            events = lab.read_trace()
+        finally:
+            lab.teardown()
+        try:
+            CAPDIR.mkdir(parents=True, exist_ok=True)
+            out = CAPDIR / (sc.name + ".pcapng")
+            tmp = work / "out.pcapng"
+            run(["editcap", "-F", "pcapng", str(lab.rawcap), str(tmp)])
+            frames, cps, problems = postprocess(lab, sc, tmp, events)
+            problems += lab.warnings
+            if problems and attempt < attempts:
+                log("  %s attempt %d: %s -- retrying" % (sc.name, attempt, "; ".join(problems)))
+                continue
+            shutil.copyfile(tmp, out)
+            os.chmod(out, 0o644)
+            write_outputs(lab, sc, frames, cps, events, problems)
+            return frames, cps, problems
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
+    ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    ap.add_argument("--attempts", type=int, default=3,
+                    help="retry a scenario whose run was not as expected (default 3)")
+    args = ap.parse_args()
+    if args.list:
+        for sc in SCENARIOS.values():
+            print("%-24s %s" % (sc.name, sc.desc))
+        return 0
+    names = args.scenarios or list(SCENARIOS)
+    bad = [n for n in names if n not in SCENARIOS]
+    if bad:
+        ap.error("unknown scenario(s): %s (see --list)" % ", ".join(bad))
+    if os.geteuid() != 0:
+        ap.error("must run as root (namespaces, tracefs, tcpdump, nft)")
+
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+    failed = []
+    try:
+        for n in names:
+            t = time.time()
+            frames, cps, problems = run_scenario(SCENARIOS[n], args.attempts)
+            log("%-24s %3d frames, %2d checkpoints (%d unknowable)  %.1fs%s" %
+                (n, len(frames), len(cps), sum(1 for c in cps if (c["note"] or "").startswith("!")),
+                 time.time() - t, ("  PROBLEMS: " + "; ".join(problems)) if problems else ""))
+            if problems:
+                failed.append(n)
+    finally:
+        cleanup_everything()
+    if failed:
+        log("scenarios with problems (see their logs): " + ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
