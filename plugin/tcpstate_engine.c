@@ -256,8 +256,8 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
 
-    out->handshake_step = 1;
     if ((snd->facts & F_SYN_SENT) && (snd->facts & F_HAVE_ISN) && snd->isn == seg->seq) {
+        out->handshake_step = 1;
         out->events |= TCPS_EV_SYN_RETRANSMIT;
         if ((snd->facts & F_SYN_RCVD) && !(snd->facts & F_SYNACK_SENT)) {
             /* It sends its bare SYN again, so the SYN/ACK we took as
@@ -274,6 +274,7 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         out->events |= TCPS_EV_SYN_IN_SYNCHRONIZED;
         return;
     }
+    out->handshake_step = 1;
     if (si == SERVER && out->prev[CLIENT] == TCPS_SYN_SENT) {
         /* The listener side sends a bare SYN of its own: simultaneous open
          * (§3.5, figure 7). Its SYN crossed the client's, so it went

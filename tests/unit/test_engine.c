@@ -1,0 +1,870 @@
+/* test_engine.c — unit tests of the pure state engine (cmocka).
+ *
+ * Each test scripts a connection segment by segment and checks both
+ * endpoints' states before and after, the phase, the steps and the events.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tcpstate_engine.h"
+#include "tcpstate_record.h"
+
+enum { CL = TCPS_CLOSED, LI = TCPS_LISTEN, SS = TCPS_SYN_SENT, SR = TCPS_SYN_RCVD,
+       ES = TCPS_ESTABLISHED, F1 = TCPS_FIN_WAIT_1, F2 = TCPS_FIN_WAIT_2,
+       CG = TCPS_CLOSING, TW = TCPS_TIME_WAIT, CW = TCPS_CLOSE_WAIT, LA = TCPS_LAST_ACK };
+
+#define SYN TCPS_TH_SYN
+#define ACK TCPS_TH_ACK
+#define FIN TCPS_TH_FIN
+#define RST TCPS_TH_RST
+#define PSH TCPS_TH_PSH
+
+#define NS_PER_MS INT64_C(1000000)
+
+/* A connection under test. The client uses port 40000, the server 80. */
+typedef struct {
+    tcps_conn    conn;
+    tcps_config  cfg;
+    int64_t      now_ns;
+    uint32_t     frame;
+    char         first;    /* 'C' or 'S': who sent the first segment (A) */
+    tcps_result  r;
+} rig;
+
+static void rig_init(rig *g)
+{
+    memset(g, 0, sizeof *g);
+    tcps_conn_init(&g->conn);
+    g->cfg.msl_ms = 30000;
+    g->now_ns = 1000 * NS_PER_MS;
+}
+
+/* Send one segment from 'C' (client) or 'S' (server), 10 ms after the last. */
+static const tcps_result *tx(rig *g, char who, uint16_t flags, uint32_t seq, uint32_t ack,
+                             uint32_t len)
+{
+    tcps_segment s;
+
+    if (!g->first)
+        g->first = who;
+    memset(&s, 0, sizeof s);
+    s.seq = seq;
+    s.ack = ack;
+    s.len = len;
+    s.flags = flags;
+    s.src_port = who == 'C' ? 40000 : 80;
+    s.dst_port = who == 'C' ? 80 : 40000;
+    s.from_a = (who == g->first);
+    g->now_ns += 10 * NS_PER_MS;
+    s.time_ns = g->now_ns;
+    s.frame = ++g->frame;
+    tcps_conn_process(&g->conn, &g->cfg, &s, &g->r);
+    return &g->r;
+}
+
+#define EXPECT(r, cprev, c, sprev, s) do {                 \
+        assert_int_equal((r)->prev[0], (cprev));          \
+        assert_int_equal((r)->state[0], (c));             \
+        assert_int_equal((r)->prev[1], (sprev));          \
+        assert_int_equal((r)->state[1], (s));             \
+    } while (0)
+
+/* Client ISN 1000, server ISN 5000: handshake done, next seqs 1001 / 5001. */
+static void handshake(rig *g)
+{
+    const tcps_result *r;
+
+    r = tx(g, 'C', SYN, 1000, 0, 0);
+    EXPECT(r, CL, SS, LI, SR);
+    assert_int_equal(r->handshake_step, 1);
+    assert_int_equal(r->phase, TCPS_PHASE_HANDSHAKE);
+    assert_true(r->from_client);
+    r = tx(g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, SS, ES, SR, SR);
+    assert_int_equal(r->handshake_step, 2);
+    assert_false(r->from_client);
+    r = tx(g, 'C', ACK, 1001, 5001, 0);
+    EXPECT(r, ES, ES, SR, ES);
+    assert_int_equal(r->handshake_step, 3);
+    assert_int_equal(r->phase, TCPS_PHASE_HANDSHAKE);
+    assert_false(r->midstream);
+}
+
+static void test_three_way_handshake(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', ACK | PSH, 1001, 5001, 100);
+    EXPECT(r, ES, ES, ES, ES);
+    assert_int_equal(r->phase, TCPS_PHASE_DATA_TRANSFER);
+    assert_int_equal(r->handshake_step, 0);
+    assert_int_equal(r->events, 0);
+}
+
+static void test_retransmitted_syn_and_synack(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    r = tx(&g, 'C', SYN, 1000, 0, 0);           /* SYN again: nothing moves */
+    EXPECT(r, SS, SS, SR, SR);
+    assert_int_equal(r->handshake_step, 1);
+    assert_true(r->events & TCPS_EV_SYN_RETRANSMIT);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, SS, ES, SR, SR);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);  /* SYN/ACK again */
+    EXPECT(r, ES, ES, SR, SR);
+    assert_int_equal(r->handshake_step, 2);
+    assert_true(r->events & TCPS_EV_SYNACK_RETRANSMIT);
+    r = tx(&g, 'C', ACK, 1001, 5001, 0);
+    EXPECT(r, ES, ES, SR, ES);
+}
+
+static void test_data_on_third_segment(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    r = tx(&g, 'C', ACK | PSH, 1001, 5001, 50);
+    EXPECT(r, ES, ES, SR, ES);
+    assert_int_equal(r->handshake_step, 3);
+}
+
+/* The server never saw the client's third ACK, then data completes it. */
+static void test_data_before_final_ack_seen(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    /* the ACK is not in the capture */
+    r = tx(&g, 'C', ACK | PSH, 1001, 5001, 10);
+    EXPECT(r, ES, ES, SR, ES);
+    assert_int_equal(r->handshake_step, 3);
+}
+
+static void test_refused(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    r = tx(&g, 'S', RST | ACK, 0, 1001, 0);
+    EXPECT(r, SS, CL, SR, CL);
+    assert_true(r->events & TCPS_EV_REFUSED);
+    assert_true(r->events & TCPS_EV_RST_ACCEPTED);
+    assert_int_equal(r->phase, TCPS_PHASE_RESET);
+}
+
+/* RFC 9293 §3.10.7.3: a RST in SYN_SENT counts only with an ACK of the SYN. */
+static void test_refused_needs_matching_ack(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    r = tx(&g, 'S', RST | ACK, 0, 777, 0);
+    assert_int_equal(r->state[0], SS);
+    assert_true(r->events & TCPS_EV_RST_IGNORED);
+    assert_false(r->events & TCPS_EV_REFUSED);
+    r = tx(&g, 'S', RST, 0, 0, 0);             /* no ACK bit: ignored too */
+    assert_int_equal(r->state[0], SS);
+}
+
+static void test_client_closes_first(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    EXPECT(r, ES, F1, ES, CW);
+    assert_int_equal(r->teardown_steps, 1u << 0);
+    assert_int_equal(r->phase, TCPS_PHASE_TEARDOWN);
+    r = tx(&g, 'S', ACK, 5001, 1002, 0);
+    EXPECT(r, F1, F2, CW, CW);
+    assert_int_equal(r->teardown_steps, 1u << 1);
+    r = tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+    EXPECT(r, F2, TW, CW, LA);
+    assert_int_equal(r->teardown_steps, 1u << 2);
+    r = tx(&g, 'C', ACK, 1002, 5002, 0);
+    EXPECT(r, TW, TW, LA, CL);
+    assert_int_equal(r->teardown_steps, 1u << 3);
+    assert_int_equal(r->phase, TCPS_PHASE_TEARDOWN);
+}
+
+static void test_server_closes_first(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'S', FIN | ACK, 5001, 1001, 0);
+    EXPECT(r, ES, CW, ES, F1);
+    assert_int_equal(r->teardown_steps, 1u << 0);
+    r = tx(&g, 'C', ACK, 1001, 5002, 0);
+    EXPECT(r, CW, CW, F1, F2);
+    assert_int_equal(r->teardown_steps, 1u << 1);
+    r = tx(&g, 'C', FIN | ACK, 1001, 5002, 0);
+    EXPECT(r, CW, LA, F2, TW);
+    assert_int_equal(r->teardown_steps, 1u << 2);
+    r = tx(&g, 'S', ACK, 5002, 1002, 0);
+    EXPECT(r, LA, CL, TW, TW);
+    assert_int_equal(r->teardown_steps, 1u << 3);
+}
+
+static void test_fin_rides_on_data(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', FIN | PSH | ACK, 1001, 5001, 20);
+    EXPECT(r, ES, F1, ES, CW);
+    r = tx(&g, 'S', ACK, 5001, 1021, 0);       /* acks the data, not the FIN */
+    EXPECT(r, F1, F1, CW, CW);
+    assert_int_equal(r->teardown_steps, 0);
+    r = tx(&g, 'S', ACK, 5001, 1022, 0);       /* now the FIN */
+    EXPECT(r, F1, F2, CW, CW);
+    assert_int_equal(r->teardown_steps, 1u << 1);
+}
+
+/* The second FIN rides on the ACK of the first: steps 2 and 3 at once. */
+static void test_three_segment_close(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    r = tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+    EXPECT(r, F1, TW, CW, LA);
+    assert_int_equal(r->teardown_steps, (1u << 1) | (1u << 2));
+    assert_false(r->events & TCPS_EV_SIMULTANEOUS_CLOSE);
+    r = tx(&g, 'C', ACK, 1002, 5002, 0);
+    EXPECT(r, TW, TW, LA, CL);
+    assert_int_equal(r->teardown_steps, 1u << 3);
+}
+
+static void test_half_close(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    tx(&g, 'S', ACK, 5001, 1002, 0);
+    r = tx(&g, 'S', PSH | ACK, 5001, 1002, 1000);  /* passive side keeps sending */
+    EXPECT(r, F2, F2, CW, CW);
+    assert_int_equal(r->events, 0);
+    r = tx(&g, 'C', ACK, 1002, 6001, 0);           /* the half-closed side ACKs */
+    EXPECT(r, F2, F2, CW, CW);
+    assert_int_equal(r->events, 0);
+    r = tx(&g, 'S', FIN | ACK, 6001, 1002, 0);
+    EXPECT(r, F2, TW, CW, LA);
+    r = tx(&g, 'C', ACK, 1002, 6002, 0);
+    EXPECT(r, TW, TW, LA, CL);
+}
+
+static void test_data_after_fin(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    r = tx(&g, 'C', PSH | ACK, 1002, 5001, 10);
+    assert_true(r->events & TCPS_EV_DATA_AFTER_FIN);
+}
+
+/* RFC 9293 figure 13: both FINs cross; both go through CLOSING. */
+static void test_simultaneous_close(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    EXPECT(r, ES, F1, ES, CW);
+    r = tx(&g, 'S', FIN | ACK, 5001, 1001, 0);   /* does not ack the client's FIN */
+    EXPECT(r, F1, CG, F1, CG);
+    assert_true(r->events & TCPS_EV_SIMULTANEOUS_CLOSE);
+    assert_int_equal(r->teardown_steps, 1u << 2);
+    r = tx(&g, 'C', ACK, 1002, 5002, 0);
+    EXPECT(r, CG, CG, CG, TW);
+    assert_int_equal(r->teardown_steps, 1u << 3);
+    r = tx(&g, 'S', ACK, 5002, 1002, 0);
+    EXPECT(r, CG, TW, TW, TW);
+    assert_int_equal(r->teardown_steps, 1u << 1);
+}
+
+/* RFC 9293 figure 7: both sides send a bare SYN; each goes SYN_SENT ->
+ * SYN_RCVD -> ESTABLISHED. Numbering: both SYNs are step 1, both SYN/ACKs
+ * step 2, and no step 3 (the SYN/ACKs complete it). */
+static void test_simultaneous_open(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    r = tx(&g, 'C', SYN, 1000, 0, 0);
+    EXPECT(r, CL, SS, LI, SR);
+    r = tx(&g, 'S', SYN, 5000, 0, 0);
+    EXPECT(r, SS, SR, SS, SR);
+    assert_true(r->events & TCPS_EV_SIMULTANEOUS_OPEN);
+    assert_int_equal(r->handshake_step, 1);
+    r = tx(&g, 'C', SYN | ACK, 1000, 5001, 0);
+    EXPECT(r, SR, SR, SR, ES);
+    assert_int_equal(r->handshake_step, 2);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, SR, ES, ES, ES);
+    assert_int_equal(r->handshake_step, 2);
+    r = tx(&g, 'C', ACK, 1001, 5001, 0);
+    EXPECT(r, ES, ES, ES, ES);
+    assert_int_equal(r->handshake_step, 0);
+    assert_int_equal(r->phase, TCPS_PHASE_DATA_TRANSFER);
+}
+
+/* Drive a fresh connection to a state pair; returns the next client and
+ * server sequence numbers through *cseq and *sseq. */
+typedef enum { AT_SYN_SENT, AT_SYN_RCVD, AT_ESTABLISHED, AT_FIN_WAIT_1,
+               AT_FIN_WAIT_2, AT_CLOSING, AT_TIME_WAIT, N_AT } where;
+
+static void drive(rig *g, where w, uint32_t *cseq, uint32_t *sseq)
+{
+    rig_init(g);
+    *cseq = 1001;
+    *sseq = 5001;
+    tx(g, 'C', SYN, 1000, 0, 0);
+    if (w == AT_SYN_SENT)
+        return;                                 /* client SS, server SR */
+    if (w == AT_SYN_RCVD) {
+        tx(g, 'S', SYN | ACK, 5000, 1001, 0);   /* client ES, server SR */
+        return;
+    }
+    tx(g, 'S', SYN | ACK, 5000, 1001, 0);
+    tx(g, 'C', ACK, 1001, 5001, 0);
+    if (w == AT_ESTABLISHED)
+        return;
+    tx(g, 'C', FIN | ACK, 1001, 5001, 0);       /* client F1, server CW */
+    *cseq = 1002;
+    if (w == AT_FIN_WAIT_1)
+        return;
+    if (w == AT_CLOSING) {
+        tx(g, 'S', FIN | ACK, 5001, 1001, 0);   /* crossed: both CLOSING */
+        *sseq = 5002;
+        return;
+    }
+    tx(g, 'S', ACK, 5001, 1002, 0);             /* client F2 */
+    if (w == AT_FIN_WAIT_2)
+        return;
+    tx(g, 'S', FIN | ACK, 5001, 1002, 0);       /* client TW, server LA */
+    *sseq = 5002;
+}
+
+/* An in-window RST from either side closes the receiver in any state it
+ * has a connection in, and the sender aborts. */
+static void test_rst_from_either_side_in_any_state(void **state)
+{
+    static const struct { where w; uint8_t c, s; } before[N_AT] = {
+        { AT_SYN_SENT, SS, SR }, { AT_SYN_RCVD, ES, SR }, { AT_ESTABLISHED, ES, ES },
+        { AT_FIN_WAIT_1, F1, CW }, { AT_FIN_WAIT_2, F2, CW }, { AT_CLOSING, CG, CG },
+        { AT_TIME_WAIT, TW, LA },
+    };
+    int i, from;
+    (void)state;
+
+    for (i = 0; i < N_AT; i++) {
+        for (from = 0; from < 2; from++) {
+            rig g;
+            uint32_t cseq, sseq;
+            const tcps_result *r;
+
+            drive(&g, before[i].w, &cseq, &sseq);
+            if (from == 0) {
+                r = tx(&g, 'C', RST | ACK, cseq, sseq, 0);
+                assert_int_equal(r->prev[0], before[i].c);
+                assert_int_equal(r->prev[1], before[i].s);
+                /* a SYN_SENT client's RST answers a stray segment */
+                assert_int_equal(r->state[0], before[i].c == SS ? SS : CL);
+                /* RFC 9293 §3.10.7.4: a passive SYN_RCVD returns to LISTEN */
+                assert_int_equal(r->state[1], before[i].s == SR ? LI : CL);
+            } else {
+                r = tx(&g, 'S', RST | ACK, sseq, cseq, 0);
+                assert_int_equal(r->prev[0], before[i].c);
+                assert_int_equal(r->state[0], CL);
+                assert_int_equal(r->state[1], CL);
+            }
+            assert_int_equal(r->phase, TCPS_PHASE_RESET);
+            assert_true(r->events & TCPS_EV_RST_ACCEPTED);
+        }
+    }
+}
+
+/* RFC 5961: a RST whose sequence number is not RCV.NXT changes nothing. */
+static void test_rst_outside_window_ignored(void **state)
+{
+    rig g;
+    uint32_t cseq, sseq;
+    const tcps_result *r;
+    (void)state;
+
+    drive(&g, AT_ESTABLISHED, &cseq, &sseq);
+    r = tx(&g, 'S', RST, sseq + 100000, 0, 0);
+    EXPECT(r, ES, ES, ES, CL);                  /* the sender did abort */
+    assert_true(r->events & TCPS_EV_RST_IGNORED);
+    assert_false(r->events & TCPS_EV_RST_ACCEPTED);
+
+    drive(&g, AT_ESTABLISHED, &cseq, &sseq);
+    r = tx(&g, 'C', RST, cseq - 5, 0, 0);
+    assert_int_equal(r->state[1], ES);
+    assert_true(r->events & TCPS_EV_RST_IGNORED);
+}
+
+/* RFC 1337: a RST into TIME_WAIT; Linux (rfc1337=0) lets it close. */
+static void test_time_wait_assassination(void **state)
+{
+    rig g;
+    uint32_t cseq, sseq;
+    const tcps_result *r;
+    (void)state;
+
+    drive(&g, AT_TIME_WAIT, &cseq, &sseq);
+    tx(&g, 'C', ACK, cseq, sseq, 0);            /* server CLOSED */
+    r = tx(&g, 'S', RST, sseq, 0, 0);
+    EXPECT(r, TW, CL, CL, CL);
+    assert_true(r->events & TCPS_EV_TIME_WAIT_ASSASSINATED);
+}
+
+/* The final ACK is lost: the server sends its FIN again, which shows it
+ * was still in LAST_ACK, and restarts the client's TIME_WAIT. */
+static void test_lost_final_ack(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    uint32_t ack_frame;
+    int64_t restarted;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    tx(&g, 'S', ACK, 5001, 1002, 0);
+    tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+    r = tx(&g, 'C', ACK, 1002, 5002, 0);
+    EXPECT(r, TW, TW, LA, CL);
+    ack_frame = g.frame;
+    g.now_ns += 200 * NS_PER_MS;
+    r = tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+    EXPECT(r, TW, TW, LA, LA);
+    assert_true(r->events & TCPS_EV_FIN_RETRANSMIT);
+    assert_true(r->events & TCPS_EV_LOSS_REVEALED);
+    assert_true(r->events & TCPS_EV_TIME_WAIT_RESTART);
+    assert_int_equal(r->lost_frame, ack_frame);
+    assert_int_equal(r->teardown_steps, 1u << 2);
+    restarted = g.now_ns;
+    r = tx(&g, 'C', ACK, 1002, 5002, 0);
+    EXPECT(r, TW, TW, LA, CL);
+    assert_int_equal(r->teardown_steps, 1u << 3);
+
+    /* 2·MSL counts from the restart: 59.9 s after it, still TIME_WAIT */
+    g.now_ns = restarted + 59900 * NS_PER_MS - 10 * NS_PER_MS;
+    r = tx(&g, 'S', RST, 5002, 0, 0);
+    assert_int_equal(r->prev[0], TW);
+}
+
+static void test_time_wait_expires_after_2msl(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+    r = tx(&g, 'C', ACK, 1002, 5002, 0);
+    EXPECT(r, TW, TW, LA, CL);
+    g.now_ns += 60000 * NS_PER_MS;              /* 2·MSL with MSL = 30 s */
+    r = tx(&g, 'S', ACK, 5002, 1002, 0);
+    EXPECT(r, CL, CL, CL, CL);
+    assert_true(r->events & TCPS_EV_TIME_WAIT_EXPIRED);
+    assert_int_equal(r->phase, TCPS_PHASE_CLOSED);
+}
+
+static void test_msl_is_a_parameter(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    g.cfg.msl_ms = 1000;
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+    tx(&g, 'C', ACK, 1002, 5002, 0);
+    g.now_ns += 1980 * NS_PER_MS;               /* +10 ms in tx: exactly 2 s */
+    r = tx(&g, 'S', ACK, 5002, 1002, 0);
+    assert_int_equal(r->state[0], CL);
+}
+
+/* A new SYN on the same 4-tuple once the old connection is gone. */
+static void test_port_reuse_starts_fresh(void **state)
+{
+    rig g;
+    uint32_t cseq, sseq;
+    const tcps_result *r;
+    (void)state;
+
+    drive(&g, AT_TIME_WAIT, &cseq, &sseq);
+    tx(&g, 'C', ACK, cseq, sseq, 0);
+    r = tx(&g, 'C', SYN, 90000, 0, 0);          /* while TIME_WAIT holds */
+    EXPECT(r, CL, SS, LI, SR);
+    assert_true(r->events & TCPS_EV_REUSE);
+    assert_int_equal(r->phase, TCPS_PHASE_HANDSHAKE);
+    r = tx(&g, 'S', SYN | ACK, 70000, 90001, 0);
+    EXPECT(r, SS, ES, SR, SR);
+}
+
+/* Keep-alives, window probes and duplicate ACKs change nothing. */
+static void test_no_change_for_keepalive_probe_dupack(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', ACK, 1000, 5001, 0);        /* keep-alive: SEG.SEQ = SND.NXT-1 */
+    EXPECT(r, ES, ES, ES, ES);
+    r = tx(&g, 'C', ACK, 1000, 5001, 1);        /* keep-alive with one garbage octet */
+    EXPECT(r, ES, ES, ES, ES);
+    r = tx(&g, 'S', ACK, 5001, 1001, 0);        /* duplicate ACKs */
+    r = tx(&g, 'S', ACK, 5001, 1001, 0);
+    EXPECT(r, ES, ES, ES, ES);
+    r = tx(&g, 'C', ACK, 1001, 5001, 1);        /* zero-window probe */
+    EXPECT(r, ES, ES, ES, ES);
+    assert_int_equal(r->events, 0);
+    assert_int_equal(r->phase, TCPS_PHASE_DATA_TRANSFER);
+    /* the probed octet does not count as the FIN's place later */
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    r = tx(&g, 'S', ACK, 5001, 1002, 0);
+    EXPECT(r, F1, F2, CW, CW);
+}
+
+/* Sequence numbers wrap at 2^32. */
+static void test_sequence_wraparound(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 0xFFFFFFFFu, 0, 0);
+    r = tx(&g, 'S', SYN | ACK, 0xFFFFFFF0u, 0, 0);   /* ack = ISN+1 = 0 */
+    EXPECT(r, SS, ES, SR, SR);
+    tx(&g, 'C', ACK, 0, 0xFFFFFFF1u, 0);
+    r = tx(&g, 'S', PSH | ACK, 0xFFFFFFF1u, 0, 100); /* wraps past zero */
+    tx(&g, 'S', FIN | ACK, 0x55u, 0, 0);
+    r = tx(&g, 'C', FIN | ACK, 0, 0x56u, 0);
+    EXPECT(r, CW, LA, F1, TW);
+    r = tx(&g, 'S', RST, 0x56u, 0, 0);          /* at SND.NXT: accepted */
+    assert_true(r->events & TCPS_EV_RST_ACCEPTED);
+}
+
+/* The SYN/ACK is in the capture but the client never got it: its SYN
+ * retransmission shows it is still SYN_SENT. */
+static void test_lost_synack_revealed(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, SS, ES, SR, SR);
+    r = tx(&g, 'C', SYN, 1000, 0, 0);
+    EXPECT(r, SS, SS, SR, SR);
+    assert_true(r->events & TCPS_EV_LOSS_REVEALED);
+    assert_int_equal(r->lost_frame, 2);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, SS, ES, SR, SR);
+}
+
+/* The client's third ACK was lost: the server resends its SYN/ACK. */
+static void test_lost_third_ack_revealed(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, ES, ES, SR, SR);
+    assert_int_equal(r->lost_frame, 3);
+    r = tx(&g, 'C', ACK, 1001, 5001, 0);
+    EXPECT(r, ES, ES, SR, ES);
+}
+
+static void test_midstream_data(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    r = tx(&g, 'S', PSH | ACK, 7000, 3000, 100);  /* port 80 -> 40000: server */
+    EXPECT(r, ES, ES, ES, ES);
+    assert_false(r->from_client);
+    assert_true(r->midstream);
+    assert_true(r->events & TCPS_EV_MIDSTREAM);
+    assert_int_equal(r->phase, TCPS_PHASE_DATA_TRANSFER);
+    r = tx(&g, 'C', ACK, 3000, 7100, 0);
+    assert_true(r->from_client);
+    assert_true(r->midstream);
+    assert_false(r->events & TCPS_EV_MIDSTREAM);
+}
+
+static void test_midstream_fin(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    r = tx(&g, 'C', FIN | ACK, 3000, 7000, 0);
+    EXPECT(r, ES, F1, ES, CW);
+    r = tx(&g, 'S', FIN | ACK, 7000, 3001, 0);
+    EXPECT(r, F1, TW, CW, LA);
+    r = tx(&g, 'C', ACK, 3001, 7001, 0);
+    EXPECT(r, TW, TW, LA, CL);
+}
+
+static void test_midstream_synack_first(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, SS, ES, SR, SR);
+    assert_false(r->from_client);
+    assert_true(r->midstream);
+    r = tx(&g, 'C', ACK, 1001, 5001, 0);
+    EXPECT(r, ES, ES, SR, ES);
+    assert_int_equal(r->handshake_step, 3);
+}
+
+/* Zeek's role guess: a well-known port is the server; else the lower port. */
+static void test_midstream_roles_by_port(void **state)
+{
+    tcps_conn c;
+    tcps_config cfg = { 30000 };
+    tcps_segment s;
+    tcps_result r;
+    (void)state;
+
+    memset(&s, 0, sizeof s);
+    s.flags = ACK;
+    s.from_a = true;
+    s.src_port = 443;
+    s.dst_port = 50000;
+    tcps_conn_init(&c);
+    tcps_conn_process(&c, &cfg, &s, &r);
+    assert_false(r.from_client);
+    assert_false(tcps_conn_a_is_client(&c));
+
+    s.src_port = 50000;
+    s.dst_port = 8080;
+    tcps_conn_init(&c);
+    tcps_conn_process(&c, &cfg, &s, &r);
+    assert_true(r.from_client);
+
+    s.src_port = 8080;
+    s.dst_port = 50000;
+    tcps_conn_init(&c);
+    tcps_conn_process(&c, &cfg, &s, &r);
+    assert_false(r.from_client);
+}
+
+static void test_invalid_flags_change_nothing(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', FIN, 1001, 0, 0);            /* FIN without ACK */
+    EXPECT(r, ES, ES, ES, ES);
+    assert_true(r->events & TCPS_EV_INVALID_FLAGS);
+    r = tx(&g, 'C', SYN | FIN, 1001, 0, 0);
+    EXPECT(r, ES, ES, ES, ES);
+    assert_true(r->events & TCPS_EV_INVALID_FLAGS);
+    r = tx(&g, 'C', 0, 1001, 0, 0);              /* NULL scan */
+    EXPECT(r, ES, ES, ES, ES);
+}
+
+static void test_syn_on_established(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', SYN, 424242, 0, 0);
+    EXPECT(r, ES, ES, ES, ES);
+    assert_true(r->events & TCPS_EV_SYN_IN_SYNCHRONIZED);
+    assert_int_equal(r->handshake_step, 0);
+    assert_int_equal(r->phase, TCPS_PHASE_DATA_TRANSFER);
+}
+
+static void test_segment_from_closed(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    tx(&g, 'S', RST | ACK, 0, 1001, 0);
+    r = tx(&g, 'C', ACK, 1001, 1, 0);
+    assert_true(r->events & TCPS_EV_FROM_CLOSED);
+}
+
+static void test_summary_and_names(void **state)
+{
+    tcps_result r;
+    char buf[64];
+    (void)state;
+
+    memset(&r, 0, sizeof r);
+    r.prev[0] = SS;
+    r.state[0] = ES;
+    r.prev[1] = SR;
+    r.state[1] = SR;
+    tcps_result_summary(&r, buf, sizeof buf);
+    assert_string_equal(buf, "C:SYN_SENT>ESTABLISHED S:SYN_RCVD");
+    assert_string_equal(tcps_state_name(TCPS_LAST_ACK), "LAST_ACK");
+    assert_string_equal(tcps_state_name((tcps_state)99), "?");
+    assert_string_equal(tcps_phase_name(TCPS_PHASE_DATA_TRANSFER), "DATA_TRANSFER");
+    tcps_result_summary(&r, buf, 8);           /* truncates, stays terminated */
+    assert_int_equal(strlen(buf), 7);
+}
+
+static void test_record_roundtrip(void **state)
+{
+    tcps_result in, out;
+    tcps_record rec;
+    (void)state;
+
+    assert_true(sizeof(tcps_record) <= 16);
+    memset(&in, 0, sizeof in);
+    in.prev[0] = LA;
+    in.state[0] = CL;
+    in.prev[1] = TW;
+    in.state[1] = TW;
+    in.phase = TCPS_PHASE_RESET;
+    in.handshake_step = 3;
+    in.teardown_steps = 0x6;
+    in.from_client = true;
+    in.midstream = true;
+    in.events = TCPS_EV_TIME_WAIT_ASSASSINATED | TCPS_EV_SYN_RETRANSMIT;
+    tcps_record_pack(&rec, &in);
+    assert_false(tcps_record_lost(&rec));
+    tcps_record_mark_lost(&rec);
+    assert_true(tcps_record_lost(&rec));
+    tcps_record_unpack(&rec, &out);
+    assert_memory_equal(out.prev, in.prev, 2);
+    assert_memory_equal(out.state, in.state, 2);
+    assert_int_equal(out.phase, in.phase);
+    assert_int_equal(out.handshake_step, 3);
+    assert_int_equal(out.teardown_steps, 0x6);
+    assert_true(out.from_client);
+    assert_true(out.midstream);
+    assert_int_equal(out.events, in.events);
+    assert_true(sizeof(tcps_conn) <= 128);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_three_way_handshake),
+        cmocka_unit_test(test_retransmitted_syn_and_synack),
+        cmocka_unit_test(test_data_on_third_segment),
+        cmocka_unit_test(test_data_before_final_ack_seen),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_refused_needs_matching_ack),
+        cmocka_unit_test(test_client_closes_first),
+        cmocka_unit_test(test_server_closes_first),
+        cmocka_unit_test(test_fin_rides_on_data),
+        cmocka_unit_test(test_three_segment_close),
+        cmocka_unit_test(test_half_close),
+        cmocka_unit_test(test_data_after_fin),
+        cmocka_unit_test(test_simultaneous_close),
+        cmocka_unit_test(test_simultaneous_open),
+        cmocka_unit_test(test_rst_from_either_side_in_any_state),
+        cmocka_unit_test(test_rst_outside_window_ignored),
+        cmocka_unit_test(test_time_wait_assassination),
+        cmocka_unit_test(test_lost_final_ack),
+        cmocka_unit_test(test_time_wait_expires_after_2msl),
+        cmocka_unit_test(test_msl_is_a_parameter),
+        cmocka_unit_test(test_port_reuse_starts_fresh),
+        cmocka_unit_test(test_no_change_for_keepalive_probe_dupack),
+        cmocka_unit_test(test_sequence_wraparound),
+        cmocka_unit_test(test_lost_synack_revealed),
+        cmocka_unit_test(test_lost_third_ack_revealed),
+        cmocka_unit_test(test_midstream_data),
+        cmocka_unit_test(test_midstream_fin),
+        cmocka_unit_test(test_midstream_synack_first),
+        cmocka_unit_test(test_midstream_roles_by_port),
+        cmocka_unit_test(test_invalid_flags_change_nothing),
+        cmocka_unit_test(test_syn_on_established),
+        cmocka_unit_test(test_segment_from_closed),
+        cmocka_unit_test(test_summary_and_names),
+        cmocka_unit_test(test_record_roundtrip),
+    };
+    return cmocka_run_group_tests_name("tcpstate engine", tests, NULL, NULL);
+}
