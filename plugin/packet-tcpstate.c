@@ -11,6 +11,7 @@
 #include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/address.h>
+#include <epan/proto_data.h>
 
 #include "ws_compat.h"
 #include "packet-tcpstate.h"
@@ -77,19 +78,26 @@ static dissector_handle_t tcpstate_handle;
 static guint pref_msl_seconds = 30;
 static tcps_pref_bool pref_info_column = TRUE;
 
-/* File-scoped stores, emptied whenever a capture is closed or re-read. */
-static wmem_map_t *frame_records;  /* frame number -> tcps_record */
-static wmem_map_t *lost_links;     /* lost frame -> revealing frame, and
-                                      revealing frame -> lost frame (rare) */
+/* File-scoped stores, emptied whenever a capture is closed or re-read.
+ * Records hang off each frame (p_add_proto_data), never a frame-number map:
+ * in a first pass with a read filter, tshark hands the number of a dropped
+ * frame to the next one. */
 static wmem_map_t *streams;        /* tcp.stream -> tcps_stream */
+static wmem_map_t *lost_links;     /* tcps_record * -> frame number: for a lost
+                                      segment, the frame showing it; for that
+                                      frame, the lost one (rare events only) */
 
 /* One TCP stream. A is the sender of the first segment we saw; the engine
  * decides which of A and B is the client. */
 typedef struct {
-    tcps_conn conn;
-    guint32   a_addr_hash;  /* only consulted when both ports are equal */
-    guint16   a_port;
-    guint16   b_port;
+    tcps_conn    conn;
+    tcps_record *rx_rec[2];  /* client, server: the segment whose arrival
+                                last changed that endpoint, to be marked
+                                lost if the endpoint shows it never came */
+    guint32      rx_num[2];  /* and its frame number */
+    guint32      a_addr_hash;  /* only consulted when both ports are equal */
+    guint16      a_port;
+    guint16      b_port;
 } tcps_stream;
 
 static const value_string tcpstate_state_vals[] = {
@@ -248,19 +256,22 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
 
     rec = wmem_new(wmem_file_scope(), tcps_record);
     tcps_record_pack(rec, &res);
-    wmem_map_insert(frame_records, GUINT_TO_POINTER(pinfo->num), rec);
+    p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0, rec);
 
-    if (res.lost_frame && res.lost_frame != pinfo->num) {
-        tcps_record *lost = (tcps_record *)wmem_map_lookup(frame_records,
-                                                           GUINT_TO_POINTER(res.lost_frame));
-        if (lost)
-            tcps_record_mark_lost(lost);
-        /* Keys never collide: a frame reveals at most one loss, and a frame
-         * that is lost was stored before the one revealing it. We keep
-         * both directions, tagged by the high bit, for the tree. */
-        wmem_map_insert(lost_links, GUINT_TO_POINTER(pinfo->num), GUINT_TO_POINTER(res.lost_frame));
-        wmem_map_insert(lost_links, GUINT_TO_POINTER(res.lost_frame | 0x80000000u),
-                        GUINT_TO_POINTER(pinfo->num));
+    if (res.lost_frame) {
+        /* The sender shows it never got the segment that last changed it. */
+        int who = res.from_client ? 0 : 1;
+        if (st->rx_rec[who]) {
+            tcps_record_mark_lost(st->rx_rec[who]);
+            wmem_map_insert(lost_links, st->rx_rec[who], GUINT_TO_POINTER(pinfo->num));
+            wmem_map_insert(lost_links, rec, GUINT_TO_POINTER(st->rx_num[who]));
+            st->rx_rec[who] = NULL;
+        }
+    }
+    if (res.rx_recorded) {
+        int who = res.from_client ? 1 : 0;
+        st->rx_rec[who] = rec;
+        st->rx_num[who] = pinfo->num;
     }
     return rec;
 }
@@ -314,9 +325,12 @@ add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_record 
     for (step = 1; step <= 4; step++)
         if (r->teardown_steps & (1u << (step - 1)))
             add_generated_uint(st, hf_tcpstate_teardown_step, tvb, step);
-    add_generated_bool(st, hf_tcpstate_changed, tvb,
-                       r->prev[0] != r->state[0] || r->prev[1] != r->state[1]);
-    add_generated_bool(st, hf_tcpstate_midstream, tvb, r->midstream);
+    /* Flags appear only when true, as Wireshark's analysis flags do, so
+     * that a bare `tcpstate.changed` in a filter selects what it says. */
+    if (r->prev[0] != r->state[0] || r->prev[1] != r->state[1])
+        add_generated_bool(st, hf_tcpstate_changed, tvb, TRUE);
+    if (r->midstream)
+        add_generated_bool(st, hf_tcpstate_midstream, tvb, TRUE);
 
     for (i = 0; i < 2; i++)
         if (r->prev[i] != r->state[i])
@@ -328,7 +342,7 @@ add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_record 
             expert_add_info(pinfo, ti, event_experts[i].ei);
 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, GUINT_TO_POINTER(pinfo->num)));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, rec));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
                                     "The %s never received frame %u: it sends this again",
                                     r->from_client ? "client" : "server", link);
@@ -337,8 +351,7 @@ add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_record 
     }
     /* Known only once later frames are read (tshark -2, the GUI). */
     if (tcps_record_lost(rec)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links,
-                                                GUINT_TO_POINTER(pinfo->num | 0x80000000u)));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, rec));
         it = add_generated_bool(st, hf_tcpstate_lost, tvb, TRUE);
         expert_add_info_format(pinfo, it, &ei_tcpstate_lost,
                                "This segment never reached the %s (frame %u shows it); "
@@ -356,7 +369,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     tcps_result r;
     char summary[64];
 
-    rec = (tcps_record *)wmem_map_lookup(frame_records, GUINT_TO_POINTER(pinfo->num));
+    rec = (tcps_record *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0);
     if (!rec && !PINFO_FD_VISITED(pinfo))
         rec = analyze_frame(pinfo, tree);
     if (!rec)
@@ -419,10 +432,10 @@ proto_register_tcpstate(void)
             "1 first FIN, 2 its ACK, 3 second FIN, 4 its ACK", HFILL } },
         { &hf_tcpstate_changed,
           { "State changed", "tcpstate.changed", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
-            "Some endpoint's state changed on this segment", HFILL } },
+            "Some endpoint's state changed on this segment (present only then)", HFILL } },
         { &hf_tcpstate_midstream,
           { "Midstream", "tcpstate.midstream", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
-            "The states were inferred without seeing the handshake", HFILL } },
+            "The states were inferred without seeing the handshake (present only then)", HFILL } },
         { &hf_tcpstate_lost,
           { "Never received", "tcpstate.lost", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "A later segment shows that this one never reached its receiver "
@@ -524,8 +537,6 @@ proto_register_tcpstate(void)
         "Info column, so the packet list and the Flow Graph show them.",
         &pref_info_column);
 
-    frame_records = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
-                                           g_direct_hash, g_direct_equal);
     lost_links = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                         g_direct_hash, g_direct_equal);
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),

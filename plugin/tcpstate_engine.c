@@ -215,8 +215,9 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
     tcps_state ss = (tcps_state)out->prev[si], rs = (tcps_state)out->prev[!si];
+    bool accepted = rst_acceptable(snd, rcv, rs, seg);
 
-    if (rst_acceptable(snd, rcv, rs, seg)) {
+    if (accepted) {
         out->events |= TCPS_EV_RST_ACCEPTED;
         if (rs == TCPS_SYN_SENT)
             out->events |= TCPS_EV_REFUSED;
@@ -228,6 +229,7 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         else
             rcv->facts |= F_CLOSED;
         rcv->rx_frame = seg->frame;
+        out->rx_recorded = true;
         c->flags |= C_RESET;
     } else if (rs != TCPS_CLOSED && rs != TCPS_LISTEN) {
         out->events |= TCPS_EV_RST_IGNORED;
@@ -235,8 +237,12 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
 
     /* A sender that had a connection aborts it. From LISTEN, CLOSED or
      * SYN_SENT a RST only answers a stray segment (§3.10.7.1-3), and the
-     * sender stays where it was. */
-    if (ss != TCPS_CLOSED && ss != TCPS_LISTEN && ss != TCPS_SYN_SENT) {
+     * sender stays where it was. A real abort carries the sender's own
+     * SND.NXT, so a RST the receiver rejects on sequence grounds did not
+     * come from the sender's live connection (stale or injected): it closes
+     * nobody. */
+    if (ss != TCPS_CLOSED && ss != TCPS_LISTEN && ss != TCPS_SYN_SENT &&
+        (accepted || rs == TCPS_CLOSED || rs == TCPS_LISTEN)) {
         snd->facts |= F_CLOSED;
         c->flags |= C_RESET;
     }
@@ -244,11 +250,13 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
 
 /* The receiver takes a SYN if it is waiting for one (§3.10.7.2 LISTEN,
  * §3.10.7.3 SYN_SENT: simultaneous open). */
-static void receive_syn(tcps_endpoint *rcv, tcps_state rs, const tcps_segment *seg)
+static void receive_syn(tcps_endpoint *rcv, tcps_state rs, const tcps_segment *seg,
+                        tcps_result *out)
 {
     if ((rs == TCPS_LISTEN || rs == TCPS_SYN_SENT) && !(rcv->facts & F_SYN_RCVD)) {
         rcv->facts |= F_SYN_RCVD;
         rcv->rx_frame = seg->frame;
+        out->rx_recorded = true;
     }
 }
 
@@ -265,7 +273,7 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
             mark_lost(snd, F_SYN_RCVD | F_SYN_ACKED, out);
             out->prev[si] = (uint8_t)ep_state(snd);
         }
-        receive_syn(rcv, (tcps_state)out->prev[!si], seg);
+        receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
         return;
     }
     if (snd->facts & (F_SYN_SENT | F_FIN_SENT | F_SYN_ACKED)) {
@@ -286,7 +294,7 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
     }
     snd->facts |= F_SYN_SENT | F_HAVE_ISN;
     snd->isn = seg->seq;
-    receive_syn(rcv, (tcps_state)out->prev[!si], seg);
+    receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
 }
 
 static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
@@ -319,6 +327,7 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
         if (ok) {
             rcv->facts |= F_SYN_RCVD | F_SYN_ACKED;
             rcv->rx_frame = seg->frame;
+            out->rx_recorded = true;
         } else {
             out->events |= TCPS_EV_BAD_SYNACK;
         }
@@ -412,8 +421,10 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
             out->events |= TCPS_EV_TIME_WAIT_RESTART;
         }
     }
-    if (changed)
+    if (changed) {
         rcv->rx_frame = seg->frame;
+        out->rx_recorded = true;
+    }
 }
 
 static tcps_phase conn_phase(const tcps_conn *c, const uint8_t st[2])

@@ -127,6 +127,9 @@ typedef struct {
     uint32_t events;           /* TCPS_EV_* */
     uint32_t lost_frame;       /* nonzero: this earlier segment evidently
                                   never reached its receiver */
+    bool     rx_recorded;      /* this segment changed its receiver by
+                                  arriving: if the receiver later shows it
+                                  never got it, lost_frame will name it */
 } tcps_result;
 
 /* A connection that has seen nothing yet. */

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Run tshark with exactly one extra plugin: the tcpstate build under test.
 #
 # usage: tests/tshark-plugin.sh PLUGIN.so [tshark arguments...]
@@ -7,7 +7,9 @@
 # personal plugin folder, so as root we drop to nobody (65534). The plugin is
 # copied into a private, world-readable folder laid out as D/<major.minor>/epan/,
 # and HOME points to a scratch folder so no user profile leaks into results.
-# Capture files must be world-readable, and `-2` cannot read stdin.
+# The capture given with -r is copied there too: the checkout may sit in a
+# folder nobody cannot read (mktemp -d makes them 0700), and -2 cannot read
+# stdin.
 set -eu
 so=$1; shift
 ver=$(tshark --version 2>/dev/null | sed -n '1s/.*(Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
@@ -16,11 +18,25 @@ tmp=$(mktemp -d /tmp/tcpstate-ts.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 mkdir -p "$tmp/plugins/$ver/epan" "$tmp/home"
 cp "$so" "$tmp/plugins/$ver/epan/"
+
+args=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = "-r" ] && [ $# -gt 1 ]; then
+    base=$(basename -- "$2")
+    cp -- "$2" "$tmp/$base"
+    args+=("-r" "$tmp/$base")
+    shift 2
+  else
+    args+=("$1")
+    shift
+  fi
+done
+
 chmod -R a+rX "$tmp"
 chmod 1777 "$tmp/home"
+run=(env HOME="$tmp/home" WIRESHARK_PLUGIN_DIR="$tmp/plugins" tshark "${args[@]}")
 if [ "$(id -u)" = 0 ]; then
-  setpriv --reuid=65534 --regid=65534 --clear-groups \
-    env HOME="$tmp/home" WIRESHARK_PLUGIN_DIR="$tmp/plugins" tshark "$@"
+  setpriv --reuid=65534 --regid=65534 --clear-groups "${run[@]}"
 else
-  env HOME="$tmp/home" WIRESHARK_PLUGIN_DIR="$tmp/plugins" tshark "$@"
+  "${run[@]}"
 fi

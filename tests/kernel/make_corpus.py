@@ -59,6 +59,10 @@ ADDR = {4: {"client": "10.200.0.1", "server": "10.200.0.2"},
 CPORT = 40000          # client port (further clients use 40001, 40002, ...)
 SPORT = 8080           # server port
 QUIET = 0.3            # default: the link must be silent this long before a checkpoint
+# The receiver of a FIN in ESTABLISHED goes CLOSE_WAIT in "pingpong" mode and
+# delays its ACK by the delayed-ACK timer (>= 40 ms, TCP_ATO_MIN).  A checkpoint
+# with this short quiet time lands inside that window.
+QUIET_DELACK = 0.012
 
 TRACEFS = Path("/sys/kernel/tracing")
 INSTANCE = TRACEFS / "instances" / "tcpstate_kernel"
@@ -147,6 +151,8 @@ class Lab:
         self._ns_fd = {}
         self.warnings = []
         self.next_cport = CPORT
+        self.final_drops = {}
+        self.dropped_frames = {}
 
     # ---- addresses
     def addr(self, side):
@@ -305,7 +311,7 @@ class Lab:
         last = self.link_packets()
         since = time.time()
         while True:
-            time.sleep(0.01)
+            time.sleep(min(0.01, quiet / 5))
             now = time.time()
             cur = self.link_packets()
             if cur != last:
@@ -385,9 +391,12 @@ class Lab:
 
     # ---- nft drops (always in the input hook, i.e. after the capture point
     #      for the client side, and after the wire for the server side)
-    def drop(self, side, match, count=1, label="drop"):
-        """Drop the first `count` packets matching the nft expression on input
-        of `side` (count=None: all of them, until undrop)."""
+    def drop(self, side, rule, count=1, label="drop"):
+        """Drop the first `count` packets matching `rule` on input of `side`
+        (count=None: all of them).  rule = (nft expression, python predicate
+        on a frame dict, used afterwards to tell which captured frames were
+        the dropped ones)."""
+        match, pred = rule
         n = len(self.drops)
         lines = ["table inet tcpstate {",
                  "  chain input { type filter hook input priority 0; policy accept; }"]
@@ -404,7 +413,8 @@ class Lab:
         script = "\n".join(lines + rules) + "\n"
         nsx(side, "nft", "-f", "-", input=script)
         self.drops.append((side, label, "%s: %s (%s)" % (side, match,
-                                                         "all" if count is None else "first %d" % count)))
+                                                         "all" if count is None else "first %d" % count),
+                           pred, count, time.time()))
         self.step("nft in %s ns: drop %s of [%s] (%s)" % (side, "all" if count is None else
                                                          "first %d" % count, match, label))
 
@@ -466,7 +476,7 @@ def parse_ss(text):
 
 def read_frames(pcapng):
     fields = ["frame.number", "frame.time_epoch", "ip.src", "ipv6.src", "tcp.srcport",
-              "ip.dst", "ipv6.dst", "tcp.dstport", "_ws.col.Info"]
+              "ip.dst", "ipv6.dst", "tcp.dstport", "_ws.col.Info", "tcp.flags", "tcp.len"]
     cmd = ["tshark", "-r", str(pcapng), "-T", "fields", "-E", "separator=\t"]
     for f in fields:
         cmd += ["-e", f]
@@ -477,7 +487,8 @@ def read_frames(pcapng):
         src = v[2] or v[3]
         dst = v[5] or v[6]
         frames.append(dict(no=int(v[0]), t=float(v[1]), src=(src, int(v[4])),
-                           dst=(dst, int(v[7])), info=v[8]))
+                           dst=(dst, int(v[7])), info=v[8], flags=int(v[9], 16),
+                           len=int(v[10])))
     return frames
 
 
@@ -555,6 +566,19 @@ def postprocess(lab, scenario, pcapng, events):
         cps.append(dict(cp, frame=f, client=cstate, server=sstate, c=c, s=s, cep=cep, sep=sep,
                         gap_before=cp["t0"] - f["t"],
                         gap_after=(nxt[0]["t"] - cp["t1"]) if nxt else None, note=note))
+    # which captured frames were dropped after the capture point
+    dropped = {}
+    for (side, label, desc, pred, count, t_ins) in lab.drops:
+        hits = [f for f in frames if f["t"] > t_ins and f["dst"][0] == lab.addr(side) and pred(f)]
+        if count is not None:
+            hits = hits[:count]
+        for f in hits:
+            dropped[f["no"]] = "dropped on input in the %s namespace (%s)" % (side, label)
+        final = lab.final_drops.get("%s:%s" % (side, label))
+        if final is not None and final != len(hits):
+            problems.append("nft dropped %d packets for %r, but %d captured frames match" %
+                            (final, label, len(hits)))
+    lab.dropped_frames = dropped
     # duplicate frames are legal only if the later one is marked unknowable
     seen = {}
     for cp in cps:
@@ -599,8 +623,10 @@ def write_outputs(lab, sc, frames, cps, events, problems):
     L.append("== frames (time relative to frame 1)")
     t_base = frames[0]["t"] if frames else 0
     for f in frames:
-        L.append("%3d %9.6f %s:%d -> %s:%d  %s" % (f["no"], f["t"] - t_base, f["src"][0], f["src"][1],
-                                                 f["dst"][0], f["dst"][1], f["info"]))
+        L.append("%3d %9.6f %s:%d -> %s:%d  %s%s" % (f["no"], f["t"] - t_base, f["src"][0], f["src"][1],
+                                                   f["dst"][0], f["dst"][1], f["info"],
+                                                   "  <-- DROPPED: " + lab.dropped_frames[f["no"]]
+                                                   if f["no"] in lab.dropped_frames else ""))
     L.append("")
     L.append("== script steps, kernel trace events and checkpoints, in time order")
     items = []
@@ -652,6 +678,12 @@ def scenario(name, desc, family=4, sysctl=None):
 
 
 EST = ("ESTABLISHED", "ESTABLISHED")
+# drop rules: nft expression + the same test on a captured frame
+R_FIN = ("tcp flags & fin == fin", lambda f: f["flags"] & 0x01)
+R_SYN = ("tcp flags & (syn|ack) == syn", lambda f: f["flags"] & 0x12 == 0x02)
+R_SYNACK = ("tcp flags & (syn|ack) == syn|ack", lambda f: f["flags"] & 0x12 == 0x12)
+R_PUREACK = ("tcp flags == ack", lambda f: f["flags"] == 0x10)
+R_ALL = ("tcp dport %d" % SPORT, lambda f: True)
 CMSG = b"hello from the client\n"
 SMSG = b"hello from the server\n"
 
@@ -686,6 +718,8 @@ def basic(lab):
     lab.checkpoint("server data acknowledged", expect=EST)
     c.close()
     lab.step("client close()")
+    lab.checkpoint("client FIN sent, its ACK still delayed", quiet=QUIET_DELACK,
+                   expect=("FIN_WAIT_1", "CLOSE_WAIT"))
     lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
     s.recv(4096)
     s.close()
@@ -711,6 +745,8 @@ def sc_server_close_first(lab):
     lab.checkpoint("after data both ways", expect=EST)
     s.close()
     lab.step("server close()")
+    lab.checkpoint("server FIN sent, its ACK still delayed", quiet=QUIET_DELACK,
+                   expect=("CLOSE_WAIT", "FIN_WAIT_1"))
     lab.checkpoint("server FIN acknowledged", expect=("CLOSE_WAIT", "FIN_WAIT_2"))
     c.recv(4096)
     c.close()
@@ -762,13 +798,13 @@ def sc_simultaneous_close(lab):
     ls, c, s = handshake(lab)
     exchange(lab, c, s)
     lab.checkpoint("after data both ways", expect=EST)
-    lab.drop("server", "tcp flags & fin == fin", label="first FIN from client")
-    lab.drop("client", "tcp flags & fin == fin", label="first FIN from server")
+    lab.drop("server", R_FIN, label="first FIN from client")
+    lab.drop("client", R_FIN, label="first FIN from server")
     c.shutdown(socket.SHUT_WR)
     s.shutdown(socket.SHUT_WR)
     lab.step("client and server shutdown(SHUT_WR) back to back")
     lab.checkpoint("both FINs sent, both dropped", quiet=0.08,
-                   note="! both FINs (frames {prev} and {frame}) were dropped after the capture point; "
+                   note="! unknowable: both FINs (frames {prev} and {frame}) were dropped after the capture point; "
                         "neither side has seen the other's FIN yet",
                    expect=("FIN_WAIT_1", "FIN_WAIT_1"))
     lab.checkpoint("after the retransmissions", quiet=0.4)
@@ -784,6 +820,8 @@ def sc_half_close(lab):
     lab.checkpoint("after data both ways", expect=EST)
     c.shutdown(socket.SHUT_WR)
     lab.step("client shutdown(SHUT_WR)")
+    lab.checkpoint("client FIN sent, its ACK still delayed", quiet=QUIET_DELACK,
+                   expect=("FIN_WAIT_1", "CLOSE_WAIT"))
     lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
     s.sendall(b"more data after your FIN\n")
     lab.step("server send")
@@ -805,7 +843,7 @@ def sc_lost_final_ack(lab):
     c.close()
     lab.step("client close()")
     lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
-    lab.drop("server", "tcp flags == ack", label="final ACK")
+    lab.drop("server", R_PUREACK, label="final ACK")
     s.close()
     lab.step("server close()")
     lab.checkpoint("final ACK dropped", quiet=0.1,
@@ -819,13 +857,14 @@ def sc_lost_final_ack(lab):
 @scenario("lost_synack", "the server's SYN/ACK is dropped once at the client; handshake completes after retransmission")
 def sc_lost_synack(lab):
     ls = lab.listener()
-    lab.drop("client", "tcp flags & (syn|ack) == syn|ack", label="first SYN/ACK")
+    lab.drop("client", R_SYNACK, label="first SYN/ACK")
     c = lab.client()
     lab.connect(c, block=False)
     lab.checkpoint("SYN/ACK dropped", quiet=0.3,
                    note="! unknowable: the SYN/ACK (frame {frame}) was dropped after the capture point; "
                         "the client is still in SYN_SENT",
                    expect=("SYN_SENT", "SYN_RCVD"))
+    lab.wait_packets(2, timeout=3)      # retransmissions come after the 1 s initial RTO
     lab.checkpoint("after retransmissions", quiet=0.4, expect=EST)
     s = lab.accept(ls)
 
@@ -833,13 +872,14 @@ def sc_lost_synack(lab):
 @scenario("lost_syn", "the client's first SYN is dropped at the server; the retransmitted SYN gets through")
 def sc_lost_syn(lab):
     ls = lab.listener()
-    lab.drop("server", "tcp flags & (syn|ack) == syn", label="first SYN")
+    lab.drop("server", R_SYN, label="first SYN")
     c = lab.client()
     lab.connect(c, block=False)
     lab.checkpoint("SYN dropped", quiet=0.3,
                    note="! unknowable: the SYN (frame {frame}) was dropped after the capture point; "
                         "the server only has its listener",
                    expect=("SYN_SENT", "LISTEN"))
+    lab.wait_packets(3, timeout=3)      # SYN retransmission after 1 s, SYN/ACK, ACK
     lab.checkpoint("after the retransmitted SYN", quiet=0.4, expect=EST)
     s = lab.accept(ls)
 
@@ -847,7 +887,7 @@ def sc_lost_syn(lab):
 @scenario("data_before_final_ack", "the client's handshake ACK is dropped at the server; the client's first data segment completes the server's handshake")
 def sc_data_before_final_ack(lab):
     ls = lab.listener()
-    lab.drop("server", "tcp flags == ack", label="handshake ACK")
+    lab.drop("server", R_PUREACK, label="handshake ACK")
     c = lab.client()
     lab.connect(c)
     lab.checkpoint("handshake ACK dropped", quiet=0.3,
@@ -918,6 +958,66 @@ def sc_accept_queue_full(lab):
     lab.checkpoint("after accept() made room, C's retransmitted SYN is answered", expect=EST)
 
 
+@scenario("accept_queue_overflow_ack", "listen(backlog=1), never accept(): client B's handshake ACK is lost, client C fills the accept queue, so when B's ACK finally arrives (after the server's SYN/ACK retransmission) the server ignores it (tcp_abort_on_overflow=0) until accept() makes room")
+def sc_accept_queue_overflow_ack(lab):
+    ls = lab.listener(backlog=1)
+    a = lab.client()
+    lab.connect(a)
+    lab.checkpoint("client A established, not accepted", expect=EST)
+    lab.drop("server", R_PUREACK, label="B's handshake ACK")
+    b = lab.client()
+    lab.connect(b)
+    lab.checkpoint("B's handshake ACK dropped", quiet=0.15,
+                   note="! unknowable: B's handshake ACK (frame {frame}) was dropped after the capture point; "
+                        "the server still holds a SYN_RCVD request socket",
+                   expect=("ESTABLISHED", "SYN_RCVD"))
+    cc = lab.client()
+    lab.connect(cc)
+    lab.checkpoint("client C established, the accept queue is full", quiet=0.15, expect=EST)
+    base = lab.link_packets()   # after a quiet checkpoint: tcpdump has written everything
+    lab.wait_packets(2, timeout=3, base=base)   # B: SYN/ACK retransmission (1 s after the SYN), ACK
+    lab.checkpoint("B's second ACK ignored by the full accept queue", quiet=0.3,
+                   note="! unknowable: B's ACK (frame {frame}) reached the server, which ignored it "
+                        "because the accept queue is full (tcp_abort_on_overflow=0); the request socket "
+                        "stays SYN_RCVD and nothing on the wire says so until the next SYN/ACK retransmission",
+                   expect=("ESTABLISHED", "SYN_RCVD"))
+    base = lab.link_packets()
+    lab.accept(ls)
+    lab.wait_packets(2, timeout=4, base=base)   # next SYN/ACK retransmission (3 s), ACK
+    lab.checkpoint("after accept() made room, B's next ACK completes the handshake", expect=EST)
+
+
+@scenario("syncookie", "net.ipv4.tcp_syncookies=2 in the server namespace: the server answers every SYN with a SYN cookie and keeps no state; the client's handshake ACK is dropped, the client's first data segment completes the handshake",
+          sysctl={"server": {"net.ipv4.tcp_syncookies": 2}})
+def sc_syncookie(lab):
+    ls = lab.listener()
+    lab.drop("server", R_PUREACK, label="handshake ACK")
+    c = lab.client()
+    lab.connect(c)
+    lab.checkpoint("handshake ACK dropped; the server keeps no state with SYN cookies", quiet=0.3,
+                   note="! unknowable: the handshake ACK (frame {frame}) was dropped after the capture "
+                        "point, and with SYN cookies the server holds no request socket at all: only the "
+                        "listener exists for this 4-tuple (and no SYN/ACK will be retransmitted)",
+                   expect=("ESTABLISHED", "LISTEN"))
+    c.sendall(CMSG)
+    lab.step("client send")
+    lab.checkpoint("data segment carrying a valid cookie ACK completed the handshake", expect=EST)
+    s = lab.accept(ls)
+    s.recv(4096)
+
+
+@scenario("data_after_close", "client close()s; the server keeps writing; the orphaned client (FIN_WAIT_2) answers the data with RST")
+def sc_data_after_close(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    c.close()
+    lab.step("client close()")
+    lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    s.sendall(b"data nobody will read\n")
+    lab.step("server send")
+    lab.checkpoint("client answered the data with RST", expect=("CLOSED", "CLOSED"))
+
+
 @scenario("keepalive", "client SO_KEEPALIVE with TCP_KEEPIDLE=1 s, TCP_KEEPINTVL=1 s; the connection idles and keepalive probes are answered")
 def sc_keepalive(lab):
     ls = lab.listener()
@@ -945,7 +1045,7 @@ def sc_keepalive_timeout(lab):
     s = lab.accept(ls)
     exchange(lab, c, s)
     lab.checkpoint("after data both ways", expect=EST)
-    lab.drop("server", "ip saddr %s tcp dport %d" % (ADDR[4]["client"], SPORT), count=None,
+    lab.drop("server", R_ALL, count=None,
              label="everything from the client")
     base = lab.link_packets()
     lab.wait_packets(3, timeout=6, base=base)
@@ -1011,6 +1111,8 @@ def sc_fin_with_data(lab):
     c.send(b"last words", socket.MSG_MORE)
     c.close()
     lab.step("client send(MSG_MORE) + close()")
+    lab.checkpoint("data+FIN sent, ACK still delayed", quiet=QUIET_DELACK,
+                   expect=("FIN_WAIT_1", "CLOSE_WAIT"))
     lab.checkpoint("data+FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
     s.recv(4096)
     s.close()
@@ -1032,6 +1134,94 @@ def sc_three_segment_close(lab):
 
 # --------------------------------------------------------------------------
 
+README_HEAD = """\
+# Kernel ground-truth captures
+
+Generated by `sudo python3 tests/kernel/make_corpus.py` (see
+`tests/kernel/README.md`); this file is rewritten by every run, do not edit it
+by hand.  Every capture is real traffic between two Linux network namespaces
+(client 10.200.0.1 / fd00:200::1 port 40000 and up, server 10.200.0.2 /
+fd00:200::2 port 8080) joined by a veth pair, captured with tcpdump on the
+**client's** veth (`tcp` only, so frame numbers count TCP segments only).
+Segments are lost on purpose with nft in the *input* hook of a namespace, i.e.
+after the capture point: a dropped segment is in the capture but never reached
+its receiver.
+
+For each capture: what it shows, every frame (Info column shortened, `c>s`
+client to server, `s>c` server to client), and the kernel's own states at the
+checkpoints, copied from `tests/kernel/truth/<scenario>.truth`.  A state after
+`!` could not be known from the wire at that frame (the reason is given).  The
+raw evidence (tracefs transitions, `ss` output) is in
+`tests/kernel/logs/<scenario>.log`.
+
+Kernel: {kernel}.
+"""
+
+
+def short_info(info):
+    info = re.sub(r" (TSval|TSecr|MSS|WS|Win)=\S+", "", info)
+    info = info.replace(" SACK_PERM", "")
+    info = re.sub(r"^(\[[^\]]*\] )*\d+ \u2192 \d+ ", lambda m: m.group(0).split("]")[0] + "] "
+                  if m.group(0).startswith("[") else "", info)
+    return info.strip()
+
+
+def write_capture_readme():
+    out = []
+    kernel = None
+    for name, sc in SCENARIOS.items():
+        logp, truthp, capp = LOGDIR / (name + ".log"), TRUTHDIR / (name + ".truth"), CAPDIR / (name + ".pcapng")
+        if not (logp.exists() and truthp.exists() and capp.exists()):
+            continue
+        logtxt = logp.read_text().splitlines()
+        m = re.search(r"on Linux (\S+)", logtxt[1] if len(logtxt) > 1 else "")
+        kernel = kernel or (m.group(1) if m else None)
+        truth = [l for l in truthp.read_text().splitlines() if l.strip()]
+        header = truth[0][len("# scenario: "):] if truth and truth[0].startswith("# scenario:") else ""
+        cps = {}
+        for l in truth:
+            if l.startswith("#"):
+                continue
+            no, c, srv, *rest = l.split(None, 3)
+            cps.setdefault(int(no), []).append((c, srv, rest[0] if rest else ""))
+        frames = []
+        in_frames = False
+        caddrs = {ADDR[4]["client"], ADDR[6]["client"]}
+        for l in logtxt:
+            if l.startswith("== frames"):
+                in_frames = True
+                continue
+            if in_frames:
+                if not l.strip():
+                    break
+                mm = re.match(r"\s*(\d+)\s+([\d.]+)\s+(\S+) -> (\S+)\s+(.*)$", l)
+                if mm:
+                    src = mm.group(3).rsplit(":", 1)[0]
+                    info = mm.group(5)
+                    drop = ""
+                    if "  <-- DROPPED: " in info:
+                        info, drop = info.split("  <-- DROPPED: ")
+                    frames.append((int(mm.group(1)), float(mm.group(2)),
+                                   "c>s" if src in caddrs else "s>c", short_info(info), drop))
+        problems = [l for l in logtxt[:8] if l.startswith("PROBLEMS")]
+        out.append("## %s.pcapng\n" % name)
+        out.append("%s\n" % header)
+        if problems:
+            out.append("**Warning:** %s\n" % problems[0])
+        out.append("```")
+        for no, t, d, info, drop in frames:
+            line = "%3d %7.3fs %s %s" % (no, t, d, info)
+            if drop:
+                line += "   <- DROPPED after the capture point (%s)" % drop.split(" (")[0].replace("dropped on input in the ", "at the ").replace(" namespace", "")
+            out.append(line)
+            for c, srv, note in cps.get(no, []):
+                out.append("      => kernel: client %s, server %s%s" % (c, srv, ("  " + note) if note else ""))
+        out.append("```\n")
+    CAPDIR.mkdir(parents=True, exist_ok=True)
+    text = README_HEAD.format(kernel=kernel or "unknown") + "\n" + "\n".join(out)
+    (CAPDIR / "README.md").write_text(text)
+
+
 def run_scenario(sc, attempts):
     for attempt in range(1, attempts + 1):
         work = Path(tempfile.mkdtemp(prefix="tcpstk-"))
@@ -1042,6 +1232,7 @@ def run_scenario(sc, attempts):
             sc.fn(lab)
             lab.wait_quiet(QUIET)
             events = lab.read_trace()
+            lab.final_drops = lab.nft_counters() if lab.drops else {}
         finally:
             lab.teardown()
         try:
@@ -1066,12 +1257,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    ap.add_argument("--readme", action="store_true",
+                    help="only rewrite captures/kernel/README.md from the existing logs and truth files")
     ap.add_argument("--attempts", type=int, default=3,
                     help="retry a scenario whose run was not as expected (default 3)")
     args = ap.parse_args()
     if args.list:
         for sc in SCENARIOS.values():
             print("%-24s %s" % (sc.name, sc.desc))
+        return 0
+    if args.readme:
+        write_capture_readme()
         return 0
     names = args.scenarios or list(SCENARIOS)
     bad = [n for n in names if n not in SCENARIOS]
@@ -1096,6 +1292,7 @@ def main():
                 failed.append(n)
     finally:
         cleanup_everything()
+    write_capture_readme()
     if failed:
         log("scenarios with problems (see their logs): " + ", ".join(failed))
         return 1

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Compare the tcpstate plugin with the Linux kernel's own TCP states.
+
+    tests/kernel/check_truth.py --plugin build/plugin/tcpstate.so \
+        --tshark-wrapper tests/tshark-plugin.sh \
+        --captures captures/kernel --truth tests/kernel/truth [SCENARIO ...]
+
+For every tests/kernel/truth/<scenario>.truth the capture
+captures/kernel/<scenario>.pcapng is dissected twice through the wrapper
+(single pass and `-2`), printing frame.number, tcpstate.client and
+tcpstate.server.  The two passes must agree on every frame.  At every
+checkpoint of the truth file the plugin's states are compared with the
+kernel's:
+
+  agreed      plugin == kernel
+  disagreed   plugin != kernel (listed with frame, expected, got)
+  explained   the truth line is marked `!`: the kernel state cannot be known
+              from the wire at that frame; the explanation, what the plugin
+              said and (if the plugin has it) tcpstate.unconfirmed from the
+              two-pass run are printed, but nothing is counted against it.
+
+Exit status: 0 all good, 1 a disagreement or the two passes differ,
+2 usage or environment problem.  Needs no root.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+BY_NUMBER = {str(i): s for i, s in enumerate(STATES)}
+# tolerate value strings too, in whatever spelling the plugin chose
+BY_NAME = {s.replace("_", "").replace("-", "").replace(" ", "").upper(): s for s in STATES}
+BY_NAME["SYNRECEIVED"] = "SYN_RCVD"
+BY_NAME["SYNRECV"] = "SYN_RCVD"
+
+
+def state_name(v):
+    v = v.strip()
+    if v == "":
+        return "-"
+    v = v.split(",")[0]          # several occurrences: take the first
+    if v in BY_NUMBER:
+        return BY_NUMBER[v]
+    key = v.replace("_", "").replace("-", "").replace(" ", "").upper()
+    return BY_NAME.get(key, v)
+
+
+class TruthError(Exception):
+    pass
+
+
+def parse_truth(path):
+    header, lines = "", []
+    for n, raw in enumerate(path.read_text().splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if line.startswith("# scenario:"):
+                header = line[len("# scenario:"):].strip()
+            continue
+        parts = line.split(None, 3)
+        if len(parts) < 3 or not parts[0].isdigit():
+            raise TruthError("%s:%d: malformed line: %r" % (path, n, raw))
+        frame, client, server = int(parts[0]), parts[1], parts[2]
+        for s in (client, server):
+            if s not in STATES:
+                raise TruthError("%s:%d: unknown state %r" % (path, n, s))
+        note = parts[3] if len(parts) > 3 else ""
+        lines.append(dict(frame=frame, client=client, server=server, note=note,
+                          unknowable=note.startswith("!"), lineno=n))
+    return header, lines
+
+
+def run_tshark(wrapper, plugin, capture, fields, two_pass):
+    cmd = [wrapper, plugin]
+    if two_pass:
+        cmd.append("-2")
+    cmd += ["-r", str(capture), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+    for f in fields:
+        cmd += ["-e", f]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), r.returncode, r.stderr))
+    rows = {}
+    for line in r.stdout.splitlines():
+        v = line.split("\t")
+        v += [""] * (len(fields) - len(v))
+        if v[0].isdigit():
+            rows[int(v[0])] = v[1:]
+    return rows
+
+
+def probe_fields(wrapper, plugin, wanted):
+    r = subprocess.run([wrapper, plugin, "-G", "fields"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("tshark -G fields failed:\n" + r.stderr)
+    have = set()
+    for line in r.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) > 2 and parts[0] == "F":
+            have.add(parts[2])
+    return {f for f in wanted if f in have}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--plugin", required=True, help="the tcpstate.so under test")
+    ap.add_argument("--tshark-wrapper", required=True, help="tests/tshark-plugin.sh")
+    ap.add_argument("--captures", required=True, help="folder with <scenario>.pcapng")
+    ap.add_argument("--truth", required=True, help="folder with <scenario>.truth")
+    ap.add_argument("scenarios", nargs="*", help="only these scenarios (default: every truth file)")
+    args = ap.parse_args()
+
+    plugin = os.path.abspath(args.plugin)
+    wrapper = os.path.abspath(args.tshark_wrapper)
+    capdir, truthdir = Path(args.captures), Path(args.truth)
+    if not os.path.isfile(plugin):
+        print("check_truth: no plugin at %s" % plugin, file=sys.stderr)
+        return 2
+    truths = sorted(truthdir.glob("*.truth"))
+    if args.scenarios:
+        truths = [truthdir / (s + ".truth") for s in args.scenarios]
+    if not truths:
+        print("check_truth: no truth files in %s" % truthdir, file=sys.stderr)
+        return 2
+
+    try:
+        have = probe_fields(wrapper, plugin, ["tcpstate.client", "tcpstate.server",
+                                               "tcpstate.unconfirmed"])
+    except RuntimeError as e:
+        print("check_truth: %s" % e, file=sys.stderr)
+        return 2
+    missing = {"tcpstate.client", "tcpstate.server"} - have
+    if missing:
+        print("check_truth: the plugin does not register %s" % ", ".join(sorted(missing)),
+              file=sys.stderr)
+        return 2
+    has_unconfirmed = "tcpstate.unconfirmed" in have
+
+    total = dict(checked=0, agreed=0, explained=0, disagreed=0)
+    failed = False
+    for tpath in truths:
+        name = tpath.stem
+        cap = capdir / (name + ".pcapng")
+        try:
+            header, lines = parse_truth(tpath)
+        except (OSError, TruthError) as e:
+            print("check_truth: %s" % e, file=sys.stderr)
+            return 2
+        if not cap.exists():
+            print("check_truth: missing capture %s" % cap, file=sys.stderr)
+            return 2
+        try:
+            one = run_tshark(wrapper, plugin, cap, ["frame.number", "tcpstate.client",
+                                                    "tcpstate.server"], False)
+            two_fields = ["frame.number", "tcpstate.client", "tcpstate.server"]
+            if has_unconfirmed:
+                two_fields.append("tcpstate.unconfirmed")
+            two = run_tshark(wrapper, plugin, cap, two_fields, True)
+        except RuntimeError as e:
+            print("check_truth: %s" % e, file=sys.stderr)
+            return 2
+
+        print("== %s: %s" % (name, header))
+        # single pass and two passes must agree on every frame
+        diff = [n for n in sorted(set(one) | set(two))
+                if one.get(n, ["?", "?"])[:2] != two.get(n, ["?", "?"])[:2]]
+        if diff:
+            failed = True
+            print("  PASSES DIFFER on %d frame(s):" % len(diff))
+            for n in diff[:10]:
+                a = one.get(n, ["?", "?"])
+                b = two.get(n, ["?", "?"])
+                print("    frame %d: single pass %s %s, two passes %s %s" %
+                      (n, state_name(a[0]), state_name(a[1]), state_name(b[0]), state_name(b[1])))
+        c = dict(checked=0, agreed=0, explained=0, disagreed=0)
+        for t in lines:
+            c["checked"] += 1
+            row = one.get(t["frame"])
+            if row is None:
+                got = ("(no such frame)", "")
+            else:
+                got = (state_name(row[0]), state_name(row[1]))
+            exp = (t["client"], t["server"])
+            if t["unknowable"]:
+                c["explained"] += 1
+                unc = ""
+                if has_unconfirmed:
+                    r2 = two.get(t["frame"])
+                    unc = "; tcpstate.unconfirmed(-2)=%s" % ((r2[2] if r2 and len(r2) > 2 and r2[2] != "" else "absent"))
+                print("  explained  frame %d: kernel %s %s, plugin %s %s%s\n             %s" %
+                      (t["frame"], exp[0], exp[1], got[0], got[1], unc, t["note"]))
+            elif got == exp:
+                c["agreed"] += 1
+            else:
+                c["disagreed"] += 1
+                print("  DISAGREED  frame %d: expected %s %s, got %s %s%s" %
+                      (t["frame"], exp[0], exp[1], got[0], got[1],
+                       ("  (" + t["note"] + ")") if t["note"] else ""))
+        print("  checkpoints: %(checked)d checked, %(agreed)d agreed, %(explained)d explained, "
+              "%(disagreed)d disagreed" % c)
+        for k in total:
+            total[k] += c[k]
+    print("== overall")
+    print("checkpoints: %(checked)d checked, %(agreed)d agreed, %(explained)d explained, "
+          "%(disagreed)d disagreed" % total)
+    if not has_unconfirmed:
+        print("(the plugin has no tcpstate.unconfirmed field yet)")
+    if failed:
+        print("single-pass and two-pass output differ (see above)")
+    return 1 if failed or total["disagreed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

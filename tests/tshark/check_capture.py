@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Run tshark with the plugin over one capture and compare every tcpstate
+field on every frame with the hand-written expectations, in one pass, in
+two passes (-2) and in two passes with a read filter (-2 -R).
+
+usage: check_capture.py WRAPPER PLUGIN.so CAPTURE EXPECTED.tsv
+
+WRAPPER is tests/tshark-plugin.sh. Exits non-zero on any difference and
+prints each one. Python standard library only.
+"""
+import subprocess
+import sys
+
+STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+PHASES = ["HANDSHAKE", "DATA_TRANSFER", "TEARDOWN", "CLOSED", "RESET"]
+FIELDS = ["frame.number", "tcpstate.summary", "tcpstate.client", "tcpstate.server",
+          "tcpstate.client.prev", "tcpstate.server.prev", "tcpstate.sender",
+          "tcpstate.receiver", "tcpstate.from_client", "tcpstate.phase",
+          "tcpstate.handshake.step", "tcpstate.teardown.step", "tcpstate.changed",
+          "tcpstate.midstream", "tcpstate.lost"]
+
+
+def boolean(v):
+    """tshark prints booleans as 1/0 (4.0) or True/False (4.2+)."""
+    return {"1": "1", "True": "1", "0": "0", "False": "0", "": ""}[v]
+
+
+def parse_summary(summary):
+    """'C:A>B S:C' -> (client prev, client, server prev, server) names."""
+    out = []
+    for part in summary.split():
+        names = part[2:].split(">")
+        out.append((names[0], names[-1]))
+    (cp, c), (sp, s) = out
+    return cp, c, sp, s
+
+
+def expected_row(frame, from_client, spec, two_pass):
+    """The exact field values that frame must print."""
+    if spec == "none":
+        return [frame] + [""] * (len(FIELDS) - 1)
+    words = spec.split()
+    summary = " ".join(words[:2])
+    phase = words[2]
+    opts = dict((w.split("=") + [""])[:2] for w in words[3:])
+    cp, c, sp, s = parse_summary(summary)
+    num = lambda name: str(STATES.index(name))
+    fc = from_client == "1"
+    sender, receiver = (c, s) if fc else (s, c)
+    return [frame, summary, num(c), num(s), num(cp), num(sp), num(sender), num(receiver),
+            "1" if fc else "0", str(PHASES.index(phase)), opts.get("hs", ""),
+            opts.get("td", ""), "1" if (cp != c or sp != s) else "",
+            "1" if "mid" in opts else "",
+            "1" if ("lost" in opts and two_pass) else ""]
+
+
+def run(wrapper, plugin, capture, extra):
+    cmd = [wrapper, plugin] + extra + ["-r", capture, "-T", "fields",
+                                       "-E", "separator=/t", "-E", "occurrence=a",
+                                       "-E", "aggregator=,"]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit("tshark failed (%s): %s" % (" ".join(extra), res.stderr))
+    rows = {}
+    for line in res.stdout.splitlines():
+        cols = line.split("\t")
+        cols += [""] * (len(FIELDS) - len(cols))
+        for i, name in enumerate(FIELDS):
+            if name in ("tcpstate.from_client", "tcpstate.changed", "tcpstate.midstream",
+                        "tcpstate.lost"):
+                cols[i] = boolean(cols[i])
+        rows[cols[0]] = cols
+    return rows
+
+
+# Display filters checked with --filters: each with the rows it must select.
+IDX = dict((name, i) for i, name in enumerate(FIELDS))
+FILTERS = [
+    ("tcpstate.server == CLOSE_WAIT", lambda r: r[IDX["tcpstate.server"]] == "9"),
+    ("tcpstate.client == TIME_WAIT", lambda r: r[IDX["tcpstate.client"]] == "8"),
+    ("tcpstate.server.prev == LAST_ACK && tcpstate.server == CLOSED",
+     lambda r: r[IDX["tcpstate.server.prev"]] == "10" and r[IDX["tcpstate.server"]] == "0"),
+    ("tcpstate.sender == FIN_WAIT_1", lambda r: r[IDX["tcpstate.sender"]] == "5"),
+    ("tcpstate.receiver == close_wait", lambda r: r[IDX["tcpstate.receiver"]] == "9"),
+    ("tcpstate.changed", lambda r: r[IDX["tcpstate.changed"]] == "1"),
+    ("tcpstate.phase == TEARDOWN", lambda r: r[IDX["tcpstate.phase"]] == "2"),
+    ("tcpstate.handshake.step == 3", lambda r: r[IDX["tcpstate.handshake.step"]] == "3"),
+    ("tcpstate.teardown.step == 2",
+     lambda r: "2" in r[IDX["tcpstate.teardown.step"]].split(",")),
+    ("tcpstate.teardown.step == 2 && tcpstate.teardown.step == 3",
+     lambda r: set(["2", "3"]) <= set(r[IDX["tcpstate.teardown.step"]].split(","))),
+    ("tcpstate.from_client == 1 && tcpstate.changed",
+     lambda r: r[IDX["tcpstate.from_client"]] == "1" and r[IDX["tcpstate.changed"]] == "1"),
+    ("tcpstate.from_client == False", lambda r: r[IDX["tcpstate.from_client"]] == "0"),
+    ("tcpstate.midstream", lambda r: r[IDX["tcpstate.midstream"]] == "1"),
+    ("tcpstate.lost", lambda r: r[IDX["tcpstate.lost"]] == "1"),
+    ("!tcpstate", lambda r: r[IDX["tcpstate.summary"]] == ""),
+]
+MISSPELLED = ["tcpstate.server == CLOSE_WAT", "tcpstate.client == ESTABLISH",
+              "tcpstate.phase == TEARDWON"]
+
+
+def compare(label, expected_rows, got, renumbered):
+    """Rows must match exactly; under a read filter tshark renumbers the
+    frames that pass, so only their order is compared then."""
+    failures = 0
+    if renumbered:
+        pairs = zip(expected_rows, [got[k] for k in sorted(got, key=int)])
+    else:
+        pairs = [(w, got.get(w[0])) for w in expected_rows]
+    for want, have in pairs:
+        if have is not None and renumbered:
+            want = [have[0]] + want[1:]
+        if have != want:
+            failures += 1
+            print("%s: frame %s" % (label, want[0]))
+            for name, w, h in zip(FIELDS, want, have or [""] * len(FIELDS)):
+                if w != h:
+                    print("    %-24s want %-14r got %r" % (name, w, h))
+    if len(got) != len(expected_rows):
+        failures += 1
+        print("%s: %d frames printed, %d expected" % (label, len(got), len(expected_rows)))
+    return failures
+
+
+def main():
+    args = sys.argv[1:]
+    with_filters = "--filters" in args
+    args = [a for a in args if a != "--filters"]
+    wrapper, plugin, capture, expected_path = args[:4]
+    expected = []
+    with open(expected_path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            expected.append(line.rstrip("\n").split("\t"))
+    one = [expected_row(fr, fc, spec, False) for fr, fc, spec in expected]
+    two = [expected_row(fr, fc, spec, True) for fr, fc, spec in expected]
+    annotated = [r for r in two if r[1] != ""]
+    in_close_wait = [r for r in two if r[IDX["tcpstate.server"]] == "9"]
+
+    checks = [("one pass", [], one, False),
+              ("two passes", ["-2"], two, False),
+              ("two passes, -R tcpstate", ["-2", "-R", "tcpstate"], annotated, True),
+              ("two passes, -R server CLOSE_WAIT",
+               ["-2", "-R", "tcpstate.server == CLOSE_WAIT"], in_close_wait, True)]
+    failures = 0
+    runs = 0
+    for label, extra, rows, renumbered in checks:
+        failures += compare(label, rows, run(wrapper, plugin, capture, extra), renumbered)
+        runs += 1
+    if with_filters:
+        for flt, pred in FILTERS:
+            for passes in ([], ["-2"]):
+                want = [r for r in (two if passes else one) if pred(r)]
+                got = run(wrapper, plugin, capture, passes + ["-Y", flt])
+                failures += compare("-Y %r %s" % (flt, " ".join(passes)), want, got, False)
+                runs += 1
+        for flt in MISSPELLED:
+            res = subprocess.run([wrapper, plugin, "-r", capture, "-Y", flt],
+                                 capture_output=True, text=True)
+            runs += 1
+            if res.returncode == 0 or "cannot be found among the possible values" not in res.stderr:
+                failures += 1
+                print("misspelled filter %r was not rejected: rc=%d %s" %
+                      (flt, res.returncode, res.stderr.strip()))
+    print("%s: %d frames, %d tshark runs, %d differences" %
+          (capture.rsplit("/", 1)[-1], len(expected), runs, failures))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

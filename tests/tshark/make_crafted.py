@@ -1,0 +1,304 @@
+#!/usr/bin/python3
+"""Write the crafted test captures and, beside each, the expected tcpstate
+values for every frame, authored by hand here next to the packets.
+
+    /usr/bin/python3 tests/tshark/make_crafted.py   # from the repo root
+
+Writes captures/crafted/<name>.pcap and tests/tshark/expected/<name>.tsv.
+Needs Debian's python3-scapy. Timestamps and addresses are fixed, so the
+output is byte-for-byte reproducible.
+
+Each expectation is one string:
+    "C:PREV>NEW S:STATE  PHASE  [hs=N] [td=N[,N]] [mid] [lost] [none]"
+The summary part is exactly tcpstate.summary; `lost` means tcpstate.lost
+is set under `tshark -2` (it cannot be known in a single pass); `none`
+means the frame must carry no tcpstate annotation at all.
+"""
+import os
+import sys
+
+from scapy.all import (Ether, IP, IPv6, TCP, ICMP, Raw, wrpcap)  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CAPS = os.path.join(ROOT, "captures", "crafted")
+EXPECTED = os.path.join(ROOT, "tests", "tshark", "expected")
+
+CLIENT, SERVER = "192.0.2.10", "198.51.100.20"
+CLIENT6, SERVER6 = "2001:db8::10", "2001:db8::20"
+CPORT, SPORT = 40000, 80
+
+
+class Conv:
+    """Builds one capture: a list of (packet, expectation)."""
+
+    def __init__(self, name, t0=1700000000.0, v6=False, cport=CPORT, sport=SPORT):
+        self.name, self.t, self.v6 = name, t0, v6
+        self.cport, self.sport = cport, sport
+        self.rows = []
+
+    def _pkt(self, from_client, flags, seq, ack, data, sport=None, dport=None):
+        src, dst = (CLIENT6, SERVER6) if self.v6 else (CLIENT, SERVER)
+        if not from_client:
+            src, dst = dst, src
+        ip = IPv6(src=src, dst=dst) if self.v6 else IP(src=src, dst=dst)
+        sp = self.cport if from_client else self.sport
+        dp = self.sport if from_client else self.cport
+        tcp = TCP(sport=sport or sp, dport=dport or dp, flags=flags, seq=seq, ack=ack,
+                  window=64240)
+        p = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / ip / tcp
+        if data:
+            p = p / Raw(data)
+        return p
+
+    def add(self, pkt, expect, gap=0.01):
+        self.t += gap
+        pkt.time = self.t
+        self.rows.append((pkt, expect))
+
+    def c(self, flags, seq, ack=0, data=b"", expect="", gap=0.01):
+        self.add(self._pkt(True, flags, seq, ack, data), expect, gap)
+
+    def s(self, flags, seq, ack=0, data=b"", expect="", gap=0.01):
+        self.add(self._pkt(False, flags, seq, ack, data), expect, gap)
+
+    def write(self):
+        os.makedirs(CAPS, exist_ok=True)
+        os.makedirs(EXPECTED, exist_ok=True)
+        path = os.path.join(CAPS, self.name + ".pcap")
+        wrpcap(path, [p for p, _ in self.rows])
+        os.chmod(path, 0o644)
+        with open(os.path.join(EXPECTED, self.name + ".tsv"), "w") as f:
+            f.write("# frame\tfrom_client\texpectation\n")
+            for i, (p, e) in enumerate(self.rows, 1):
+                fc = "-"
+                if TCP in p and ICMP not in p:
+                    fc = "1" if p[TCP].sport == self.cport and p[TCP].dport == self.sport else "0"
+                f.write("%d\t%s\t%s\n" % (i, fc, e))
+
+
+def handshake(cv, data_on_third=False):
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    if data_on_third:
+        cv.c("PA", 1001, 5001, b"hello",
+             expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    else:
+        cv.c("A", 1001, 5001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+
+
+def basic_client_close():
+    cv = Conv("basic_client_close")
+    handshake(cv)
+    cv.c("PA", 1001, 5001, b"GET / HTTP/1.0\r\n\r\n", expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.s("A", 5001, 1019, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.s("PA", 5001, 1019, b"HTTP/1.0 200 OK\r\n\r\n", expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.c("A", 1019, 5020, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.c("FA", 1019, 5020, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("A", 5020, 1020, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2")
+    cv.s("FA", 5020, 1020, expect="C:FIN_WAIT_2>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=3")
+    cv.c("A", 1020, 5021, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
+def server_close_first():
+    cv = Conv("server_close_first")
+    handshake(cv, data_on_third=True)
+    cv.s("FA", 5001, 1006, expect="C:ESTABLISHED>CLOSE_WAIT S:ESTABLISHED>FIN_WAIT_1 TEARDOWN td=1")
+    cv.c("A", 1006, 5002, expect="C:CLOSE_WAIT S:FIN_WAIT_1>FIN_WAIT_2 TEARDOWN td=2")
+    cv.c("FA", 1006, 5002, expect="C:CLOSE_WAIT>LAST_ACK S:FIN_WAIT_2>TIME_WAIT TEARDOWN td=3")
+    cv.s("A", 5002, 1007, expect="C:LAST_ACK>CLOSED S:TIME_WAIT TEARDOWN td=4")
+    return cv
+
+
+def refused():
+    cv = Conv("refused", sport=7)
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("RA", 0, 1001, expect="C:SYN_SENT>CLOSED S:SYN_RCVD>CLOSED RESET")
+    return cv
+
+
+def retransmitted_syn_synack():
+    cv = Conv("retransmitted_syn_synack")
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.c("S", 1000, expect="C:SYN_SENT S:SYN_RCVD HANDSHAKE hs=1", gap=1.0)
+    cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.s("SA", 5000, 1001, expect="C:ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2", gap=1.0)
+    cv.c("A", 1001, 5001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    cv.c("RA", 1001, 5001, expect="C:ESTABLISHED>CLOSED S:ESTABLISHED>CLOSED RESET")
+    return cv
+
+
+def lost_synack():
+    """The SYN/ACK is on the wire but never reaches the client."""
+    cv = Conv("lost_synack")
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2 lost")
+    cv.c("S", 1000, expect="C:SYN_SENT S:SYN_RCVD HANDSHAKE hs=1", gap=1.0)
+    cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 1001, 5001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    return cv
+
+
+def three_segment_close():
+    cv = Conv("three_segment_close")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_1>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=2,3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
+def fin_with_data_half_close():
+    cv = Conv("fin_with_data_half_close")
+    handshake(cv)
+    cv.c("FPA", 1001, 5001, b"last words", expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("A", 5001, 1012, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2")
+    cv.s("PA", 5001, 1012, b"x" * 100, expect="C:FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN")
+    cv.c("A", 1012, 5101, expect="C:FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN")
+    cv.s("PA", 5101, 1012, b"y" * 100, expect="C:FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN")
+    cv.s("FA", 5201, 1012, expect="C:FIN_WAIT_2>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=3")
+    cv.c("A", 1012, 5202, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
+def simultaneous_close():
+    cv = Conv("simultaneous_close")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("FA", 5001, 1001, expect="C:FIN_WAIT_1>CLOSING S:FIN_WAIT_1>CLOSING TEARDOWN td=3", gap=0.0001)
+    cv.c("A", 1002, 5002, expect="C:CLOSING S:CLOSING>TIME_WAIT TEARDOWN td=4")
+    cv.s("A", 5002, 1002, expect="C:CLOSING>TIME_WAIT S:TIME_WAIT TEARDOWN td=2")
+    return cv
+
+
+def simultaneous_open():
+    cv = Conv("simultaneous_open", cport=5001, sport=5002)
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("S", 5000, expect="C:SYN_SENT>SYN_RCVD S:SYN_SENT>SYN_RCVD HANDSHAKE hs=1", gap=0.0001)
+    cv.c("SA", 1000, 5001, expect="C:SYN_RCVD S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=2")
+    cv.s("SA", 5000, 1001, expect="C:SYN_RCVD>ESTABLISHED S:ESTABLISHED HANDSHAKE hs=2", gap=0.0001)
+    cv.c("PA", 1001, 5001, b"hi", expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    return cv
+
+
+def lost_final_ack():
+    """The client's final ACK never reaches the server: the server sends its
+    FIN again, which restarts the client's TIME_WAIT."""
+    cv = Conv("lost_final_ack")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("A", 5001, 1002, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2")
+    cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_2>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4 lost")
+    cv.s("FA", 5001, 1002, expect="C:TIME_WAIT S:LAST_ACK TEARDOWN td=3", gap=0.2)
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
+def time_wait_expiry():
+    cv = Conv("time_wait_expiry")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_1>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=2,3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    # 59 s after TIME_WAIT began: it still holds
+    cv.s("A", 5002, 1002, expect="C:TIME_WAIT S:CLOSED TEARDOWN", gap=58.98)
+    # 61 s after: both CLOSED
+    cv.s("A", 5002, 1002, expect="C:CLOSED S:CLOSED CLOSED", gap=2.0)
+    return cv
+
+
+def rst_window():
+    """An in-window RST ends the connection; one far outside is ignored."""
+    cv = Conv("rst_window")
+    handshake(cv)
+    cv.s("R", 900000, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.c("PA", 1001, 5001, b"still here", expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.s("R", 5001, expect="C:ESTABLISHED>CLOSED S:ESTABLISHED>CLOSED RESET")
+    return cv
+
+
+def midstream():
+    """The capture starts after the handshake; roles from the ports."""
+    cv = Conv("midstream", sport=443)
+    cv.s("PA", 7000, 3000, b"z" * 50, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER mid")
+    cv.c("A", 3000, 7050, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER mid")
+    cv.c("FA", 3000, 7050, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1 mid")
+    cv.s("FA", 7050, 3001, expect="C:FIN_WAIT_1>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=2,3 mid")
+    cv.c("A", 3001, 7051, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4 mid")
+    return cv
+
+
+def port_reuse():
+    """A new SYN on the same 4-tuple while the client's TIME_WAIT holds."""
+    cv = Conv("port_reuse")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_1>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=2,3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    cv.c("S", 80000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1", gap=1.0)
+    cv.s("SA", 90000, 80001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 80001, 90001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    return cv
+
+
+def icmp_quoted():
+    """A TCP header inside an ICMP error is not a segment of the connection."""
+    cv = Conv("icmp_quoted")
+    handshake(cv)
+    inner = IP(src=CLIENT, dst=SERVER) / TCP(sport=CPORT, dport=SPORT, flags="FA", seq=1001, ack=5001)
+    err = (Ether(src="02:00:00:00:00:03", dst="02:00:00:00:00:01") /
+           IP(src="203.0.113.1", dst=CLIENT) / ICMP(type=3, code=4, nexthopmtu=1400) / inner)
+    cv.add(err, "none")
+    cv.c("PA", 1001, 5001, b"after", expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    return cv
+
+
+def wraparound():
+    cv = Conv("wraparound")
+    cv.c("S", 0xFFFFFFFF, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("SA", 0xFFFFFFF0, 0, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 0, 0xFFFFFFF1, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    cv.s("PA", 0xFFFFFFF1, 0, b"w" * 100, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.s("FA", 0x55, 0, expect="C:ESTABLISHED>CLOSE_WAIT S:ESTABLISHED>FIN_WAIT_1 TEARDOWN td=1")
+    cv.c("FA", 0, 0x56, expect="C:CLOSE_WAIT>LAST_ACK S:FIN_WAIT_1>TIME_WAIT TEARDOWN td=2,3")
+    cv.s("A", 0x56, 1, expect="C:LAST_ACK>CLOSED S:TIME_WAIT TEARDOWN td=4")
+    return cv
+
+
+def ipv6_basic():
+    cv = Conv("ipv6_basic", v6=True)
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_1>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=2,3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
+def truncated():
+    """A header cut by the snaplen gets no annotation; the rest still do."""
+    cv = Conv("truncated")
+    handshake(cv)
+    cut = cv._pkt(True, "PA", 1001, 5001, b"q" * 40)
+    raw = bytes(cut)[:14 + 20 + 10]            # Ethernet + IP + 10 bytes of TCP
+    cv.add(Ether(raw), "none")
+    cv.c("PA", 1001, 5001, b"q" * 40, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    return cv
+
+
+ALL = [basic_client_close, server_close_first, refused, retransmitted_syn_synack,
+       lost_synack, three_segment_close, fin_with_data_half_close, simultaneous_close,
+       simultaneous_open, lost_final_ack, time_wait_expiry, rst_window, midstream,
+       port_reuse, icmp_quoted, wraparound, ipv6_basic, truncated]
+
+
+def main():
+    only = set(sys.argv[1:])
+    for make in ALL:
+        if only and make.__name__ not in only:
+            continue
+        make().write()
+
+
+if __name__ == "__main__":
+    main()
