@@ -94,7 +94,6 @@ typedef struct {
     tcps_record *rx_rec[2];  /* client, server: the segment whose arrival
                                 last changed that endpoint, to be marked
                                 lost if the endpoint shows it never came */
-    guint32      rx_num[2];  /* and its frame number */
     guint32      a_addr_hash;  /* only consulted when both ports are equal */
     guint16      a_port;
     guint16      b_port;
@@ -264,14 +263,13 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
         if (st->rx_rec[who]) {
             tcps_record_mark_lost(st->rx_rec[who]);
             wmem_map_insert(lost_links, st->rx_rec[who], GUINT_TO_POINTER(pinfo->num));
-            wmem_map_insert(lost_links, rec, GUINT_TO_POINTER(st->rx_num[who]));
+            wmem_map_insert(lost_links, rec, GUINT_TO_POINTER(res.lost_frame));
             st->rx_rec[who] = NULL;
         }
     }
     if (res.rx_recorded) {
         int who = res.from_client ? 1 : 0;
         st->rx_rec[who] = rec;
-        st->rx_num[who] = pinfo->num;
     }
     return rec;
 }

@@ -10,6 +10,7 @@
  */
 #include "tcpstate_engine.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@
 #define F_HAVE_ISN     (1u << 10)
 #define F_HAVE_NXT     (1u << 11)
 #define F_HAVE_ACK     (1u << 12)
+#define F_HAVE_TX      (1u << 13)
+#define F_HAVE_RTT     (1u << 14)
 
 #define F_SYNCHRONIZED (F_SYN_SENT | F_SYN_RCVD | F_SYN_ACKED)
 
@@ -99,6 +102,57 @@ void tcps_conn_init(tcps_conn *conn)
     memset(conn, 0, sizeof *conn);
 }
 
+/* Offsets from the connection's first segment, so one endpoint fits in 40
+ * bytes: microseconds for round trips, milliseconds for TIME_WAIT. */
+static uint32_t offset(const tcps_conn *c, int64_t t_ns, int64_t unit_ns)
+{
+    int64_t d = t_ns - c->t0_ns;
+
+    if (d <= 0)
+        return 0;
+    d /= unit_ns;
+    return d > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+static uint32_t now_us(const tcps_conn *c, const tcps_segment *seg)
+{
+    return offset(c, seg->time_ns, 1000);
+}
+
+/* Segment seg changed e by arriving: remember it, in case e later shows it
+ * never arrived. */
+static void received(tcps_endpoint *e, const tcps_conn *c, const tcps_segment *seg,
+                     tcps_result *out)
+{
+    e->rx_frame = seg->frame;
+    e->rx_us = now_us(c, seg);
+    out->rx_recorded = true;
+}
+
+/* The handshake gives the round trip from the capture point to each end and
+ * back: SYN to SYN/ACK for the server, SYN/ACK to ACK for the client. */
+static void sample_rtt(tcps_endpoint *responder, const tcps_endpoint *asker, uint32_t now)
+{
+    uint32_t rtt;
+
+    if (!(asker->facts & F_HAVE_TX))
+        return;
+    rtt = now - asker->tx_us;
+    if (!(responder->facts & F_HAVE_RTT) || rtt < responder->rtt_us) {
+        responder->rtt_us = rtt;
+        responder->facts |= F_HAVE_RTT;
+    }
+}
+
+/* Was the segment that last changed e still in flight when e sent the one
+ * now passing? Only if e sent it less than one round trip (capture point ->
+ * e -> capture point) after that segment passed us: then the two crossed.
+ * Without a measured round trip, a contradiction counts as a loss. */
+static bool crossed(const tcps_endpoint *e, uint32_t now)
+{
+    return (e->facts & F_HAVE_RTT) && now - e->rx_us < e->rtt_us;
+}
+
 bool tcps_conn_a_is_client(const tcps_conn *conn)
 {
     return (conn->flags & C_A_IS_CLIENT) != 0;
@@ -126,6 +180,7 @@ static void conn_start(tcps_conn *c, const tcps_segment *seg)
     tcps_endpoint *cl, *sv;
 
     tcps_conn_init(c);
+    c->t0_ns = seg->time_ns;
     if (syn && !ack && !rst)
         sender_is_client = true;             /* the active opener */
     else if (syn && ack && !rst)
@@ -204,11 +259,16 @@ static bool rst_acceptable(const tcps_endpoint *snd, const tcps_endpoint *rcv,
     return seq_ge(seg->seq, lo) && seq_le(seg->seq, hi);
 }
 
+/* The endpoint shows it never got the segment that last changed it:
+ * drop the facts that segment gave it, and name the segment once. */
 static void mark_lost(tcps_endpoint *e, uint32_t facts_to_drop, tcps_result *out)
 {
-    e->facts &= ~facts_to_drop;
-    out->events |= TCPS_EV_LOSS_REVEALED;
-    out->lost_frame = e->rx_frame;
+    e->facts = (uint16_t)(e->facts & ~facts_to_drop);
+    if (e->rx_frame) {
+        out->events |= TCPS_EV_LOSS_REVEALED;
+        out->lost_frame = e->rx_frame;
+        e->rx_frame = 0;
+    }
 }
 
 static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
@@ -225,11 +285,11 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
             out->events |= TCPS_EV_TIME_WAIT_ASSASSINATED;
         if (rs == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE))
             /* §3.10.7.4: a passive open goes back to LISTEN. */
-            rcv->facts &= ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED);
+            rcv->facts = (uint16_t)(rcv->facts &
+                                    ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED));
         else
             rcv->facts |= F_CLOSED;
-        rcv->rx_frame = seg->frame;
-        out->rx_recorded = true;
+        received(rcv, c, seg, out);
         c->flags |= C_RESET;
     } else if (rs != TCPS_CLOSED && rs != TCPS_LISTEN) {
         out->events |= TCPS_EV_RST_IGNORED;
@@ -248,15 +308,29 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
     }
 }
 
+/* The sender's own segment contradicts facts that the segment which last
+ * changed it gave it. Its state when sending is without those facts. If
+ * that segment was still in flight (crossed), it arrives afterwards and the
+ * facts stand; otherwise it was lost. */
+static void contradicted(tcps_endpoint *e, int si, uint32_t facts, uint32_t now,
+                         tcps_result *out)
+{
+    tcps_endpoint before = *e;
+
+    before.facts = (uint16_t)(before.facts & ~facts);
+    out->prev[si] = (uint8_t)ep_state(&before);
+    if (!crossed(e, now))
+        mark_lost(e, facts, out);
+}
+
 /* The receiver takes a SYN if it is waiting for one (§3.10.7.2 LISTEN,
  * §3.10.7.3 SYN_SENT: simultaneous open). */
-static void receive_syn(tcps_endpoint *rcv, tcps_state rs, const tcps_segment *seg,
-                        tcps_result *out)
+static void receive_syn(const tcps_conn *c, tcps_endpoint *rcv, tcps_state rs,
+                        const tcps_segment *seg, tcps_result *out)
 {
     if ((rs == TCPS_LISTEN || rs == TCPS_SYN_SENT) && !(rcv->facts & F_SYN_RCVD)) {
         rcv->facts |= F_SYN_RCVD;
-        rcv->rx_frame = seg->frame;
-        out->rx_recorded = true;
+        received(rcv, c, seg, out);
     }
 }
 
@@ -268,12 +342,11 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         out->handshake_step = 1;
         out->events |= TCPS_EV_SYN_RETRANSMIT;
         if ((snd->facts & F_SYN_RCVD) && !(snd->facts & F_SYNACK_SENT)) {
-            /* It sends its bare SYN again, so the SYN/ACK we took as
-             * received never reached it: it is still in SYN_SENT. */
-            mark_lost(snd, F_SYN_RCVD | F_SYN_ACKED, out);
-            out->prev[si] = (uint8_t)ep_state(snd);
+            /* It sends its bare SYN again, so it had not received the
+             * SYN/ACK we took as received: it was still in SYN_SENT. */
+            contradicted(snd, si, F_SYN_RCVD | F_SYN_ACKED, now_us(c, seg), out);
         }
-        receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
+        receive_syn(c, rcv, (tcps_state)out->prev[!si], seg, out);
         return;
     }
     if (snd->facts & (F_SYN_SENT | F_FIN_SENT | F_SYN_ACKED)) {
@@ -289,12 +362,12 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
          * SYN_SENT on sending and SYN_RCVD when the client's SYN came in.
          * We show that on this segment: prev SYN_SENT, after SYN_RCVD. */
         out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
-        snd->facts &= ~F_PASSIVE;
+        snd->facts = (uint16_t)(snd->facts & ~F_PASSIVE);
         out->prev[si] = TCPS_SYN_SENT;
     }
     snd->facts |= F_SYN_SENT | F_HAVE_ISN;
     snd->isn = seg->seq;
-    receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
+    receive_syn(c, rcv, (tcps_state)out->prev[!si], seg, out);
 }
 
 static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
@@ -306,12 +379,13 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
     if (snd->facts & F_SYNACK_SENT) {
         out->events |= TCPS_EV_SYNACK_RETRANSMIT;
         if (snd->facts & F_SYN_ACKED) {
-            /* It resends its SYN/ACK, so the ACK we took as completing its
-             * handshake never arrived: still SYN_RCVD. */
-            mark_lost(snd, F_SYN_ACKED, out);
-            out->prev[si] = (uint8_t)ep_state(snd);
+            /* It resends its SYN/ACK, so it had not received the ACK we
+             * took as completing its handshake: it was still SYN_RCVD. */
+            contradicted(snd, si, F_SYN_ACKED, now_us(c, seg), out);
         }
     } else {
+        /* The first SYN/ACK answers the peer's SYN: a round-trip sample. */
+        sample_rtt(snd, rcv, now_us(c, seg));
         snd->facts |= F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD;
         if (!(snd->facts & F_HAVE_ISN)) {
             snd->facts |= F_HAVE_ISN;
@@ -326,8 +400,7 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
                    (!(rcv->facts & F_HAVE_NXT) || seq_le(seg->ack, rcv->nxt)));
         if (ok) {
             rcv->facts |= F_SYN_RCVD | F_SYN_ACKED;
-            rcv->rx_frame = seg->frame;
-            out->rx_recorded = true;
+            received(rcv, c, seg, out);
         } else {
             out->events |= TCPS_EV_BAD_SYNACK;
         }
@@ -376,11 +449,19 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
             out->events |= TCPS_EV_FIN_RETRANSMIT;
             out->teardown_steps |= (uint8_t)(c->first_closer == si ? 1u : 4u);
             if (snd->facts & F_FIN_ACKED) {
-                /* It sends its FIN again, so the ACK we took as
-                 * acknowledging it never arrived (the lost final ACK that
-                 * TIME_WAIT exists for, §3.6). */
-                mark_lost(snd, F_FIN_ACKED, out);
-                out->prev[si] = (uint8_t)ep_state(snd);
+                /* It sends its FIN again, so it had not received the ACK we
+                 * took as acknowledging it: typically the lost final ACK
+                 * that TIME_WAIT exists for (§3.6). */
+                contradicted(snd, si, F_FIN_ACKED, now_us(c, seg), out);
+            } else if ((snd->facts & F_PEER_FIN) && (rcv->facts & F_FIN_SENT) &&
+                       !seq_gt(seg->ack, rcv->fin_seq)) {
+                /* A retransmission timeout after the peer's FIN, its ACK
+                 * field still does not cover that FIN: the FIN never
+                 * reached it. The states stand: its FIN crosses the peer's
+                 * retransmission as the first ones crossed (figure 13), so
+                 * it still ends in CLOSING. Only the loss is reported. */
+                if (!crossed(snd, now_us(c, seg)))
+                    mark_lost(snd, 0, out);
             }
         }
     }
@@ -396,8 +477,10 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
         (!(rcv->facts & F_HAVE_ISN) ||
          (seq_gt(seg->ack, rcv->isn) &&
           (!(rcv->facts & F_HAVE_NXT) || seq_le(seg->ack, rcv->nxt))))) {
-        /* SYN_RCVD -> ESTABLISHED: the handshake's third step. */
+        /* SYN_RCVD -> ESTABLISHED: the handshake's third step, which
+         * answers the SYN/ACK: a round-trip sample for the sender. */
         rcv->facts |= F_SYN_ACKED;
+        sample_rtt(snd, rcv, now_us(c, seg));
         if (!(rcv->facts & F_FIN_SENT))
             out->handshake_step = 3;
         changed = true;
@@ -417,14 +500,12 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
         } else if (rs == TCPS_TIME_WAIT) {
             /* §3.10.7.4: a FIN in TIME_WAIT is acknowledged and restarts
              * the 2·MSL timeout. */
-            rcv->tw_since_ns = seg->time_ns;
+            rcv->tw_since_ms = offset(c, seg->time_ns, 1000000);
             out->events |= TCPS_EV_TIME_WAIT_RESTART;
         }
     }
-    if (changed) {
-        rcv->rx_frame = seg->frame;
-        out->rx_recorded = true;
-    }
+    if (changed)
+        received(rcv, c, seg, out);
 }
 
 static tcps_phase conn_phase(const tcps_conn *c, const uint8_t st[2])
@@ -468,7 +549,7 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     uint16_t fl = seg->flags;
     bool syn = fl & TCPS_TH_SYN, ack = fl & TCPS_TH_ACK;
     bool rst = fl & TCPS_TH_RST, fin = fl & TCPS_TH_FIN;
-    int64_t two_msl = (int64_t)cfg->msl_ms * 2 * 1000000;
+    int64_t two_msl_ms = (int64_t)cfg->msl_ms * 2;
     bool was_tw[2];
     int si, i;
 
@@ -496,7 +577,8 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     /* TIME_WAIT ends 2·MSL after it began (§3.10.7.4 TIME-WAIT). */
     for (i = 0; i < 2; i++) {
         tcps_endpoint *e = &c->ep[i];
-        if (ep_state(e) == TCPS_TIME_WAIT && seg->time_ns - e->tw_since_ns >= two_msl) {
+        if (ep_state(e) == TCPS_TIME_WAIT &&
+            (int64_t)offset(c, seg->time_ns, 1000000) - e->tw_since_ms >= two_msl_ms) {
             e->facts |= F_CLOSED;
             out->events |= TCPS_EV_TIME_WAIT_EXPIRED;
         }
@@ -521,6 +603,8 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     }
     if (!(out->events & TCPS_EV_INVALID_FLAGS))
         track_sequence_space(&c->ep[si], seg);
+    c->ep[si].tx_us = now_us(c, seg);
+    c->ep[si].facts |= F_HAVE_TX;
 
     if (out->prev[si] == TCPS_CLOSED && !rst && !(syn && !ack) &&
         !(out->events & TCPS_EV_INVALID_FLAGS))
@@ -529,7 +613,7 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     for (i = 0; i < 2; i++) {
         out->state[i] = (uint8_t)ep_state(&c->ep[i]);
         if (out->state[i] == TCPS_TIME_WAIT && !was_tw[i])
-            c->ep[i].tw_since_ns = seg->time_ns;
+            c->ep[i].tw_since_ms = offset(c, seg->time_ns, 1000000);
     }
     /* A handshake segment belongs to the handshake even when it is the one
      * that leaves both ends ESTABLISHED. */

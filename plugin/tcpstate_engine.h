@@ -97,20 +97,25 @@ typedef struct {
 
 /* What one endpoint is known to have done: the state is derived from these
  * facts (tcps_endpoint_state), which lets a later segment correct a single
- * assumption without replaying history. Treat as opaque. */
+ * assumption without replaying history. Times are offsets from the
+ * connection's first segment. Treat as opaque. */
 typedef struct {
     uint32_t isn;         /* sequence number of its SYN */
     uint32_t nxt;         /* one past the highest sequence number it sent */
     uint32_t fin_seq;     /* sequence number its FIN occupies */
     uint32_t last_ack;    /* last acknowledgment number it sent */
     uint32_t rx_frame;    /* segment whose arrival last changed its state */
-    uint32_t facts;       /* TCPS_F_* (private) */
-    int64_t  tw_since_ns; /* when its current TIME_WAIT (re)started */
+    uint32_t rx_us;       /* when that segment passed the capture point */
+    uint32_t tx_us;       /* when it last sent a segment */
+    uint32_t rtt_us;      /* round trip capture point -> it -> capture point */
+    uint32_t tw_since_ms; /* when its current TIME_WAIT (re)started */
+    uint16_t facts;       /* TCPS_F_* (private) */
 } tcps_endpoint;
 
 /* One connection (one incarnation of a 4-tuple). Treat as opaque. */
 typedef struct {
     tcps_endpoint ep[2];  /* [0] = client, [1] = server */
+    int64_t  t0_ns;       /* time of its first segment */
     uint8_t  flags;       /* TCPS_C_* (private) */
     uint8_t  first_closer;/* 0 client, 1 server; valid once a FIN was seen */
 } tcps_conn;

@@ -16,7 +16,7 @@ kernel's:
   disagreed   plugin != kernel (listed with frame, expected, got)
   explained   the truth line is marked `!`: the kernel state cannot be known
               from the wire at that frame; the explanation, what the plugin
-              said and (if the plugin has it) tcpstate.unconfirmed from the
+              said and (if the plugin has it) tcpstate.lost from the
               two-pass run are printed, but nothing is counted against it.
 
 Exit status: 0 all good, 1 a disagreement or the two passes differ,
@@ -25,6 +25,7 @@ Exit status: 0 all good, 1 a disagreement or the two passes differ,
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,7 +73,8 @@ def parse_truth(path):
                 raise TruthError("%s:%d: unknown state %r" % (path, n, s))
         note = parts[3] if len(parts) > 3 else ""
         lines.append(dict(frame=frame, client=client, server=server, note=note,
-                          unknowable=note.startswith("!"), lineno=n))
+                          unknowable=note.startswith("!"), lineno=n,
+                          lost=[int(x) for x in re.findall(r"\{lost:(\d+)\}", note)]))
     return header, lines
 
 
@@ -132,7 +134,7 @@ def main():
 
     try:
         have = probe_fields(wrapper, plugin, ["tcpstate.client", "tcpstate.server",
-                                               "tcpstate.unconfirmed"])
+                                               "tcpstate.lost"])
     except RuntimeError as e:
         print("check_truth: %s" % e, file=sys.stderr)
         return 2
@@ -141,9 +143,9 @@ def main():
         print("check_truth: the plugin does not register %s" % ", ".join(sorted(missing)),
               file=sys.stderr)
         return 2
-    has_unconfirmed = "tcpstate.unconfirmed" in have
+    has_lost = "tcpstate.lost" in have
 
-    total = dict(checked=0, agreed=0, explained=0, disagreed=0)
+    total = dict(checked=0, agreed=0, explained=0, disagreed=0, lost_marked=0)
     failed = False
     for tpath in truths:
         name = tpath.stem
@@ -160,8 +162,8 @@ def main():
             one = run_tshark(wrapper, plugin, cap, ["frame.number", "tcpstate.client",
                                                     "tcpstate.server"], False)
             two_fields = ["frame.number", "tcpstate.client", "tcpstate.server"]
-            if has_unconfirmed:
-                two_fields.append("tcpstate.unconfirmed")
+            if has_lost:
+                two_fields.append("tcpstate.lost")
             two = run_tshark(wrapper, plugin, cap, two_fields, True)
         except RuntimeError as e:
             print("check_truth: %s" % e, file=sys.stderr)
@@ -191,9 +193,9 @@ def main():
             if t["unknowable"]:
                 c["explained"] += 1
                 unc = ""
-                if has_unconfirmed:
+                if has_lost:
                     r2 = two.get(t["frame"])
-                    unc = "; tcpstate.unconfirmed(-2)=%s" % ((r2[2] if r2 and len(r2) > 2 and r2[2] != "" else "absent"))
+                    unc = "; tcpstate.lost(-2)=%s" % ((r2[2] if r2 and len(r2) > 2 and r2[2] != "" else "absent"))
                 print("  explained  frame %d: kernel %s %s, plugin %s %s%s\n             %s" %
                       (t["frame"], exp[0], exp[1], got[0], got[1], unc, t["note"]))
             elif got == exp:
@@ -203,15 +205,26 @@ def main():
                 print("  DISAGREED  frame %d: expected %s %s, got %s %s%s" %
                       (t["frame"], exp[0], exp[1], got[0], got[1],
                        ("  (" + t["note"] + ")") if t["note"] else ""))
+        # tcpstate.lost (two passes) must mark exactly the frames that the
+        # truth says later segments show were never received: {lost:N}
+        if has_lost:
+            want_lost = sorted(set(n for t in lines for n in t["lost"]))
+            got_lost = sorted(n for n, r in two.items() if len(r) > 2 and r[2] in ("1", "True"))
+            c["lost_marked"] = len(want_lost)
+            if want_lost != got_lost:
+                failed = True
+                print("  LOST MARKS DIFFER: truth {lost:} %s, plugin tcpstate.lost (-2) on %s" %
+                      (want_lost, got_lost))
         print("  checkpoints: %(checked)d checked, %(agreed)d agreed, %(explained)d explained, "
               "%(disagreed)d disagreed" % c)
         for k in total:
-            total[k] += c[k]
+            total[k] += c.get(k, 0)
     print("== overall")
     print("checkpoints: %(checked)d checked, %(agreed)d agreed, %(explained)d explained, "
           "%(disagreed)d disagreed" % total)
-    if not has_unconfirmed:
-        print("(the plugin has no tcpstate.unconfirmed field yet)")
+    print("lost segments the plugin must mark under -2: %(lost_marked)d" % total)
+    if not has_lost:
+        print("(the plugin has no tcpstate.lost field yet)")
     if failed:
         print("single-pass and two-pass output differ (see above)")
     return 1 if failed or total["disagreed"] else 0

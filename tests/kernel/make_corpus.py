@@ -805,7 +805,8 @@ def sc_simultaneous_close(lab):
     lab.step("client and server shutdown(SHUT_WR) back to back")
     lab.checkpoint("both FINs sent, both dropped", quiet=0.08,
                    note="! unknowable: both FINs (frames {prev} and {frame}) were dropped after the capture point; "
-                        "neither side has seen the other's FIN yet",
+                        "neither side has seen the other's FIN yet; each retransmitted FIN's ACK field "
+                        "later shows it {{lost:{prev}}} {{lost:{frame}}}",
                    expect=("FIN_WAIT_1", "FIN_WAIT_1"))
     lab.checkpoint("after the retransmissions", quiet=0.4)
     c.close()
@@ -848,7 +849,7 @@ def sc_lost_final_ack(lab):
     lab.step("server close()")
     lab.checkpoint("final ACK dropped", quiet=0.1,
                    note="! unknowable: the final ACK (frame {frame}) was dropped after the capture point; "
-                        "the server is still in LAST_ACK and will retransmit its FIN",
+                        "the server is still in LAST_ACK and will retransmit its FIN, which shows it {{lost:{frame}}}",
                    expect=("TIME_WAIT", "LAST_ACK"))
     lab.checkpoint("after the FIN retransmission and the second final ACK", quiet=0.4,
                    expect=("TIME_WAIT", "CLOSED"))
@@ -862,7 +863,7 @@ def sc_lost_synack(lab):
     lab.connect(c, block=False)
     lab.checkpoint("SYN/ACK dropped", quiet=0.3,
                    note="! unknowable: the SYN/ACK (frame {frame}) was dropped after the capture point; "
-                        "the client is still in SYN_SENT",
+                        "the client is still in SYN_SENT; its SYN retransmission shows it {{lost:{frame}}}",
                    expect=("SYN_SENT", "SYN_RCVD"))
     lab.wait_packets(2, timeout=3)      # retransmissions come after the 1 s initial RTO
     lab.checkpoint("after retransmissions", quiet=0.4, expect=EST)
@@ -969,7 +970,8 @@ def sc_accept_queue_overflow_ack(lab):
     lab.connect(b)
     lab.checkpoint("B's handshake ACK dropped", quiet=0.15,
                    note="! unknowable: B's handshake ACK (frame {frame}) was dropped after the capture point; "
-                        "the server still holds a SYN_RCVD request socket",
+                        "the server still holds a SYN_RCVD request socket; its SYN/ACK retransmission "
+                        "shows it {{lost:{frame}}}",
                    expect=("ESTABLISHED", "SYN_RCVD"))
     cc = lab.client()
     lab.connect(cc)
@@ -979,7 +981,8 @@ def sc_accept_queue_overflow_ack(lab):
     lab.checkpoint("B's second ACK ignored by the full accept queue", quiet=0.3,
                    note="! unknowable: B's ACK (frame {frame}) reached the server, which ignored it "
                         "because the accept queue is full (tcp_abort_on_overflow=0); the request socket "
-                        "stays SYN_RCVD and nothing on the wire says so until the next SYN/ACK retransmission",
+                        "stays SYN_RCVD and nothing on the wire says so until the next SYN/ACK retransmission, "
+                        "which shows it {{lost:{frame}}}",
                    expect=("ESTABLISHED", "SYN_RCVD"))
     base = lab.link_packets()
     lab.accept(ls)

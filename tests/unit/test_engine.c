@@ -334,6 +334,35 @@ static void test_simultaneous_close(void **state)
     assert_int_equal(r->teardown_steps, 1u << 1);
 }
 
+/* Both FINs cross and both are lost; the retransmissions cross again. Each
+ * retransmitted FIN's ACK field shows the peer's first FIN never arrived. */
+static void test_simultaneous_close_with_both_fins_lost(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);                 /* frame 4 */
+    r = tx(&g, 'S', FIN | ACK, 5001, 1001, 0);             /* frame 5 */
+    EXPECT(r, F1, CG, F1, CG);
+    g.now_ns += 200 * NS_PER_MS;
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    EXPECT(r, CG, CG, CG, CG);
+    assert_true(r->events & TCPS_EV_LOSS_REVEALED);
+    assert_int_equal(r->lost_frame, 5);
+    r = tx(&g, 'S', FIN | ACK, 5001, 1001, 0);
+    EXPECT(r, CG, CG, CG, CG);
+    assert_int_equal(r->lost_frame, 4);
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);             /* reported once */
+    assert_false(r->events & TCPS_EV_LOSS_REVEALED);
+    r = tx(&g, 'C', ACK, 1002, 5002, 0);
+    EXPECT(r, CG, CG, CG, TW);
+    r = tx(&g, 'S', ACK, 5002, 1002, 0);
+    EXPECT(r, CG, TW, TW, TW);
+}
+
 /* RFC 9293 figure 7: both sides send a bare SYN; each goes SYN_SENT ->
  * SYN_RCVD -> ESTABLISHED. Numbering: both SYNs are step 1, both SYN/ACKs
  * step 2, and no step 3 (the SYN/ACKs complete it). */
@@ -647,6 +676,48 @@ static void test_lost_third_ack_revealed(void **state)
     EXPECT(r, ES, ES, SR, ES);
 }
 
+/* The server's timer resends its SYN/ACK just as the client's ACK passes:
+ * sooner than a round trip to the server, so the two crossed. The ACK is
+ * not lost and the server ends ESTABLISHED once it arrives. */
+static void test_synack_crossing_the_ack(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);                       /* round trips of 10 ms each way */
+    g.now_ns -= 8 * NS_PER_MS;           /* 2 ms after the ACK */
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, ES, ES, SR, ES);
+    assert_true(r->events & TCPS_EV_SYNACK_RETRANSMIT);
+    assert_false(r->events & TCPS_EV_LOSS_REVEALED);
+    assert_int_equal(r->lost_frame, 0);
+}
+
+/* The same FIN retransmission, once soon after the final ACK (crossed),
+ * once a retransmission timeout later (the ACK was lost). */
+static void test_fin_retransmission_crossing_or_lost(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    int crossing;
+    (void)state;
+
+    for (crossing = 0; crossing < 2; crossing++) {
+        rig_init(&g);
+        handshake(&g);
+        tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+        tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+        tx(&g, 'C', ACK, 1002, 5002, 0);
+        g.now_ns += crossing ? -9 * NS_PER_MS : 200 * NS_PER_MS;
+        r = tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+        assert_int_equal(r->prev[1], LA);
+        assert_int_equal(r->state[1], crossing ? CL : LA);
+        assert_int_equal(r->lost_frame, crossing ? 0 : 6);
+    }
+}
+
 static void test_midstream_data(void **state)
 {
     rig g;
@@ -845,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_data_after_fin),
         cmocka_unit_test(test_simultaneous_close),
+        cmocka_unit_test(test_simultaneous_close_with_both_fins_lost),
         cmocka_unit_test(test_simultaneous_open),
         cmocka_unit_test(test_rst_from_either_side_in_any_state),
         cmocka_unit_test(test_rst_outside_window_ignored),
@@ -857,6 +929,8 @@ int main(void)
         cmocka_unit_test(test_sequence_wraparound),
         cmocka_unit_test(test_lost_synack_revealed),
         cmocka_unit_test(test_lost_third_ack_revealed),
+        cmocka_unit_test(test_synack_crossing_the_ack),
+        cmocka_unit_test(test_fin_retransmission_crossing_or_lost),
         cmocka_unit_test(test_midstream_data),
         cmocka_unit_test(test_midstream_fin),
         cmocka_unit_test(test_midstream_synack_first),

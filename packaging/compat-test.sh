@@ -1,0 +1,242 @@
+#!/bin/bash
+# Build tcpstate and run its test suite against several Wireshark releases:
+#   4.0  the host (Debian 12 bookworm)
+#   4.4  Debian 13 trixie chroot   /var/tmp/tcpstate-chroots/trixie
+#   4.6  Debian sid chroot         /var/tmp/tcpstate-chroots/sid
+# Chroots that are missing are created with debootstrap. Existing ones are
+# reused. Each run copies the current work tree (without .git and build dirs)
+# into the chroot's /tmp/src. The host repo is never mounted into a chroot.
+# Then it configures, builds and runs `ctest --output-on-failure` there.
+#
+# usage: packaging/compat-test.sh [--only 4.4[,4.6,...]] [--deb] [--src DIR]
+#                                 [--update] [--jobs N]
+#   --only LIST  run only these (4.0|host|bookworm, 4.4|trixie, 4.6|sid)
+#   --deb        also run packaging/test-deb.sh in each environment
+#                (installs and removes the .deb there, host included)
+#   --src DIR    source tree to test (default: this repo)
+#   --update     apt-get update/upgrade the chroots before building
+#   --jobs N     build parallelism (default: nproc)
+# Environment: TCPSTATE_CHROOTS (default /var/tmp/tcpstate-chroots),
+#              TCPSTATE_MIRROR (default: the Debian mirror in the host's apt sources).
+# Prints one line per Wireshark version:
+#   wireshark 4.4.18: PASS (57 tests)
+#   wireshark 4.6.9: FAIL (2 of 57 tests failed: foo, bar)
+# and exits non-zero if any of them failed. Needs root (chroot, mount, debootstrap).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+root=${TCPSTATE_CHROOTS:-/var/tmp/tcpstate-chroots}
+only=""
+do_deb=0
+do_update=0
+jobs=$(nproc 2>/dev/null || echo 2)
+PKGS="wireshark-dev libwireshark-dev tshark cmake build-essential pkg-config libglib2.0-dev libcmocka-dev python3 util-linux dpkg-dev file"
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --only) only=$2; shift 2 ;;
+    --only=*) only=${1#--only=}; shift ;;
+    --deb) do_deb=1; shift ;;
+    --src) src=$(cd "$2" && pwd); shift 2 ;;
+    --update) do_update=1; shift ;;
+    --jobs|-j) jobs=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) echo "compat-test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "compat-test.sh: must run as root (chroot/mount/debootstrap)" >&2; exit 2; }
+
+# label suite
+targets="4.0:host 4.4:trixie 4.6:sid"
+want() { # $1 label, $2 suite
+  [ -z "$only" ] && return 0
+  local w
+  for w in ${only//,/ }; do
+    case $w in
+      "$1"|"$2") return 0 ;;
+      host|bookworm) [ "$2" = host ] && return 0 ;;
+    esac
+  done
+  return 1
+}
+for w in ${only//,/ }; do
+  case $w in 4.0|host|bookworm|4.4|trixie|4.6|sid) ;; *) echo "compat-test.sh: unknown version '$w' (use 4.0, 4.4, 4.6)" >&2; exit 2 ;; esac
+done
+
+logdir=$root/logs
+mkdir -p "$logdir"
+stage=$(mktemp -d /tmp/tcpstate-compat.XXXXXX)
+chmod 755 "$stage"   # tests read captures as uid 65534
+MOUNTED=()
+cleanup() {
+  local i
+  for ((i=${#MOUNTED[@]}-1; i>=0; i--)); do
+    umount "${MOUNTED[$i]}" 2>/dev/null || umount -l "${MOUNTED[$i]}" 2>/dev/null || true
+  done
+  rm -rf "$stage"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf 'compat-test: %s\n' "$*" >&2; }
+
+mirror() {
+  if [ -n "${TCPSTATE_MIRROR:-}" ]; then echo "$TCPSTATE_MIRROR"; return; fi
+  local m
+  m=$(grep -h -A3 -E '^Types:.*deb' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+        | grep -B3 -E '^Suites:.*\b(bookworm|trixie|sid|stable|unstable)\b' | sed -n 's/^URIs:[[:space:]]*//p' \
+        | tr ' ' '\n' | grep -v -- '-security' | head -n 1)
+  [ -n "$m" ] || m=$(grep -h -E '^deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+        | grep -v -- '-security' | awk '{for(i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; exit}}' | grep -i debian | head -n 1)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+mount_chroot() { # $1 chroot dir
+  local c=$1 d
+  for d in proc dev dev/pts; do
+    mkdir -p "$c/$d"
+    if ! mountpoint -q "$c/$d"; then
+      case $d in
+        proc) mount -t proc proc "$c/proc" ;;
+        *) mount --bind "/$d" "$c/$d" ;;
+      esac || return 1
+      MOUNTED+=("$c/$d")
+    fi
+  done
+}
+
+in_chroot() { # $1 chroot dir, rest: command
+  local c=$1; shift
+  chroot "$c" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+apt_setup() { # $1 chroot dir
+  local c=$1
+  in_chroot "$c" sh -ec "
+    apt-get -o Acquire::Check-Valid-Until=false update
+    $( [ "$do_update" = 1 ] && echo 'apt-get -o Acquire::Check-Valid-Until=false -y dist-upgrade' )
+    apt-get install -y --no-install-recommends $PKGS || true
+    apt-get -f install -y
+    apt-get install -y --no-install-recommends $PKGS
+    dpkg --configure -a
+    apt-get clean"
+}
+
+ensure_chroot() { # $1 suite
+  local suite=$1 c=$root/$1
+  if [ ! -x "$c/usr/bin/apt-get" ]; then
+    command -v debootstrap >/dev/null || { log "debootstrap not installed (apt-get install debootstrap)"; return 1; }
+    log "creating $suite chroot in $c (debootstrap, mirror $(mirror))"
+    rm -rf "$c"
+    debootstrap --variant=minbase "$suite" "$c" "$(mirror)" || return 1
+  fi
+  # No service starts inside the chroot.
+  printf '#!/bin/sh\nexit 101\n' >"$c/usr/sbin/policy-rc.d"; chmod 755 "$c/usr/sbin/policy-rc.d"
+  [ -e "$c/etc/resolv.conf" ] || cp /etc/resolv.conf "$c/etc/resolv.conf" 2>/dev/null || true
+  chmod 1777 "$c/tmp"
+  mount_chroot "$c" || return 1
+  local stamp=$c/.tcpstate-ready
+  if [ "$do_update" = 1 ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$PKGS" ] \
+     || ! in_chroot "$c" sh -c 'command -v tshark && command -v cmake && command -v setpriv' >/dev/null 2>&1; then
+    log "installing build packages in $suite"
+    apt_setup "$c" || return 1
+    echo "$PKGS" >"$stamp"
+  fi
+}
+
+# Copy the source tree (no VCS data, no in-tree build dirs).
+copy_src() { # $1 destination dir
+  local dst=$1
+  rm -rf "$dst"; mkdir -p "$dst"
+  tar -C "$src" --exclude=./.git --exclude='./build' --exclude='./build-*' --exclude='./_build' \
+      --exclude='./cmake-build-*' --exclude='./.cache' -cf - . | tar -C "$dst" -xf -
+  # Tests drop to uid 65534, which must be able to read captures and scripts.
+  chmod -R a+rX "$dst"
+}
+
+# The build and test steps, the same on the host and in a chroot.
+# $1 = src dir, $2 = build dir, $3 = 1 to run test-deb.sh too.
+build_script='
+set -u
+s=$1; b=$2; deb=$3; j=$4
+rm -rf "$b"
+echo "### tshark: $(tshark --version 2>/dev/null | head -n 1)"
+echo "### libwireshark: $(dpkg -l "libwireshark[0-9]*" 2>/dev/null | awk "/^ii/ {print \$2\" \"\$3}" | tr "\n" " ")"
+echo "### configure"
+cmake -S "$s" -B "$b" -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "@@RESULT configure"; exit 1; }
+echo "### build"
+cmake --build "$b" -j "$j" || { echo "@@RESULT build"; exit 1; }
+echo "### ctest"
+cd "$b" && ctest --output-on-failure -j "$j" --timeout 600
+echo "@@CTEST_RC $?"
+if [ "$deb" = 1 ]; then
+  echo "### test-deb"
+  "$s/packaging/test-deb.sh" "$b"
+  echo "@@DEB_RC $?"
+fi
+exit 0
+'
+
+summary=()
+overall=0
+
+report() { # $1 label, $2 log, $3 wsver
+  local label=$1 lf=$2 ws=$3 line ntot nfail names
+  if grep -q '^@@RESULT configure' "$lf"; then
+    line="FAIL (configure; log: $lf)"
+  elif grep -q '^@@RESULT build' "$lf"; then
+    local errs
+    errs=$(grep -E 'error:' "$lf" | head -n 5 | sed 's/^/    /')
+    line="FAIL (build; log: $lf)"
+    [ -n "$errs" ] && line="$line"$'\n'"$errs"
+  elif ! grep -q '^@@CTEST_RC' "$lf"; then
+    line="FAIL (did not finish; log: $lf)"
+  else
+    ntot=$(sed -n 's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\2/p' "$lf" | tail -n 1)
+    nfail=$(sed -n 's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1/p' "$lf" | tail -n 1)
+    if [ -z "$ntot" ]; then
+      line="FAIL (no tests ran; log: $lf)"
+    elif [ "$nfail" = 0 ] && grep -q '^@@CTEST_RC 0' "$lf"; then
+      line="PASS ($ntot tests)"
+    else
+      names=$(sed -n '/The following tests FAILED:/,/^Errors while running/p' "$lf" \
+               | sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\).*/\1/p' | paste -sd, - | sed 's/,/, /g')
+      line="FAIL (${nfail:-?} of $ntot tests failed: ${names:-see log}; log: $lf)"
+    fi
+  fi
+  if grep -q '^@@DEB_RC' "$lf"; then
+    if grep -q '^@@DEB_RC 0' "$lf"; then line="$line; deb PASS"; else line="$line; deb FAIL (log: $lf)"; fi
+  fi
+  case $line in PASS*deb\ FAIL*|FAIL*) overall=1 ;; esac
+  summary+=("wireshark ${ws:-$label}: $line")
+}
+
+for t in $targets; do
+  label=${t%%:*}; suite=${t#*:}
+  want "$label" "$suite" || continue
+  lf=$logdir/compat-$label.log
+  : >"$lf"
+  if [ "$suite" = host ]; then
+    log "host ($label): building in $stage/host"
+    copy_src "$stage/host/src"
+    bash -c "$build_script" _ "$stage/host/src" "$stage/host/build" "$do_deb" "$jobs" >"$lf" 2>&1
+  else
+    c=$root/$suite
+    if ! ensure_chroot "$suite" >>"$lf" 2>&1; then
+      summary+=("wireshark $label ($suite): FAIL (chroot setup; log: $lf)")
+      overall=1
+      continue
+    fi
+    log "$suite ($label): building in $c/tmp/tcpstate-build"
+    copy_src "$c/tmp/src"
+    in_chroot "$c" bash -c "$build_script" _ /tmp/src /tmp/tcpstate-build "$do_deb" "$jobs" >>"$lf" 2>&1
+  fi
+  ws=$(sed -n 's/^### tshark: .*(Wireshark) \([0-9.]*[0-9]\).*/\1/p' "$lf" | head -n 1)
+  report "$label" "$lf" "$ws"
+done
+
+[ ${#summary[@]} -gt 0 ] || { echo "compat-test.sh: nothing selected" >&2; exit 2; }
+printf '%s\n' "${summary[@]}"
+exit $overall
