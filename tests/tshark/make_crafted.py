@@ -61,7 +61,7 @@ class Conv:
     def s(self, flags, seq, ack=0, data=b"", expect="", gap=0.01):
         self.add(self._pkt(False, flags, seq, ack, data), expect, gap)
 
-    def write(self):
+    def write(self, doc=""):
         os.makedirs(CAPS, exist_ok=True)
         os.makedirs(EXPECTED, exist_ok=True)
         path = os.path.join(CAPS, self.name + ".pcap")
@@ -87,6 +87,7 @@ def handshake(cv, data_on_third=False):
 
 
 def basic_client_close():
+    """Handshake, one request and response, the client closes first: the four-segment teardown."""
     cv = Conv("basic_client_close")
     handshake(cv)
     cv.c("PA", 1001, 5001, b"GET / HTTP/1.0\r\n\r\n", expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
@@ -101,6 +102,7 @@ def basic_client_close():
 
 
 def server_close_first():
+    """Data on the third handshake segment; the server closes first."""
     cv = Conv("server_close_first")
     handshake(cv, data_on_third=True)
     cv.s("FA", 5001, 1006, expect="C:ESTABLISHED>CLOSE_WAIT S:ESTABLISHED>FIN_WAIT_1 TEARDOWN td=1")
@@ -111,6 +113,7 @@ def server_close_first():
 
 
 def refused():
+    """A SYN to a closed port answered by RST/ACK: a refused connection."""
     cv = Conv("refused", sport=7)
     cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
     cv.s("RA", 0, 1001, expect="C:SYN_SENT>CLOSED S:SYN_RCVD>CLOSED RESET")
@@ -118,6 +121,7 @@ def refused():
 
 
 def retransmitted_syn_synack():
+    """The SYN and the SYN/ACK each sent twice: no repeated transitions; then the client aborts with RST."""
     cv = Conv("retransmitted_syn_synack")
     cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
     cv.c("S", 1000, expect="C:SYN_SENT S:SYN_RCVD HANDSHAKE hs=1", gap=1.0)
@@ -140,6 +144,7 @@ def lost_synack():
 
 
 def three_segment_close():
+    """The second FIN rides on the ACK of the first (teardown steps 2 and 3 on one segment)."""
     cv = Conv("three_segment_close")
     handshake(cv)
     cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
@@ -149,6 +154,7 @@ def three_segment_close():
 
 
 def fin_with_data_half_close():
+    """A FIN riding on data, then a half-close: the passive side keeps sending before it closes."""
     cv = Conv("fin_with_data_half_close")
     handshake(cv)
     cv.c("FPA", 1001, 5001, b"last words", expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
@@ -162,6 +168,7 @@ def fin_with_data_half_close():
 
 
 def simultaneous_close():
+    """Both FINs cross (RFC 9293 figure 13): both ends go through CLOSING to TIME_WAIT."""
     cv = Conv("simultaneous_close")
     handshake(cv)
     cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
@@ -172,6 +179,7 @@ def simultaneous_close():
 
 
 def simultaneous_open():
+    """Both ends send a bare SYN (RFC 9293 figure 7): SYN_SENT, SYN_RCVD, ESTABLISHED on both sides."""
     cv = Conv("simultaneous_open", cport=5001, sport=5002)
     cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
     cv.s("S", 5000, expect="C:SYN_SENT>SYN_RCVD S:SYN_SENT>SYN_RCVD HANDSHAKE hs=1", gap=0.0001)
@@ -196,6 +204,7 @@ def lost_final_ack():
 
 
 def time_wait_expiry():
+    """TIME_WAIT still holds 59 s after it began and has expired 61 s after (MSL 30 s)."""
     cv = Conv("time_wait_expiry")
     handshake(cv)
     cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
@@ -255,6 +264,7 @@ def icmp_quoted():
 
 
 def wraparound():
+    """Sequence numbers that wrap past 2^32 during the connection."""
     cv = Conv("wraparound")
     cv.c("S", 0xFFFFFFFF, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
     cv.s("SA", 0xFFFFFFF0, 0, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
@@ -267,6 +277,7 @@ def wraparound():
 
 
 def ipv6_basic():
+    """The three-segment close over IPv6."""
     cv = Conv("ipv6_basic", v6=True)
     handshake(cv)
     cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
@@ -292,12 +303,48 @@ ALL = [basic_client_close, server_close_first, refused, retransmitted_syn_synack
        port_reuse, icmp_quoted, wraparound, ipv6_basic, truncated]
 
 
+def describe(cv, doc):
+    """One capture's section of captures/crafted/README.md."""
+    out = ["## %s.pcap" % cv.name, "", " ".join(doc.split()), "", "```"]
+    for i, (p, e) in enumerate(cv.rows, 1):
+        if TCP in p and ICMP not in p and e != "none":
+            who = "c>s" if p[TCP].sport == cv.cport and p[TCP].dport == cv.sport else "s>c"
+            flags = str(p[TCP].flags)
+            out.append("%3d %s %-4s %s" % (i, who, flags, e))
+        else:
+            out.append("%3d  -  %-4s %s" % (i, "", "(no annotation: %s)" %
+                                           ("ICMP error" if ICMP in p else "cut short")))
+    out += ["```", ""]
+    return "\n".join(out)
+
+
 def main():
     only = set(sys.argv[1:])
+    sections = []
     for make in ALL:
+        cv = make()
+        sections.append(describe(cv, make.__doc__ or ""))
         if only and make.__name__ not in only:
             continue
-        make().write()
+        cv.write()
+    with open(os.path.join(CAPS, "README.md"), "w") as f:
+        f.write(README_HEAD + "\n".join(sections))
+
+
+README_HEAD = """# Crafted captures
+
+Written by `/usr/bin/python3 tests/tshark/make_crafted.py` (scapy), which
+also writes the expected values of every frame to
+`tests/tshark/expected/<name>.tsv`; this file is generated too. Client
+192.0.2.10 (2001:db8::10) port 40000, server 198.51.100.20 (2001:db8::20)
+port 80 unless stated. These cases are hard or impossible to make the
+kernel produce on demand; `../kernel/` holds the real-stack captures.
+
+Each frame line: number, direction, TCP flags, then the expected values:
+`tcpstate.summary`, the phase, `hs=` handshake step, `td=` teardown
+step(s), `mid` midstream, `lost` marked `tcpstate.lost` under `tshark -2`.
+
+"""
 
 
 if __name__ == "__main__":
