@@ -159,7 +159,7 @@ static const event_expert event_experts[] = {
     { TCPS_EV_DATA_AFTER_FIN,         &ei_tcpstate_data_after_fin },
     { TCPS_EV_FROM_CLOSED,            &ei_tcpstate_from_closed },
     { TCPS_EV_SYN_IN_SYNCHRONIZED,    &ei_tcpstate_syn_in_synchronized },
-    { TCPS_EV_BAD_SYNACK,             &ei_tcpstate_bad_synack },
+    { TCPS_EV_BAD_HANDSHAKE_ACK,             &ei_tcpstate_bad_synack },
     { TCPS_EV_INVALID_FLAGS,          &ei_tcpstate_invalid_flags },
     { TCPS_EV_TIME_WAIT_ASSASSINATED, &ei_tcpstate_time_wait_assassinated },
 };

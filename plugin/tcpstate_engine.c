@@ -402,7 +402,7 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
             rcv->facts |= F_SYN_RCVD | F_SYN_ACKED;
             received(rcv, c, seg, out);
         } else {
-            out->events |= TCPS_EV_BAD_SYNACK;
+            out->events |= TCPS_EV_BAD_HANDSHAKE_ACK;
         }
     }
 }
@@ -472,7 +472,13 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
     if (rs == TCPS_CLOSED || rs == TCPS_LISTEN || rs == TCPS_SYN_SENT)
         return;
 
-    /* The ACK field (§3.10.7.4, fifth check). */
+    /* The ACK field (§3.10.7.4, fifth check). In SYN_RCVD an ACK that does
+     * not acknowledge the SYN is answered with a RST and changes nothing. */
+    if ((rcv->facts & F_SYN_RCVD) && !(rcv->facts & F_SYN_ACKED) &&
+        (rcv->facts & F_HAVE_ISN) && (rcv->facts & F_SYNACK_SENT) &&
+        !(seq_gt(seg->ack, rcv->isn) &&
+          (!(rcv->facts & F_HAVE_NXT) || seq_le(seg->ack, rcv->nxt))))
+        out->events |= TCPS_EV_BAD_HANDSHAKE_ACK;
     if ((rcv->facts & F_SYN_RCVD) && !(rcv->facts & F_SYN_ACKED) &&
         (!(rcv->facts & F_HAVE_ISN) ||
          (seq_gt(seg->ack, rcv->isn) &&

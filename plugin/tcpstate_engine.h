@@ -71,7 +71,7 @@ typedef enum {
 #define TCPS_EV_DATA_AFTER_FIN      (1u << 13) /* payload beyond the sender's FIN */
 #define TCPS_EV_FROM_CLOSED         (1u << 14) /* sent by an endpoint that is CLOSED */
 #define TCPS_EV_SYN_IN_SYNCHRONIZED (1u << 15) /* new SYN on a synchronized connection */
-#define TCPS_EV_BAD_SYNACK          (1u << 16) /* SYN/ACK whose ACK is not ISN+1 */
+#define TCPS_EV_BAD_HANDSHAKE_ACK   (1u << 16) /* SYN/ACK or third ACK not acking ISN+1 */
 #define TCPS_EV_INVALID_FLAGS       (1u << 17) /* e.g. SYN+FIN, or no ACK: dropped by RFC 9293 */
 #define TCPS_EV_TIME_WAIT_ASSASSINATED (1u << 18) /* a RST closed a TIME_WAIT (RFC 1337) */
 

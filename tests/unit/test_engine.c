@@ -818,6 +818,29 @@ static void test_invalid_flags_change_nothing(void **state)
     EXPECT(r, ES, ES, ES, ES);
 }
 
+/* A handshake ACK that does not acknowledge ISN+1, on either segment. */
+static void test_bad_handshake_ack(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1234, 0);
+    EXPECT(r, SS, SS, SR, SR);
+    assert_true(r->events & TCPS_EV_BAD_HANDSHAKE_ACK);
+    r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    EXPECT(r, SS, ES, SR, SR);
+    assert_false(r->events & TCPS_EV_BAD_HANDSHAKE_ACK);
+    r = tx(&g, 'C', ACK, 1001, 9999, 0);        /* does not ack the SYN/ACK */
+    EXPECT(r, ES, ES, SR, SR);
+    assert_true(r->events & TCPS_EV_BAD_HANDSHAKE_ACK);
+    r = tx(&g, 'C', ACK, 1001, 5001, 0);
+    EXPECT(r, ES, ES, SR, ES);
+    assert_int_equal(r->events, 0);
+}
+
 static void test_syn_on_established(void **state)
 {
     rig g;
@@ -936,6 +959,7 @@ int main(void)
         cmocka_unit_test(test_midstream_synack_first),
         cmocka_unit_test(test_midstream_roles_by_port),
         cmocka_unit_test(test_invalid_flags_change_nothing),
+        cmocka_unit_test(test_bad_handshake_ack),
         cmocka_unit_test(test_syn_on_established),
         cmocka_unit_test(test_segment_from_closed),
         cmocka_unit_test(test_summary_and_names),
