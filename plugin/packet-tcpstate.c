@@ -1,24 +1,29 @@
 /* packet-tcpstate.c — the epan layer of tcpstate.
  *
  * A post-dissector: it reads the TCP dissector's fields, runs the pure engine
- * (tcpstate_engine.c) on the first pass only, keeps one 8-byte record per
- * frame, and always builds the tree and the Info column from that record.
- * Computing once and replaying is what makes a single pass, `tshark -2` and
- * the GUI's random re-dissection print identical values: on later passes the
- * TCP fields we would read are not even primed.
+ * (tcpstate_engine.c) and the connection analysis (tcpstate_conninfo.c) on
+ * the first pass only, keeps one record per frame, and always builds the
+ * tree and the Info column from that record. Computing once and replaying is
+ * what makes a single pass, `tshark -2` and the GUI's random re-dissection
+ * print identical values: on later passes the TCP fields we would read are
+ * not even primed.
  */
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/address.h>
 #include <epan/proto_data.h>
+#include <epan/tap.h>
 
 #include "ws_compat.h"
 #include "packet-tcpstate.h"
 #include "tcpstate_engine.h"
 #include "tcpstate_record.h"
+#include "tcpstate_conninfo.h"
+#include "tcpstate_stats.h"
 
 static int proto_tcpstate = -1;
+static int tcpstate_tap = -1;
 
 static int hf_tcpstate_summary = -1;
 static int hf_tcpstate_client = -1;
@@ -36,8 +41,27 @@ static int hf_tcpstate_midstream = -1;
 static int hf_tcpstate_lost = -1;
 static int hf_tcpstate_lost_shown_by = -1;
 static int hf_tcpstate_reveals_lost = -1;
+static int hf_tcpstate_conn_state = -1;
+static int hf_tcpstate_history = -1;
+static int hf_tcpstate_closer = -1;
+static int hf_tcpstate_closer_frame = -1;
+static int hf_tcpstate_hs_rtt = -1;
+static int hf_tcpstate_hs_rtt_server = -1;
+static int hf_tcpstate_hs_rtt_client = -1;
+static int hf_tcpstate_client_since = -1;
+static int hf_tcpstate_server_since = -1;
+static int hf_tcpstate_client_time = -1;
+static int hf_tcpstate_server_time = -1;
+static int hf_tcpstate_duration = -1;
+static int hf_tcpstate_half_open = -1;
+static int hf_tcpstate_final_conn_state = -1;
+static int hf_tcpstate_final_history = -1;
+static int hf_tcpstate_final_client = -1;
+static int hf_tcpstate_final_server = -1;
 
 static gint ett_tcpstate = -1;
+static gint ett_tcpstate_conn = -1;
+static gint ett_tcpstate_final = -1;
 
 static expert_field ei_tcpstate_transition = EI_INIT;
 static expert_field ei_tcpstate_midstream = EI_INIT;
@@ -47,18 +71,23 @@ static expert_field ei_tcpstate_fin_retransmit = EI_INIT;
 static expert_field ei_tcpstate_simultaneous_open = EI_INIT;
 static expert_field ei_tcpstate_simultaneous_close = EI_INIT;
 static expert_field ei_tcpstate_refused = EI_INIT;
-static expert_field ei_tcpstate_rst_ignored = EI_INIT;
+static expert_field ei_tcpstate_rst_out_of_window = EI_INIT;
 static expert_field ei_tcpstate_time_wait_restart = EI_INIT;
 static expert_field ei_tcpstate_time_wait_expired = EI_INIT;
 static expert_field ei_tcpstate_loss_revealed = EI_INIT;
 static expert_field ei_tcpstate_lost = EI_INIT;
-static expert_field ei_tcpstate_reuse = EI_INIT;
 static expert_field ei_tcpstate_data_after_fin = EI_INIT;
 static expert_field ei_tcpstate_from_closed = EI_INIT;
 static expert_field ei_tcpstate_syn_in_synchronized = EI_INIT;
-static expert_field ei_tcpstate_bad_synack = EI_INIT;
+static expert_field ei_tcpstate_bad_handshake_ack = EI_INIT;
 static expert_field ei_tcpstate_invalid_flags = EI_INIT;
 static expert_field ei_tcpstate_time_wait_assassinated = EI_INIT;
+static expert_field ei_tcpstate_half_open = EI_INIT;
+static expert_field ei_tcpstate_syn_flood = EI_INIT;
+static expert_field ei_tcpstate_close_wait_lingering = EI_INIT;
+static expert_field ei_tcpstate_fin_wait_2_lingering = EI_INIT;
+static expert_field ei_tcpstate_reuse_in_time_wait = EI_INIT;
+static expert_field ei_tcpstate_reuse_after_time_wait = EI_INIT;
 
 /* The TCP dissector's fields we read, and protocols we look for. */
 static int hf_tcp_stream = -1;
@@ -68,35 +97,44 @@ static int hf_tcp_seq_raw = -1;
 static int hf_tcp_ack_raw = -1;
 static int hf_tcp_flags = -1;
 static int hf_tcp_len = -1;
+static int hf_tcp_window = -1;
 static int proto_tcp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
 
 static dissector_handle_t tcpstate_handle;
 
-/* Preferences. MSL 30 s matches Linux's fixed 60 s TIME_WAIT. */
-static guint pref_msl_seconds = 30;
+/* Preferences. MSL 30 s matches Linux's fixed 60 s TIME_WAIT; 60 s of
+ * FIN_WAIT_2 is Linux's tcp_fin_timeout. */
+static tcps_analysis_prefs tcps_prefs = {
+    .msl_seconds = 30,
+    .flood_count = 100,
+    .flood_seconds = 10,
+    .close_wait_seconds = 60,
+    .fin_wait_2_seconds = 60,
+};
 static tcps_pref_bool pref_info_column = TRUE;
 
 /* File-scoped stores, emptied whenever a capture is closed or re-read.
- * Records hang off each frame (p_add_proto_data), never a frame-number map:
- * in a first pass with a read filter, tshark hands the number of a dropped
- * frame to the next one. */
+ * Frame records hang off each frame (p_add_proto_data), never a
+ * frame-number map: in a first pass with a read filter, tshark hands the
+ * number of a dropped frame to the next one. */
 static wmem_map_t *streams;        /* tcp.stream -> tcps_stream */
-static wmem_map_t *lost_links;     /* tcps_record * -> frame number: for a lost
+static wmem_map_t *lost_links;     /* tcps_frame * -> frame number: for a lost
                                       segment, the frame showing it; for that
                                       frame, the lost one (rare events only) */
 
 /* One TCP stream. A is the sender of the first segment we saw; the engine
  * decides which of A and B is the client. */
 typedef struct {
-    tcps_conn    conn;
-    tcps_record *rx_rec[2];  /* client, server: the segment whose arrival
-                                last changed that endpoint, to be marked
-                                lost if the endpoint shows it never came */
-    guint32      a_addr_hash;  /* only consulted when both ports are equal */
-    guint16      a_port;
-    guint16      b_port;
+    tcps_conn       conn;
+    tcps_conn_info *info;      /* the current incarnation */
+    tcps_frame     *rx_rec[2]; /* client, server: the segment whose arrival
+                                  last changed that endpoint, to be marked
+                                  lost if the endpoint shows it never came */
+    guint32         a_addr_hash;  /* only consulted when both ports are equal */
+    guint16         a_port;
+    guint16         b_port;
 } tcps_stream;
 
 static const value_string tcpstate_state_vals[] = {
@@ -138,7 +176,13 @@ static const value_string tcpstate_teardown_step_vals[] = {
     { 0, NULL }
 };
 
-/* Which event raises which expert info. */
+static const value_string tcpstate_closer_vals[] = {
+    { 1, "CLIENT" },
+    { 2, "SERVER" },
+    { 0, NULL }
+};
+
+/* Which engine event raises which expert info. */
 typedef struct {
     guint32       event;
     expert_field *ei;
@@ -152,14 +196,13 @@ static const event_expert event_experts[] = {
     { TCPS_EV_SIMULTANEOUS_OPEN,      &ei_tcpstate_simultaneous_open },
     { TCPS_EV_SIMULTANEOUS_CLOSE,     &ei_tcpstate_simultaneous_close },
     { TCPS_EV_REFUSED,                &ei_tcpstate_refused },
-    { TCPS_EV_RST_IGNORED,            &ei_tcpstate_rst_ignored },
+    { TCPS_EV_RST_IGNORED,            &ei_tcpstate_rst_out_of_window },
     { TCPS_EV_TIME_WAIT_RESTART,      &ei_tcpstate_time_wait_restart },
     { TCPS_EV_TIME_WAIT_EXPIRED,      &ei_tcpstate_time_wait_expired },
-    { TCPS_EV_REUSE,                  &ei_tcpstate_reuse },
     { TCPS_EV_DATA_AFTER_FIN,         &ei_tcpstate_data_after_fin },
     { TCPS_EV_FROM_CLOSED,            &ei_tcpstate_from_closed },
     { TCPS_EV_SYN_IN_SYNCHRONIZED,    &ei_tcpstate_syn_in_synchronized },
-    { TCPS_EV_BAD_HANDSHAKE_ACK,             &ei_tcpstate_bad_synack },
+    { TCPS_EV_BAD_HANDSHAKE_ACK,      &ei_tcpstate_bad_handshake_ack },
     { TCPS_EV_INVALID_FLAGS,          &ei_tcpstate_invalid_flags },
     { TCPS_EV_TIME_WAIT_ASSASSINATED, &ei_tcpstate_time_wait_assassinated },
 };
@@ -208,19 +251,20 @@ stream_for(guint32 index, guint16 sport, guint16 dport, guint32 addr_hash)
     return st;
 }
 
-/* First pass: run the engine and store the record. NULL: not a segment we
- * can annotate (no TCP, a quoted header, or fields missing from a header
- * cut short). */
-static tcps_record *
+/* First pass: run the engine and the analysis, store the record. NULL: not
+ * a segment we can annotate (no TCP, a quoted header, or fields missing from
+ * a header cut short). */
+static tcps_frame *
 analyze_frame(packet_info *pinfo, proto_tree *tree)
 {
-    guint32 stream, sport, dport, seq, ack = 0, flags, len;
+    guint32 stream, sport, dport, seq, ack = 0, flags, len, window = 0;
     guint32 addr_hash;
     tcps_stream *st;
     tcps_segment seg;
+    tcps_zeek_segment zseg;
     tcps_config cfg;
     tcps_result res;
-    tcps_record *rec;
+    tcps_frame *fr;
 
     if (!tree || !tcp_is_a_segment(pinfo))
         return NULL;
@@ -232,6 +276,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
         !first_uint(tree, hf_tcp_len, &len))
         return NULL;
     first_uint(tree, hf_tcp_ack_raw, &ack);   /* absent without the ACK bit */
+    first_uint(tree, hf_tcp_window, &window);
 
     addr_hash = add_address_to_hash(0, &pinfo->src);
     st = stream_for(stream, (guint16)sport, (guint16)dport, addr_hash);
@@ -250,28 +295,42 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     seg.frame = pinfo->num;
 
-    cfg.msl_ms = pref_msl_seconds * 1000u;
+    cfg.msl_ms = tcps_prefs.msl_seconds * 1000u;
     tcps_conn_process(&st->conn, &cfg, &seg, &res);
 
-    rec = wmem_new(wmem_file_scope(), tcps_record);
-    tcps_record_pack(rec, &res);
-    p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0, rec);
+    fr = wmem_new0(wmem_file_scope(), tcps_frame);
+    tcps_record_pack(&fr->core, &res);
+    p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0, fr);
 
     if (res.lost_frame) {
         /* The sender shows it never got the segment that last changed it. */
         int who = res.from_client ? 0 : 1;
         if (st->rx_rec[who]) {
-            tcps_record_mark_lost(st->rx_rec[who]);
+            tcps_record_mark_lost(&st->rx_rec[who]->core);
             wmem_map_insert(lost_links, st->rx_rec[who], GUINT_TO_POINTER(pinfo->num));
-            wmem_map_insert(lost_links, rec, GUINT_TO_POINTER(res.lost_frame));
+            wmem_map_insert(lost_links, fr, GUINT_TO_POINTER(res.lost_frame));
             st->rx_rec[who] = NULL;
         }
     }
-    if (res.rx_recorded) {
-        int who = res.from_client ? 1 : 0;
-        st->rx_rec[who] = rec;
+    if (res.rx_recorded)
+        st->rx_rec[res.from_client ? 1 : 0] = fr;
+
+    /* A new incarnation: the stream's first segment, or a SYN that made the
+     * engine start over on the same stream. */
+    if (!st->info || (res.events & TCPS_EV_REUSE)) {
+        st->info = tcps_conninfo_new(pinfo, (guint16)sport, (guint16)dport);
+        st->rx_rec[0] = st->rx_rec[1] = NULL;
+        if (res.rx_recorded)
+            st->rx_rec[res.from_client ? 1 : 0] = fr;
     }
-    return rec;
+    zseg.from_orig = res.from_client;
+    zseg.flags = (uint16_t)flags;
+    zseg.seq = seq;
+    zseg.ack = ack;
+    zseg.len = len;
+    zseg.window = window;
+    tcps_conninfo_segment(st->info, fr, pinfo, (guint16)dport, &zseg, &res, &tcps_prefs);
+    return fr;
 }
 
 static proto_item *
@@ -290,9 +349,37 @@ add_generated_bool(proto_tree *tree, int hf, tvbuff_t *tvb, gboolean value)
     return it;
 }
 
-static void
-add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_record *rec,
-         const tcps_result *r, const char *summary)
+static proto_item *
+add_generated_string(proto_tree *tree, int hf, tvbuff_t *tvb, const char *value)
+{
+    proto_item *it = proto_tree_add_string(tree, hf, tvb, 0, 0, value);
+    proto_item_set_generated(it);
+    return it;
+}
+
+static proto_item *
+add_generated_time(proto_tree *tree, int hf, tvbuff_t *tvb, gint64 ns)
+{
+    nstime_t t;
+    proto_item *it;
+
+    t.secs = (time_t)(ns / 1000000000);
+    t.nsecs = (int)(ns % 1000000000);
+    it = proto_tree_add_time(tree, hf, tvb, 0, 0, &t);
+    proto_item_set_generated(it);
+    return it;
+}
+
+static const char *
+endpoint_name(int e)
+{
+    return e == 0 ? "client" : "server";
+}
+
+/* The states, steps and per-segment flags. */
+static proto_item *
+add_state_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_frame *fr,
+                const tcps_result *r, const char *summary, proto_tree **subtree)
 {
     static const char *const who[2] = { "Client", "Server" };
     int sender = r->from_client ? 0 : 1;
@@ -305,9 +392,9 @@ add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_record 
     proto_item_append_text(ti, ": %s", summary);
     proto_item_set_generated(ti);
     st = proto_item_add_subtree(ti, ett_tcpstate);
+    *subtree = st;
 
-    it = proto_tree_add_string(st, hf_tcpstate_summary, tvb, 0, 0, summary);
-    proto_item_set_generated(it);
+    add_generated_string(st, hf_tcpstate_summary, tvb, summary);
     add_generated_uint(st, hf_tcpstate_client, tvb, r->state[0]);
     add_generated_uint(st, hf_tcpstate_server, tvb, r->state[1]);
     add_generated_uint(st, hf_tcpstate_client_prev, tvb, r->prev[0]);
@@ -340,46 +427,181 @@ add_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_record 
             expert_add_info(pinfo, ti, event_experts[i].ei);
 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, rec));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
-                                    "The %s never received frame %u: it sends this again",
-                                    r->from_client ? "client" : "server", link);
+                               "The %s never received frame %u: it sends this again",
+                               endpoint_name(sender), link);
         if (link)
             add_generated_uint(st, hf_tcpstate_reveals_lost, tvb, link);
     }
     /* Known only once later frames are read (tshark -2, the GUI). */
-    if (tcps_record_lost(rec)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, rec));
+    if (tcps_record_lost(&fr->core)) {
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
         it = add_generated_bool(st, hf_tcpstate_lost, tvb, TRUE);
         expert_add_info_format(pinfo, it, &ei_tcpstate_lost,
                                "This segment never reached the %s (frame %u shows it); "
                                "its state here is what it would have been",
-                               r->from_client ? "server" : "client", link);
+                               endpoint_name(!sender), link);
         if (link)
             add_generated_uint(st, hf_tcpstate_lost_shown_by, tvb, link);
+    }
+    return ti;
+}
+
+/* The connection as known at this segment. */
+static void
+add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *ti,
+                     const tcps_frame *fr)
+{
+    const tcps_conn_info *conn = fr->conn;
+    gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    const char *history = tcps_zeek_history(&conn->zeek);
+    proto_item *ci;
+    proto_tree *ct;
+    int e;
+
+    ci = proto_tree_add_item(st, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    proto_item_set_text(ci, "Connection");
+    proto_item_set_generated(ci);
+    ct = proto_item_add_subtree(ci, ett_tcpstate_conn);
+
+    add_generated_string(ct, hf_tcpstate_conn_state, tvb,
+                         tcps_zeek_state_name((tcps_zeek_state)fr->zeek_state));
+    add_generated_string(ct, hf_tcpstate_history, tvb,
+                         wmem_strndup(pinfo->pool, history, fr->hist_len));
+    if (fr->analysis & TCPS_AN_CLOSER_KNOWN) {
+        add_generated_uint(ct, hf_tcpstate_closer, tvb, conn->closer);
+        add_generated_uint(ct, hf_tcpstate_closer_frame, tvb, conn->closer_frame);
+    }
+    if (fr->analysis & TCPS_AN_HS_KNOWN) {
+        add_generated_time(ct, hf_tcpstate_hs_rtt, tvb, conn->hs_server_ns + conn->hs_client_ns);
+        add_generated_time(ct, hf_tcpstate_hs_rtt_server, tvb, conn->hs_server_ns);
+        add_generated_time(ct, hf_tcpstate_hs_rtt_client, tvb, conn->hs_client_ns);
+    }
+    for (e = 0; e < 2; e++) {
+        const tcps_since *since = tcps_conninfo_since(conn, fr, e);
+        if (!since)
+            continue;
+        add_generated_uint(ct, e ? hf_tcpstate_server_since : hf_tcpstate_client_since, tvb,
+                           since->frame);
+        add_generated_time(ct, e ? hf_tcpstate_server_time : hf_tcpstate_client_time, tvb,
+                           now - since->time_ns);
+    }
+    add_generated_time(ct, hf_tcpstate_duration, tvb, now - conn->start_ns);
+    if (fr->half_open)
+        add_generated_uint(ct, hf_tcpstate_half_open, tvb, fr->half_open);
+
+    if (fr->analysis & TCPS_AN_SYN_FLOOD)
+        expert_add_info_format(pinfo, ti, &ei_tcpstate_syn_flood,
+                               "Suspected SYN flood: %u half-open connections to this server "
+                               "endpoint within %u s (more than %u)",
+                               fr->half_open, tcps_prefs.flood_seconds, tcps_prefs.flood_count);
+    if (fr->analysis & TCPS_AN_REUSE_IN_TW)
+        expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
+    if (fr->analysis & TCPS_AN_REUSE_AFTER_TW)
+        expert_add_info(pinfo, ti, &ei_tcpstate_reuse_after_time_wait);
+    for (e = 0; e < 2; e++) {
+        const tcps_since *since = tcps_conninfo_since(conn, fr, e);
+        if (!since)
+            continue;
+        if ((fr->analysis & TCPS_AN_CLOSE_WAIT_LONG) && since->state == TCPS_CLOSE_WAIT)
+            expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
+                                   "The %s has been in CLOSE_WAIT for %.1f s since frame %u: "
+                                   "its application has not closed", endpoint_name(e),
+                                   (now - since->time_ns) / 1e9, since->frame);
+        if ((fr->analysis & TCPS_AN_FIN_WAIT_2_LONG) && since->state == TCPS_FIN_WAIT_2)
+            expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
+                                   "The %s has been in FIN_WAIT_2 for %.1f s since frame %u: "
+                                   "its peer has not closed", endpoint_name(e),
+                                   (now - since->time_ns) / 1e9, since->frame);
+    }
+}
+
+/* Final values: only once the whole capture has been read, i.e. when the
+ * frame is dissected again (tshark -2, the GUI). */
+static void
+add_final_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *ti,
+                const tcps_frame *fr)
+{
+    const tcps_conn_info *conn = fr->conn;
+    proto_item *fi;
+    proto_tree *ft;
+    int e;
+
+    fi = proto_tree_add_item(st, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    proto_item_set_text(fi, "Final (end of capture)");
+    proto_item_set_generated(fi);
+    ft = proto_item_add_subtree(fi, ett_tcpstate_final);
+    add_generated_string(ft, hf_tcpstate_final_conn_state, tvb,
+                         tcps_zeek_state_name(tcps_zeek_conn_state(&conn->zeek)));
+    add_generated_string(ft, hf_tcpstate_final_history, tvb, tcps_zeek_history(&conn->zeek));
+    add_generated_uint(ft, hf_tcpstate_final_client, tvb, conn->final_state[0]);
+    add_generated_uint(ft, hf_tcpstate_final_server, tvb, conn->final_state[1]);
+
+    /* Where a stay began that turned out too long or never ended well. */
+    for (e = 0; e < 2; e++) {
+        const tcps_since_log *log = &conn->since[e];
+        guint32 idx = fr->since[e] < log->n ? fr->since[e] : log->n - 1;
+        const tcps_since *since;
+        gint64 stay;
+
+        if (!log->n)
+            continue;
+        since = &log->v[idx];
+        if (since->frame != pinfo->num)
+            continue;
+        stay = tcps_conninfo_state_duration_ns(conn, e, idx);
+        if (since->state == TCPS_CLOSE_WAIT && stay >= (gint64)tcps_prefs.close_wait_seconds * 1000000000)
+            expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
+                                   "The %s stays in CLOSE_WAIT for %.1f s from here%s: "
+                                   "its application does not close", endpoint_name(e), stay / 1e9,
+                                   idx + 1 == log->n ? " to the end of the capture" : "");
+        if (since->state == TCPS_FIN_WAIT_2 && stay >= (gint64)tcps_prefs.fin_wait_2_seconds * 1000000000)
+            expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
+                                   "The %s stays in FIN_WAIT_2 for %.1f s from here%s: "
+                                   "its peer does not close", endpoint_name(e), stay / 1e9,
+                                   idx + 1 == log->n ? " to the end of the capture" : "");
+        /* RFC 9293 §3.5: a server that answered and never got the ACK. */
+        if (e == 1 && since->state == TCPS_SYN_RCVD && idx + 1 == log->n && !conn->reset)
+            expert_add_info_format(pinfo, ti, &ei_tcpstate_half_open,
+                                   "Half-open: the handshake never completes (server in SYN_RCVD "
+                                   "to the end of the capture, %.1f s)", stay / 1e9);
     }
 }
 
 static int
 dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    tcps_record *rec;
+    tcps_frame *fr;
     tcps_result r;
+    proto_tree *st;
+    proto_item *ti;
     char summary[64];
 
-    rec = (tcps_record *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0);
-    if (!rec && !PINFO_FD_VISITED(pinfo))
-        rec = analyze_frame(pinfo, tree);
-    if (!rec)
+    fr = (tcps_frame *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0);
+    if (!fr && !PINFO_FD_VISITED(pinfo))
+        fr = analyze_frame(pinfo, tree);
+    if (!fr)
         return 0;
 
-    tcps_record_unpack(rec, &r);
+    tcps_record_unpack(&fr->core, &r);
     tcps_result_summary(&r, summary, sizeof summary);
     if (pref_info_column)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", summary);
-    if (tree)
-        add_tree(tvb, pinfo, tree, rec, &r, summary);
+    if (tree) {
+        ti = add_state_items(tvb, pinfo, tree, fr, &r, summary, &st);
+        add_connection_items(tvb, pinfo, st, ti, fr);
+        if (PINFO_FD_VISITED(pinfo))
+            add_final_items(tvb, pinfo, st, ti, fr);
+    }
+    tap_queue_packet(tcpstate_tap, pinfo, fr);
     return tvb_captured_length(tvb);
+}
+
+static void
+tcpstate_init(void)
+{
+    tcps_conninfo_init();
 }
 
 void
@@ -446,9 +668,69 @@ proto_register_tcpstate(void)
           { "Shows lost segment", "tcpstate.reveals_lost", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
             "The earlier segment that this one shows was never received", HFILL } },
+        { &hf_tcpstate_conn_state,
+          { "Connection state (Zeek)", "tcpstate.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Zeek's conn_state code as of this segment: S0 S1 SF REJ S2 S3 RSTO RSTR "
+            "RSTOS0 RSTRH SH SHR OTH", HFILL } },
+        { &hf_tcpstate_history,
+          { "History (Zeek)", "tcpstate.history", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Zeek's history letters as of this segment; upper case for the client", HFILL } },
+        { &hf_tcpstate_closer,
+          { "Closed first by", "tcpstate.closer", FT_UINT8, BASE_DEC,
+            VALS(tcpstate_closer_vals), 0x0,
+            "Which side sent the first FIN or RST (present once one has been seen)", HFILL } },
+        { &hf_tcpstate_closer_frame,
+          { "First FIN or RST", "tcpstate.closer.frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+            "The segment carrying the connection's first FIN or RST", HFILL } },
+        { &hf_tcpstate_hs_rtt,
+          { "Handshake RTT", "tcpstate.handshake.rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "From the SYN to the ACK that completes the handshake (present once it has)", HFILL } },
+        { &hf_tcpstate_hs_rtt_server,
+          { "Server half", "tcpstate.handshake.rtt.server", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "From the SYN to the SYN/ACK answering it, at the capture point", HFILL } },
+        { &hf_tcpstate_hs_rtt_client,
+          { "Client half", "tcpstate.handshake.rtt.client", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "From the SYN/ACK to the ACK that completes the handshake, at the capture point",
+            HFILL } },
+        { &hf_tcpstate_client_since,
+          { "Client state since", "tcpstate.client.since", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+            "The segment on which the client entered its current state", HFILL } },
+        { &hf_tcpstate_server_since,
+          { "Server state since", "tcpstate.server.since", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+            "The segment on which the server entered its current state", HFILL } },
+        { &hf_tcpstate_client_time,
+          { "Client time in state", "tcpstate.client.time_in_state", FT_RELATIVE_TIME,
+            BASE_NONE, NULL, 0x0, "How long the client has been in its current state", HFILL } },
+        { &hf_tcpstate_server_time,
+          { "Server time in state", "tcpstate.server.time_in_state", FT_RELATIVE_TIME,
+            BASE_NONE, NULL, 0x0, "How long the server has been in its current state", HFILL } },
+        { &hf_tcpstate_duration,
+          { "Connection duration", "tcpstate.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "Time since the connection's first segment", HFILL } },
+        { &hf_tcpstate_half_open,
+          { "Half-open to this server", "tcpstate.half_open", FT_UINT16, BASE_DEC, NULL, 0x0,
+            "On a new SYN: the handshakes to the same server endpoint begun within the SYN "
+            "flood window and not completed, this one included", HFILL } },
+        { &hf_tcpstate_final_conn_state,
+          { "Final connection state (Zeek)", "tcpstate.final.conn_state", FT_STRING, BASE_NONE,
+            NULL, 0x0, "Zeek's conn_state at the end of the capture (two passes, GUI)", HFILL } },
+        { &hf_tcpstate_final_history,
+          { "Final history (Zeek)", "tcpstate.final.history", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Zeek's history at the end of the capture (two passes, GUI)", HFILL } },
+        { &hf_tcpstate_final_client,
+          { "Final client state", "tcpstate.final.client", FT_UINT8, BASE_DEC,
+            VALS(tcpstate_state_vals), 0x0,
+            "The client's state after the connection's last segment (two passes, GUI)", HFILL } },
+        { &hf_tcpstate_final_server,
+          { "Final server state", "tcpstate.final.server", FT_UINT8, BASE_DEC,
+            VALS(tcpstate_state_vals), 0x0,
+            "The server's state after the connection's last segment (two passes, GUI)", HFILL } },
     };
 
-    static gint *ett[] = { &ett_tcpstate };
+    static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_conn, &ett_tcpstate_final };
 
     static ei_register_info ei[] = {
         { &ei_tcpstate_transition,
@@ -476,10 +758,10 @@ proto_register_tcpstate(void)
         { &ei_tcpstate_refused,
           { "tcpstate.analysis.refused", PI_SEQUENCE, PI_WARN,
             "Connection refused: RST answers the SYN", EXPFILL } },
-        { &ei_tcpstate_rst_ignored,
-          { "tcpstate.analysis.rst_ignored", PI_SECURITY, PI_WARN,
-            "RST outside the sequence space seen: the receiver ignores it (RFC 5961)",
-            EXPFILL } },
+        { &ei_tcpstate_rst_out_of_window,
+          { "tcpstate.analysis.rst_out_of_window", PI_SECURITY, PI_WARN,
+            "RST outside the sequence space seen: the receiver ignores it (RFC 5961); "
+            "stale or injected", EXPFILL } },
         { &ei_tcpstate_time_wait_restart,
           { "tcpstate.analysis.time_wait_restart", PI_SEQUENCE, PI_NOTE,
             "FIN retransmitted into TIME_WAIT: the 2MSL timer restarts", EXPFILL } },
@@ -492,9 +774,6 @@ proto_register_tcpstate(void)
         { &ei_tcpstate_lost,
           { "tcpstate.analysis.lost", PI_SEQUENCE, PI_WARN,
             "This segment never reached its receiver", EXPFILL } },
-        { &ei_tcpstate_reuse,
-          { "tcpstate.analysis.reuse", PI_SEQUENCE, PI_NOTE,
-            "New SYN on a closed 4-tuple: a fresh connection starts", EXPFILL } },
         { &ei_tcpstate_data_after_fin,
           { "tcpstate.analysis.data_after_fin", PI_PROTOCOL, PI_WARN,
             "Data beyond the sender's own FIN", EXPFILL } },
@@ -502,12 +781,12 @@ proto_register_tcpstate(void)
           { "tcpstate.analysis.from_closed", PI_SEQUENCE, PI_WARN,
             "Segment from an endpoint that is CLOSED", EXPFILL } },
         { &ei_tcpstate_syn_in_synchronized,
-          { "tcpstate.analysis.syn_in_synchronized", PI_PROTOCOL, PI_WARN,
-            "SYN on a synchronized connection: the receiver answers with a challenge ACK (RFC 5961)",
-            EXPFILL } },
-        { &ei_tcpstate_bad_synack,
-          { "tcpstate.analysis.bad_synack", PI_PROTOCOL, PI_WARN,
-            "SYN/ACK does not acknowledge the SYN: the client rejects it", EXPFILL } },
+          { "tcpstate.analysis.syn_on_established", PI_PROTOCOL, PI_WARN,
+            "SYN on a synchronized connection: the receiver answers with a challenge ACK "
+            "(RFC 5961)", EXPFILL } },
+        { &ei_tcpstate_bad_handshake_ack,
+          { "tcpstate.analysis.bad_handshake_ack", PI_PROTOCOL, PI_WARN,
+            "Handshake ACK number is not the peer's ISN+1: the segment is rejected", EXPFILL } },
         { &ei_tcpstate_invalid_flags,
           { "tcpstate.analysis.invalid_flags", PI_PROTOCOL, PI_WARN,
             "Flag combination a TCP drops (no ACK, or SYN with FIN): no state change",
@@ -515,6 +794,24 @@ proto_register_tcpstate(void)
         { &ei_tcpstate_time_wait_assassinated,
           { "tcpstate.analysis.time_wait_assassination", PI_SECURITY, PI_WARN,
             "RST closes an endpoint in TIME_WAIT (RFC 1337)", EXPFILL } },
+        { &ei_tcpstate_half_open,
+          { "tcpstate.analysis.half_open", PI_SEQUENCE, PI_WARN,
+            "Half-open: the handshake never completes", EXPFILL } },
+        { &ei_tcpstate_syn_flood,
+          { "tcpstate.analysis.syn_flood", PI_SECURITY, PI_WARN,
+            "Suspected SYN flood", EXPFILL } },
+        { &ei_tcpstate_close_wait_lingering,
+          { "tcpstate.analysis.close_wait_lingering", PI_SEQUENCE, PI_WARN,
+            "CLOSE_WAIT lingering: the application has not closed", EXPFILL } },
+        { &ei_tcpstate_fin_wait_2_lingering,
+          { "tcpstate.analysis.fin_wait_2_lingering", PI_SEQUENCE, PI_NOTE,
+            "FIN_WAIT_2 lingering: the peer has not closed", EXPFILL } },
+        { &ei_tcpstate_reuse_in_time_wait,
+          { "tcpstate.analysis.reuse_in_time_wait", PI_SEQUENCE, PI_NOTE,
+            "4-tuple reused while the previous connection's TIME_WAIT still held", EXPFILL } },
+        { &ei_tcpstate_reuse_after_time_wait,
+          { "tcpstate.analysis.reuse_after_time_wait", PI_SEQUENCE, PI_CHAT,
+            "4-tuple reused after the previous connection's TIME_WAIT had ended", EXPFILL } },
     };
 
     module_t *module;
@@ -529,19 +826,36 @@ proto_register_tcpstate(void)
     module = prefs_register_protocol(proto_tcpstate, NULL);
     prefs_register_uint_preference(module, "msl", "Maximum segment lifetime (seconds)",
         "TIME_WAIT lasts 2*MSL. The default, 30 s, matches Linux's fixed 60 s TIME_WAIT.",
-        10, &pref_msl_seconds);
+        10, &tcps_prefs.msl_seconds);
     prefs_register_bool_preference(module, "info_column", "Show the states in the Info column",
         "Append both endpoints' states, e.g. [C:SYN_SENT>ESTABLISHED S:SYN_RCVD], to the "
         "Info column, so the packet list and the Flow Graph show them.",
         &pref_info_column);
+    prefs_register_uint_preference(module, "syn_flood_count", "SYN flood: half-open connections",
+        "Flag a suspected SYN flood when more than this many handshakes to one server "
+        "endpoint are half-open within the window below.", 10, &tcps_prefs.flood_count);
+    prefs_register_uint_preference(module, "syn_flood_seconds", "SYN flood: window (seconds)",
+        "The window in which half-open handshakes to one server endpoint are counted.",
+        10, &tcps_prefs.flood_seconds);
+    prefs_register_uint_preference(module, "close_wait_seconds",
+        "CLOSE_WAIT lingering threshold (seconds)",
+        "Flag an endpoint that stays in CLOSE_WAIT this long: its application has not closed.",
+        10, &tcps_prefs.close_wait_seconds);
+    prefs_register_uint_preference(module, "fin_wait_2_seconds",
+        "FIN_WAIT_2 lingering threshold (seconds)",
+        "Flag an endpoint that stays in FIN_WAIT_2 this long (Linux's tcp_fin_timeout is 60 s).",
+        10, &tcps_prefs.fin_wait_2_seconds);
 
-    lost_links = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
-                                        g_direct_hash, g_direct_equal);
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                      g_direct_hash, g_direct_equal);
+    lost_links = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
+                                        g_direct_hash, g_direct_equal);
+    register_init_routine(tcpstate_init);
 
     tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
     register_postdissector(tcpstate_handle);
+    tcpstate_tap = register_tap("tcpstate");
+    tcps_stats_register();
 }
 
 void
@@ -549,11 +863,11 @@ proto_reg_handoff_tcpstate(void)
 {
     static const char *const wanted_names[] = {
         "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw",
-        "tcp.ack_raw", "tcp.flags", "tcp.len",
+        "tcp.ack_raw", "tcp.flags", "tcp.len", "tcp.window_size_value",
     };
     int *const ids[] = {
         &hf_tcp_stream, &hf_tcp_srcport, &hf_tcp_dstport, &hf_tcp_seq_raw,
-        &hf_tcp_ack_raw, &hf_tcp_flags, &hf_tcp_len,
+        &hf_tcp_ack_raw, &hf_tcp_flags, &hf_tcp_len, &hf_tcp_window,
     };
     GArray *wanted;
     unsigned i;

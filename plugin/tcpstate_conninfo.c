@@ -1,0 +1,342 @@
+/* tcpstate_conninfo.c — connection-level analysis in the epan layer.
+ * See tcpstate_conninfo.h for what is kept and why.
+ */
+#include <epan/packet.h>
+#include <epan/address.h>
+#include <wsutil/wmem/wmem.h>
+
+#include "tcpstate_conninfo.h"
+
+/* The 4-tuple, with the lower end first so both directions hash alike. */
+typedef struct {
+    address  a, b;
+    guint16  a_port, b_port;
+} tcps_tuple_key;
+
+/* One server endpoint (address, port): its recent half-open handshakes. */
+typedef struct {
+    address  addr;
+    guint16  port;
+} tcps_endpoint_key;
+
+typedef struct {
+    tcps_conn_info *conn;
+    gint64          syn_ns;
+} tcps_pending;
+
+static wmem_map_t *tuples;     /* tcps_tuple_key -> latest tcps_conn_info */
+static wmem_map_t *servers;    /* tcps_endpoint_key -> wmem_list_t of tcps_pending */
+static gint64      capture_end_ns;
+
+#define SINCE_LOG_MAX 250      /* a frame's index must fit in 8 bits */
+
+static guint
+tuple_hash(gconstpointer k)
+{
+    const tcps_tuple_key *t = (const tcps_tuple_key *)k;
+    guint h = add_address_to_hash(t->a_port, &t->a);
+    return add_address_to_hash(h ^ ((guint)t->b_port << 16), &t->b);
+}
+
+static gboolean
+tuple_equal(gconstpointer x, gconstpointer y)
+{
+    const tcps_tuple_key *p = (const tcps_tuple_key *)x, *q = (const tcps_tuple_key *)y;
+    return p->a_port == q->a_port && p->b_port == q->b_port &&
+           addresses_equal(&p->a, &q->a) && addresses_equal(&p->b, &q->b);
+}
+
+static guint
+endpoint_hash(gconstpointer k)
+{
+    const tcps_endpoint_key *e = (const tcps_endpoint_key *)k;
+    return add_address_to_hash(e->port, &e->addr);
+}
+
+static gboolean
+endpoint_equal(gconstpointer x, gconstpointer y)
+{
+    const tcps_endpoint_key *p = (const tcps_endpoint_key *)x;
+    const tcps_endpoint_key *q = (const tcps_endpoint_key *)y;
+    return p->port == q->port && addresses_equal(&p->addr, &q->addr);
+}
+
+void
+tcps_conninfo_init(void)
+{
+    tuples = wmem_map_new(wmem_file_scope(), tuple_hash, tuple_equal);
+    servers = wmem_map_new(wmem_file_scope(), endpoint_hash, endpoint_equal);
+    capture_end_ns = 0;
+}
+
+gint64
+tcps_conninfo_capture_end_ns(void)
+{
+    return capture_end_ns;
+}
+
+/* A key on the stack that points at pinfo's addresses, for lookups. */
+static void
+tuple_of(const packet_info *pinfo, guint16 sport, guint16 dport, tcps_tuple_key *k)
+{
+    int c = cmp_address(&pinfo->src, &pinfo->dst);
+
+    if (c < 0 || (c == 0 && sport <= dport)) {
+        copy_address_shallow(&k->a, &pinfo->src);
+        copy_address_shallow(&k->b, &pinfo->dst);
+        k->a_port = sport;
+        k->b_port = dport;
+    } else {
+        copy_address_shallow(&k->a, &pinfo->dst);
+        copy_address_shallow(&k->b, &pinfo->src);
+        k->a_port = dport;
+        k->b_port = sport;
+    }
+}
+
+tcps_conn_info *
+tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport)
+{
+    tcps_conn_info *conn = wmem_new0(wmem_file_scope(), tcps_conn_info);
+    tcps_tuple_key probe, *key;
+
+    tcps_zeek_init(&conn->zeek);
+    conn->start_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    tuple_of(pinfo, sport, dport, &probe);
+    if (wmem_map_lookup_extended(tuples, &probe, (const void **)&key, (void **)&conn->previous)) {
+        wmem_map_insert(tuples, key, conn);
+    } else {
+        key = wmem_new(wmem_file_scope(), tcps_tuple_key);
+        copy_address_wmem(wmem_file_scope(), &key->a, &probe.a);
+        copy_address_wmem(wmem_file_scope(), &key->b, &probe.b);
+        key->a_port = probe.a_port;
+        key->b_port = probe.b_port;
+        wmem_map_insert(tuples, key, conn);
+    }
+    return conn;
+}
+
+static void
+since_append(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns)
+{
+    if (log->n == SINCE_LOG_MAX) {
+        /* Pathological flapping: keep the latest entry current. */
+        log->v[log->n - 1].frame = frame;
+        log->v[log->n - 1].state = state;
+        log->v[log->n - 1].time_ns = t_ns;
+        return;
+    }
+    if (log->n == log->cap) {
+        log->cap = log->cap ? log->cap * 2 : 4;
+        log->v = (tcps_since *)wmem_realloc(wmem_file_scope(), log->v,
+                                            log->cap * sizeof(tcps_since));
+    }
+    log->v[log->n].frame = frame;
+    log->v[log->n].state = state;
+    log->v[log->n].time_ns = t_ns;
+    log->n++;
+}
+
+/* Where an endpoint's state changed, log it. When a later segment showed an
+ * arrival was lost and the endpoint is back in the state it had before that
+ * arrival, it has been in that state since the earlier entry, not since now:
+ * copy that entry rather than start anew. */
+static void
+since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboolean corrected)
+{
+    if (log->n && log->v[log->n - 1].state == state)
+        return;
+    if (corrected && log->n >= 2 && log->v[log->n - 2].state == state) {
+        tcps_since back = log->v[log->n - 2];
+        since_append(log, back.frame, back.state, back.time_ns);
+        return;
+    }
+    since_append(log, frame, state, t_ns);
+}
+
+const tcps_since *
+tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e)
+{
+    const tcps_since_log *log = &conn->since[e];
+
+    if (!log->n)
+        return NULL;
+    return &log->v[fr->since[e] < log->n ? fr->since[e] : log->n - 1];
+}
+
+gint64
+tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx)
+{
+    const tcps_since_log *log = &conn->since[e];
+
+    if (idx >= log->n)
+        return 0;
+    if (idx + 1 < log->n)
+        return log->v[idx + 1].time_ns - log->v[idx].time_ns;
+    return capture_end_ns - log->v[idx].time_ns;
+}
+
+/* The half-open handshakes toward the server endpoint of this new SYN within
+ * the last T seconds, this one included. Entries that completed, were reset
+ * or fell out of the window are dropped on the way, so the list only ever
+ * holds what is half-open now. */
+static guint
+count_half_open(const packet_info *pinfo, guint16 dport, tcps_conn_info *conn, gint64 now,
+                const tcps_analysis_prefs *prefs)
+{
+    tcps_endpoint_key probe, *key;
+    wmem_list_t *pending;
+    wmem_list_frame_t *it, *next;
+    tcps_pending *p;
+    gint64 window = (gint64)prefs->flood_seconds * 1000000000;
+    guint count = 0;
+
+    copy_address_shallow(&probe.addr, &pinfo->dst);
+    probe.port = dport;
+    pending = (wmem_list_t *)wmem_map_lookup(servers, &probe);
+    if (!pending) {
+        key = wmem_new(wmem_file_scope(), tcps_endpoint_key);
+        copy_address_wmem(wmem_file_scope(), &key->addr, &pinfo->dst);
+        key->port = dport;
+        pending = wmem_list_new(wmem_file_scope());
+        wmem_map_insert(servers, key, pending);
+    }
+    for (it = wmem_list_head(pending); it; it = next) {
+        next = wmem_list_frame_next(it);
+        p = (tcps_pending *)wmem_list_frame_data(it);
+        if (now - p->syn_ns > window || p->conn->reset ||
+            p->conn->final_state[1] != TCPS_SYN_RCVD) {
+            wmem_list_remove_frame(pending, it);
+            wmem_free(wmem_file_scope(), p);
+        } else {
+            count++;
+        }
+    }
+    p = wmem_new(wmem_file_scope(), tcps_pending);
+    p->conn = conn;
+    p->syn_ns = now;
+    wmem_list_append(pending, p);
+    return count + 1;
+}
+
+/* A new incarnation begins with this SYN: was the previous one's TIME_WAIT
+ * still holding? */
+static guint16
+reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *prefs)
+{
+    gint64 two_msl = (gint64)prefs->msl_seconds * 2 * 1000000000;
+    gboolean had_tw = FALSE;
+    int e;
+    guint32 i;
+
+    if (!prev)
+        return 0;
+    for (e = 0; e < 2; e++) {
+        const tcps_since_log *log = &prev->since[e];
+        for (i = 0; i < log->n; i++) {
+            if (log->v[i].state != TCPS_TIME_WAIT)
+                continue;
+            had_tw = TRUE;
+            if (i + 1 == log->n && now - log->v[i].time_ns < two_msl)
+                return TCPS_AN_REUSE_IN_TW;
+        }
+    }
+    return had_tw && !prev->reset ? TCPS_AN_REUSE_AFTER_TW : 0;
+}
+
+void
+tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
+                      guint16 dport, const tcps_zeek_segment *zseg,
+                      const tcps_result *res, const tcps_analysis_prefs *prefs)
+{
+    gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    guint16 flags = zseg->flags;
+    gboolean corrected = (res->events & TCPS_EV_LOSS_REVEALED) != 0;
+    int e;
+
+    if (now > capture_end_ns)
+        capture_end_ns = now;
+    fr->conn = conn;
+    conn->segments++;
+    conn->last_ns = now;
+
+    /* Who closed first: the first FIN or RST a TCP would act on. */
+    if (!conn->closer && (flags & (TCPS_TH_FIN | TCPS_TH_RST)) &&
+        !(res->events & TCPS_EV_INVALID_FLAGS)) {
+        conn->closer = res->from_client ? 1 : 2;
+        conn->closer_frame = pinfo->num;
+    }
+
+    /* Handshake timing, from the capture point: SYN -> SYN/ACK is the
+     * server's half of the round trip, SYN/ACK -> ACK the client's. */
+    if (res->handshake_step == 1 && res->from_client)
+        conn->last_syn_ns = now;
+    if (res->handshake_step == 2 && !res->from_client && conn->last_syn_ns) {
+        conn->synack_ns = now;
+        conn->syn_for_synack_ns = conn->last_syn_ns;
+        conn->had_synack = TRUE;
+    }
+    if (res->handshake_step == 3 && res->from_client && conn->had_synack && !conn->hs_done) {
+        conn->hs_done = TRUE;
+        conn->hs_server_ns = conn->synack_ns - conn->syn_for_synack_ns;
+        conn->hs_client_ns = now - conn->synack_ns;
+    }
+
+    if (res->events & TCPS_EV_RST_ACCEPTED)
+        conn->reset = TRUE;
+    if (res->events & TCPS_EV_REFUSED)
+        conn->refused = TRUE;
+
+    for (e = 0; e < 2; e++) {
+        since_update(&conn->since[e], pinfo->num, res->state[e], now,
+                     corrected && (res->from_client ? 0 : 1) == e);
+        conn->final_state[e] = res->state[e];
+        fr->since[e] = (guint8)(conn->since[e].n - 1);
+    }
+
+    tcps_zeek_update(&conn->zeek, zseg);
+    fr->hist_len = (guint8)MIN(tcps_zeek_history_len(&conn->zeek), 255);
+    fr->zeek_state = (guint8)tcps_zeek_conn_state(&conn->zeek);
+
+    fr->analysis = 0;
+    if (conn->closer)
+        fr->analysis |= TCPS_AN_CLOSER_KNOWN;
+    if (conn->hs_done)
+        fr->analysis |= TCPS_AN_HS_KNOWN;
+    if (conn->segments == 1)
+        fr->analysis |= TCPS_AN_NEW_CONN;
+
+    /* A new incarnation's first SYN: reuse and SYN-flood checks. */
+    if (res->handshake_step == 1 && res->from_client &&
+        !(res->events & (TCPS_EV_SYN_RETRANSMIT | TCPS_EV_SIMULTANEOUS_OPEN)) &&
+        res->prev[0] == TCPS_CLOSED) {
+        fr->analysis |= reuse_check(conn->previous, now, prefs);
+        fr->half_open = (guint16)MIN(count_half_open(pinfo, dport, conn, now, prefs), 65535);
+        if (fr->half_open > prefs->flood_count)
+            fr->analysis |= TCPS_AN_SYN_FLOOD;
+    }
+
+    /* Ends lingering: the first segment at which an end has been in
+     * CLOSE_WAIT or FIN_WAIT_2 for the threshold, once per stay. */
+    for (e = 0; e < 2; e++) {
+        const tcps_since_log *log = &conn->since[e];
+        const tcps_since *cur = &log->v[log->n - 1];
+        gint64 stay = now - cur->time_ns;
+        gint64 limit;
+        guint16 flag;
+
+        if (cur->state == TCPS_CLOSE_WAIT) {
+            limit = (gint64)prefs->close_wait_seconds * 1000000000;
+            flag = TCPS_AN_CLOSE_WAIT_LONG;
+        } else if (cur->state == TCPS_FIN_WAIT_2) {
+            limit = (gint64)prefs->fin_wait_2_seconds * 1000000000;
+            flag = TCPS_AN_FIN_WAIT_2_LONG;
+        } else {
+            continue;
+        }
+        if (stay >= limit && conn->linger_fired[e] != log->n) {
+            conn->linger_fired[e] = log->n;
+            fr->analysis |= flag;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+/* tcpstate_conninfo.h — connection-level analysis in the epan layer.
+ *
+ * The engine answers "which state is each end in after this segment". This
+ * layer keeps what users ask of a whole connection: when each end entered
+ * its state, who closed first, how long the handshake took, whether the
+ * 4-tuple was reused while TIME_WAIT held, half-open handshakes piling up
+ * on one server endpoint, ends lingering in CLOSE_WAIT or FIN_WAIT_2, and
+ * the connection's final values once the whole capture has been read.
+ */
+#ifndef TCPSTATE_CONNINFO_H
+#define TCPSTATE_CONNINFO_H
+
+#include <epan/packet.h>
+
+#include "tcpstate_engine.h"
+#include "tcpstate_record.h"
+#include "tcpstate_zeek.h"
+
+/* When an endpoint entered a state. */
+typedef struct {
+    guint32 frame;
+    guint8  state;
+    gint64  time_ns;
+} tcps_since;
+
+/* The states an endpoint went through, in order. Entries are never removed,
+ * so a frame can keep an index into it. */
+typedef struct {
+    tcps_since *v;
+    guint32     n, cap;
+} tcps_since_log;
+
+/* One incarnation of a 4-tuple: a connection from its SYN (or first segment)
+ * to the next SYN that reuses the 4-tuple. */
+typedef struct tcps_conn_info {
+    gint64          start_ns;          /* first segment */
+    gint64          last_ns;           /* latest segment so far */
+    tcps_since_log  since[2];          /* client, server */
+    guint32         segments;
+    guint32         closer_frame;      /* first FIN or RST, 0 none */
+    guint8          closer;            /* 0 none, 1 client, 2 server */
+    guint8          final_state[2];    /* after the latest segment */
+    gboolean        reset;             /* ended by an accepted RST */
+    gboolean        refused;
+    gint64          last_syn_ns;       /* latest bare SYN from the client */
+    gint64          syn_for_synack_ns; /* the SYN the latest SYN/ACK answered */
+    gint64          synack_ns;         /* latest SYN/ACK */
+    gint64          hs_server_ns;      /* handshake halves, once complete */
+    gint64          hs_client_ns;
+    gboolean        hs_done;
+    gboolean        had_synack;
+    guint32         linger_fired[2];   /* since-log length when a linger fired */
+    tcps_zeek       zeek;
+    struct tcps_conn_info *previous;   /* the 4-tuple's previous incarnation */
+} tcps_conn_info;
+
+/* Analysis flags kept per frame, beyond the engine's events. */
+#define TCPS_AN_CLOSER_KNOWN      0x0001  /* the closer is known at this frame */
+#define TCPS_AN_HS_KNOWN          0x0002  /* the handshake RTT is known */
+#define TCPS_AN_SYN_FLOOD         0x0004  /* > N half-open to this server in T s */
+#define TCPS_AN_REUSE_IN_TW       0x0008  /* 4-tuple reused while TIME_WAIT held */
+#define TCPS_AN_REUSE_AFTER_TW    0x0010  /* reused after TIME_WAIT had ended */
+#define TCPS_AN_CLOSE_WAIT_LONG   0x0020  /* an end has been in CLOSE_WAIT >= threshold */
+#define TCPS_AN_FIN_WAIT_2_LONG   0x0040  /* an end has been in FIN_WAIT_2 >= threshold */
+#define TCPS_AN_NEW_CONN          0x0080  /* first segment of an incarnation */
+
+/* What the epan layer stores per frame: 24 bytes. */
+typedef struct {
+    tcps_record     core;        /* the states: tcpstate_record.h */
+    tcps_conn_info *conn;
+    guint8          since[2];    /* index into conn->since[e]; 255 = last */
+    guint8          hist_len;    /* Zeek history length at this frame */
+    guint8          zeek_state;  /* Zeek conn_state at this frame */
+    guint16         analysis;    /* TCPS_AN_* */
+    guint16         half_open;   /* half-open connections counted for SYN flood */
+} tcps_frame;
+
+/* Tunables from the preferences. */
+typedef struct {
+    guint msl_seconds;
+    guint flood_count;           /* N */
+    guint flood_seconds;         /* T */
+    guint close_wait_seconds;
+    guint fin_wait_2_seconds;
+} tcps_analysis_prefs;
+
+/* Start a store for a new capture file (file scope). */
+void tcps_conninfo_init(void);
+
+/* A new incarnation of the 4-tuple src:sport <-> dst:dport. */
+tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport);
+
+/* Account for one analysed segment: fills in fr (whose core is already
+ * packed) and updates conn. */
+void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
+                           guint16 dport, const tcps_zeek_segment *zseg,
+                           const tcps_result *res, const tcps_analysis_prefs *prefs);
+
+/* The entry a frame's since index points to for endpoint e. */
+const tcps_since *tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e);
+
+/* How long that entry's state lasted: until the next entry, or until the
+ * end of the capture read so far. */
+gint64 tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx);
+
+/* Time of the latest frame read so far (the end of the capture once it has
+ * been read). */
+gint64 tcps_conninfo_capture_end_ns(void);
+
+#endif /* TCPSTATE_CONNINFO_H */

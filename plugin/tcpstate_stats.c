@@ -1,0 +1,289 @@
+/* tcpstate_stats.c — the statistics: `-z tcpstate,conn[,filter]` and
+ * `-z tcpstate,transitions[,filter]` in tshark, and the same tables under
+ * Statistics → TCP Connection State in the GUI, through Wireshark's
+ * stat-tap table API.
+ *
+ * Connections are counted by their values as of their latest segment that
+ * matched the filter. Under `tshark -2` and in the GUI the analysis has
+ * already read the whole capture, so those are the final values; in a
+ * single tshark pass they are the values at that segment.
+ */
+#include <epan/packet.h>
+#include <epan/stat_tap_ui.h>
+#include <epan/tap.h>
+
+#include "tcpstate_stats.h"
+#include "tcpstate_conninfo.h"
+
+enum { COL_KEY, COL_COUNT, COL_MEANING, CONN_NUM_COLS };
+enum { COL_END, COL_FROM, COL_TO, COL_TRANSITIONS, TR_NUM_COLS };
+
+static stat_tap_table_item conn_fields[CONN_NUM_COLS] = {
+    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Key", "%-24s" },
+    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Connections", "%d" },
+    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Meaning", "%s" },
+};
+
+static stat_tap_table_item transition_fields[TR_NUM_COLS] = {
+    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Endpoint", "%s" },
+    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "From", "%s" },
+    { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "To", "%s" },
+    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Transitions", "%d" },
+};
+
+static tap_param filter_params[] = {
+    { PARAM_FILTER, "filter", "Filter", NULL, TRUE },
+};
+
+/* Zeek's own wording, scripts/base/protocols/conn/main.zeek. */
+static const char *const zeek_meaning[TCPS_ZEEK_NUM] = {
+    "Connection attempt seen, no reply",
+    "Connection established, not terminated",
+    "Normal establishment and termination",
+    "Connection attempt rejected",
+    "Established, close attempt by originator seen (but no reply from responder)",
+    "Established, close attempt by responder seen (but no reply from originator)",
+    "Established, originator aborted (sent a RST)",
+    "Responder sent a RST",
+    "Originator sent a SYN followed by a RST, no SYN-ACK from the responder seen",
+    "Responder sent a SYN ACK followed by a RST, no SYN from the originator seen",
+    "Originator sent a SYN followed by a FIN, no SYN ACK from the responder seen",
+    "Responder sent a SYN ACK followed by a FIN, no SYN from the originator seen",
+    "No SYN seen, just midstream traffic",
+};
+
+#define CONN_TABLE_BY_CODE   "Connections by Zeek conn_state"
+#define CONN_TABLE_BY_STATES "Connections by final client and server state"
+#define TRANSITION_TABLE     "State transitions"
+
+/* Per table run: which row each connection is counted in, so that a
+ * connection moves between rows as its values change. */
+static GHashTable *counted;  /* tcps_conn_info * -> (code row + 1) | (states row + 1) << 16 */
+
+static void
+forget_counted(void)
+{
+    if (counted)
+        g_hash_table_remove_all(counted);
+    else
+        counted = g_hash_table_new(g_direct_hash, g_direct_equal);
+}
+
+static void
+reset_counts(stat_tap_table *table)
+{
+    guint row, col = table->num_fields == TR_NUM_COLS ? COL_TRANSITIONS : COL_COUNT;
+
+    for (row = 0; row < table->num_elements; row++) {
+        stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, col);
+        item->value.uint_value = 0;
+        stat_tap_set_field_data(table, row, col, item);
+    }
+}
+
+static void
+conn_reset(stat_tap_table *table)
+{
+    reset_counts(table);
+    forget_counted();
+}
+
+static void
+add_to_count(stat_tap_table *table, guint row, guint col, int delta)
+{
+    stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, col);
+
+    item->value.uint_value = (guint)((int)item->value.uint_value + delta);
+    stat_tap_set_field_data(table, row, col, item);
+}
+
+static void
+conn_init(stat_tap_table_ui *ui)
+{
+    stat_tap_table *by_code, *by_states;
+    stat_tap_table_item_type items[CONN_NUM_COLS];
+    guint code;
+
+    forget_counted();
+    by_code = stat_tap_find_table(ui, CONN_TABLE_BY_CODE);
+    if (by_code) {
+        conn_reset(by_code);
+        by_states = stat_tap_find_table(ui, CONN_TABLE_BY_STATES);
+        if (by_states)
+            conn_reset(by_states);
+        return;
+    }
+    by_code = stat_tap_init_table(CONN_TABLE_BY_CODE, CONN_NUM_COLS, 0, NULL);
+    stat_tap_add_table(ui, by_code);
+    memset(items, 0, sizeof items);
+    for (code = 0; code < TCPS_ZEEK_NUM; code++) {
+        items[COL_KEY].type = TABLE_ITEM_STRING;
+        items[COL_KEY].value.string_value = tcps_zeek_state_name((tcps_zeek_state)code);
+        items[COL_COUNT].type = TABLE_ITEM_UINT;
+        items[COL_COUNT].value.uint_value = 0;
+        items[COL_MEANING].type = TABLE_ITEM_STRING;
+        items[COL_MEANING].value.string_value = zeek_meaning[code];
+        stat_tap_init_table_row(by_code, code, CONN_NUM_COLS, items);
+    }
+    by_states = stat_tap_init_table(CONN_TABLE_BY_STATES, CONN_NUM_COLS, 0, NULL);
+    stat_tap_add_table(ui, by_states);
+}
+
+/* The row of "C:<client> S:<server>", added on first use. */
+static guint
+states_row(stat_tap_table *table, guint8 client, guint8 server)
+{
+    const char *key = wmem_strdup_printf(wmem_epan_scope(), "C:%s S:%s",
+                                         tcps_state_name((tcps_state)client),
+                                         tcps_state_name((tcps_state)server));
+    stat_tap_table_item_type items[CONN_NUM_COLS];
+    guint row;
+
+    for (row = 0; row < table->num_elements; row++) {
+        stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, COL_KEY);
+        if (strcmp(item->value.string_value, key) == 0) {
+            wmem_free(wmem_epan_scope(), (void *)key);
+            return row;
+        }
+    }
+    memset(items, 0, sizeof items);
+    items[COL_KEY].type = TABLE_ITEM_STRING;
+    items[COL_KEY].value.string_value = key;   /* kept for the table's life */
+    items[COL_COUNT].type = TABLE_ITEM_UINT;
+    items[COL_MEANING].type = TABLE_ITEM_STRING;
+    items[COL_MEANING].value.string_value = "";
+    stat_tap_init_table_row(table, row, CONN_NUM_COLS, items);
+    return row;
+}
+
+static tap_packet_status
+conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *data,
+            tap_flags_t flags _U_)
+{
+    stat_data_t *stat_data = (stat_data_t *)tapdata;
+    const tcps_frame *fr = (const tcps_frame *)data;
+    const tcps_conn_info *conn = fr->conn;
+    stat_tap_table *by_code, *by_states;
+    guint code_row, st_row, was;
+
+    if (!conn || !counted)
+        return TAP_PACKET_DONT_REDRAW;
+    by_code = g_array_index(stat_data->stat_tap_data->tables, stat_tap_table *, 0);
+    by_states = g_array_index(stat_data->stat_tap_data->tables, stat_tap_table *, 1);
+    code_row = (guint)tcps_zeek_conn_state(&conn->zeek);
+    st_row = states_row(by_states, conn->final_state[0], conn->final_state[1]);
+
+    was = GPOINTER_TO_UINT(g_hash_table_lookup(counted, conn));
+    if (was == ((code_row + 1) | ((st_row + 1) << 16)))
+        return TAP_PACKET_DONT_REDRAW;
+    if (was) {
+        add_to_count(by_code, (was & 0xffff) - 1, COL_COUNT, -1);
+        add_to_count(by_states, (was >> 16) - 1, COL_COUNT, -1);
+    }
+    add_to_count(by_code, code_row, COL_COUNT, 1);
+    add_to_count(by_states, st_row, COL_COUNT, 1);
+    g_hash_table_insert(counted, (gpointer)conn,
+                        GUINT_TO_POINTER((code_row + 1) | ((st_row + 1) << 16)));
+    return TAP_PACKET_REDRAW;
+}
+
+static void
+transitions_init(stat_tap_table_ui *ui)
+{
+    stat_tap_table *table = stat_tap_find_table(ui, TRANSITION_TABLE);
+
+    if (table) {
+        reset_counts(table);
+        return;
+    }
+    table = stat_tap_init_table(TRANSITION_TABLE, TR_NUM_COLS, 0, NULL);
+    stat_tap_add_table(ui, table);
+}
+
+static void
+count_transition(stat_tap_table *table, const char *end, guint8 from, guint8 to)
+{
+    const char *from_name = tcps_state_name((tcps_state)from);
+    const char *to_name = tcps_state_name((tcps_state)to);
+    stat_tap_table_item_type items[TR_NUM_COLS];
+    guint row;
+
+    for (row = 0; row < table->num_elements; row++) {
+        if (strcmp(stat_tap_get_field_data(table, row, COL_END)->value.string_value, end) == 0 &&
+            strcmp(stat_tap_get_field_data(table, row, COL_FROM)->value.string_value, from_name) == 0 &&
+            strcmp(stat_tap_get_field_data(table, row, COL_TO)->value.string_value, to_name) == 0) {
+            add_to_count(table, row, COL_TRANSITIONS, 1);
+            return;
+        }
+    }
+    memset(items, 0, sizeof items);
+    items[COL_END].type = TABLE_ITEM_STRING;
+    items[COL_END].value.string_value = end;
+    items[COL_FROM].type = TABLE_ITEM_STRING;
+    items[COL_FROM].value.string_value = from_name;
+    items[COL_TO].type = TABLE_ITEM_STRING;
+    items[COL_TO].value.string_value = to_name;
+    items[COL_TRANSITIONS].type = TABLE_ITEM_UINT;
+    items[COL_TRANSITIONS].value.uint_value = 1;
+    stat_tap_init_table_row(table, row, TR_NUM_COLS, items);
+}
+
+static tap_packet_status
+transitions_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+                   const void *data, tap_flags_t flags _U_)
+{
+    stat_data_t *stat_data = (stat_data_t *)tapdata;
+    const tcps_frame *fr = (const tcps_frame *)data;
+    stat_tap_table *table = g_array_index(stat_data->stat_tap_data->tables, stat_tap_table *, 0);
+    tcps_result r;
+    tap_packet_status status = TAP_PACKET_DONT_REDRAW;
+
+    tcps_record_unpack(&fr->core, &r);
+    if (r.prev[0] != r.state[0]) {
+        count_transition(table, "client", r.prev[0], r.state[0]);
+        status = TAP_PACKET_REDRAW;
+    }
+    if (r.prev[1] != r.state[1]) {
+        count_transition(table, "server", r.prev[1], r.state[1]);
+        status = TAP_PACKET_REDRAW;
+    }
+    return status;
+}
+
+void
+tcps_stats_register(void)
+{
+    static stat_tap_table_ui conn_ui = {
+        REGISTER_STAT_GROUP_GENERIC,
+        "TCP Connection State/Connections",
+        "tcpstate",
+        "tcpstate,conn",
+        conn_init,
+        conn_packet,
+        conn_reset,
+        NULL,
+        NULL,
+        G_N_ELEMENTS(conn_fields), conn_fields,
+        G_N_ELEMENTS(filter_params), filter_params,
+        NULL,
+        0
+    };
+    static stat_tap_table_ui transitions_ui = {
+        REGISTER_STAT_GROUP_GENERIC,
+        "TCP Connection State/Transitions",
+        "tcpstate",
+        "tcpstate,transitions",
+        transitions_init,
+        transitions_packet,
+        reset_counts,
+        NULL,
+        NULL,
+        G_N_ELEMENTS(transition_fields), transition_fields,
+        G_N_ELEMENTS(filter_params), filter_params,
+        NULL,
+        0
+    };
+
+    register_stat_tap_table_ui(&conn_ui);
+    register_stat_tap_table_ui(&transitions_ui);
+}
