@@ -10,6 +10,7 @@ prints each one. Python standard library only.
 """
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
           "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
@@ -18,7 +19,10 @@ FIELDS = ["frame.number", "tcpstate.summary", "tcpstate.client", "tcpstate.serve
           "tcpstate.client.prev", "tcpstate.server.prev", "tcpstate.sender",
           "tcpstate.receiver", "tcpstate.from_client", "tcpstate.phase",
           "tcpstate.handshake.step", "tcpstate.teardown.step", "tcpstate.changed",
-          "tcpstate.midstream", "tcpstate.lost"]
+          "tcpstate.midstream", "tcpstate.lost", "tcpstate.conn_state", "tcpstate.history",
+          "tcpstate.closer", "tcpstate.final.conn_state", "tcpstate.final.history",
+          "tcpstate.final.client", "tcpstate.final.server"]
+CLOSERS = {"-": "", "CLIENT": "1", "SERVER": "2"}
 
 
 def boolean(v):
@@ -36,8 +40,10 @@ def parse_summary(summary):
     return cp, c, sp, s
 
 
-def expected_row(frame, from_client, spec, two_pass):
-    """The exact field values that frame must print."""
+def expected_row(frame, from_client, spec, two_pass, zeek="-", final=None):
+    """The exact field values that frame must print. zeek: 'CODE HISTORY
+    CLOSER CONN'; final: (code, history, client, server) of its connection,
+    printed only in two passes."""
     if spec == "none":
         return [frame] + [""] * (len(FIELDS) - 1)
     words = spec.split()
@@ -52,7 +58,31 @@ def expected_row(frame, from_client, spec, two_pass):
             "1" if fc else "0", str(PHASES.index(phase)), opts.get("hs", ""),
             opts.get("td", ""), "1" if (cp != c or sp != s) else "",
             "1" if "mid" in opts else "",
-            "1" if ("lost" in opts and two_pass) else ""]
+            "1" if ("lost" in opts and two_pass) else ""] + zeek_columns(zeek, two_pass, final)
+
+
+def zeek_columns(zeek, two_pass, final):
+    if zeek == "-":
+        return [""] * 7
+    code, history, closer = zeek.split()[:3]
+    cols = [code, history, CLOSERS[closer]]
+    if two_pass and final:
+        cols += [final[0], final[1], str(STATES.index(final[2])), str(STATES.index(final[3]))]
+    else:
+        cols += [""] * 4
+    return cols
+
+
+def finals(expected):
+    """Connection number -> its values after its last frame."""
+    out = {}
+    for frame, from_client, spec, zeek in expected:
+        if spec == "none" or zeek == "-":
+            continue
+        code, history, _, conn = zeek.split()
+        _, c, _, s = parse_summary(" ".join(spec.split()[:2]))
+        out[conn] = (code, history, c, s)
+    return out
 
 
 def run(wrapper, plugin, capture, extra):
@@ -126,8 +156,66 @@ def compare(label, expected_rows, got, renumbered):
     return failures
 
 
+EXPERT_PREFIX = "tcpstate.analysis."
+EXPERTS_IGNORED = {"transition"}   # one per state change: checked through the states
+
+
+def experts(wrapper, plugin, capture, extra):
+    """frame number -> sorted expert names (without the prefix), from PDML."""
+    cmd = [wrapper, plugin] + extra + ["-r", capture, "-T", "pdml"]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit("tshark failed (%s): %s" % (" ".join(extra), res.stderr))
+    out = {}
+    for packet in ET.fromstring(res.stdout).iter("packet"):
+        num = None
+        names = []
+        for field in packet.iter("field"):
+            name = field.get("name", "")
+            if name == "frame.number":
+                num = field.get("show")
+            elif name.startswith(EXPERT_PREFIX):
+                short = name[len(EXPERT_PREFIX):]
+                if short not in EXPERTS_IGNORED:
+                    names.append(short)
+        out[num] = sorted(names)
+    return out
+
+
+def expected_experts(spec, two_pass):
+    if spec == "none":
+        return []
+    opts = dict((w.split("=") + [""])[:2] for w in spec.split()[3:])
+    names = [n for n in opts.get("ex", "").split(",") if n]
+    if two_pass:
+        names += [n for n in opts.get("ex2", "").split(",") if n]
+    return sorted(names)
+
+
+def check_experts(wrapper, plugin, capture, expected):
+    failures = 0
+    for label, extra, two_pass in (("one pass", [], False), ("two passes", ["-2"], True)):
+        got = experts(wrapper, plugin, capture, extra)
+        for frame, _, spec, _ in expected:
+            want = expected_experts(spec, two_pass)
+            if got.get(frame, []) != want:
+                failures += 1
+                print("%s: frame %s experts: want %s, got %s" %
+                      (label, frame, ",".join(want) or "-", ",".join(got.get(frame, [])) or "-"))
+    return failures
+
+
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--dump":
+        # Print the plugin's expert infos per frame, to help write expectations.
+        wrapper, plugin, capture = args[1:4]
+        one = experts(wrapper, plugin, capture, [])
+        two = experts(wrapper, plugin, capture, ["-2"])
+        for frame in sorted(two, key=int):
+            extra = sorted(set(two[frame]) - set(one.get(frame, [])))
+            print(frame, "ex=" + ",".join(one.get(frame, [])), "ex2=" + ",".join(extra))
+        return
     with_filters = "--filters" in args
     args = [a for a in args if a != "--filters"]
     wrapper, plugin, capture, expected_path = args[:4]
@@ -136,9 +224,12 @@ def main():
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
-            expected.append(line.rstrip("\n").split("\t"))
-    one = [expected_row(fr, fc, spec, False) for fr, fc, spec in expected]
-    two = [expected_row(fr, fc, spec, True) for fr, fc, spec in expected]
+            cols = line.rstrip("\n").split("\t")
+            expected.append((cols + ["-"])[:4])
+    fin = finals(expected)
+    conn_of = lambda z: z.split()[3] if z != "-" else None
+    one = [expected_row(fr, fc, spec, False, z) for fr, fc, spec, z in expected]
+    two = [expected_row(fr, fc, spec, True, z, fin.get(conn_of(z))) for fr, fc, spec, z in expected]
     annotated = [r for r in two if r[1] != ""]
     in_close_wait = [r for r in two if r[IDX["tcpstate.server"]] == "9"]
 
@@ -152,6 +243,8 @@ def main():
     for label, extra, rows, renumbered in checks:
         failures += compare(label, rows, run(wrapper, plugin, capture, extra), renumbered)
         runs += 1
+    failures += check_experts(wrapper, plugin, capture, expected)
+    runs += 2
     if with_filters:
         for flt, pred in FILTERS:
             for passes in ([], ["-2"]):

@@ -27,6 +27,187 @@ CLIENT, SERVER = "192.0.2.10", "198.51.100.20"
 CLIENT6, SERVER6 = "2001:db8::10", "2001:db8::20"
 CPORT, SPORT = 40000, 80
 
+# Zeek's conn_state, history and tcpstate.closer after each frame (reviewed
+# against Zeek's rules, docs/zeek.md), and the connection each frame belongs
+# to: the final.* values are those of the connection's last frame.
+ZEEK = {
+    "basic_client_close": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S1 ShAD - 1",
+        "S1 ShADa - 1",
+        "S1 ShADad - 1",
+        "S1 ShADad - 1",
+        "S2 ShADadF CLIENT 1",
+        "S2 ShADadF CLIENT 1",
+        "SF ShADadFf CLIENT 1",
+        "SF ShADadFf CLIENT 1",
+    ],
+    "fin_with_data_half_close": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S2 ShAF CLIENT 1",
+        "S2 ShAFa CLIENT 1",
+        "S2 ShAFad CLIENT 1",
+        "S2 ShAFad CLIENT 1",
+        "S2 ShAFad CLIENT 1",
+        "SF ShAFadf CLIENT 1",
+        "SF ShAFadf CLIENT 1",
+    ],
+    "icmp_quoted": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "-",
+        "S1 ShAD - 1",
+    ],
+    "ipv6_basic": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S2 ShAF CLIENT 1",
+        "SF ShAFf CLIENT 1",
+        "SF ShAFf CLIENT 1",
+    ],
+    "lost_final_ack": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S2 ShAF CLIENT 1",
+        "S2 ShAFa CLIENT 1",
+        "SF ShAFaf CLIENT 1",
+        "SF ShAFaf CLIENT 1",
+        "SF ShAFaf CLIENT 1",
+        "SF ShAFaf CLIENT 1",
+    ],
+    "lost_synack": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 Sh - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+    ],
+    "midstream": [
+        "OTH ^d - 1",
+        "OTH ^dA - 1",
+        "SH ^dAF CLIENT 1",
+        "SF ^dAFf CLIENT 1",
+        "SF ^dAFf CLIENT 1",
+    ],
+    "port_reuse": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S2 ShAF CLIENT 1",
+        "SF ShAFf CLIENT 1",
+        "SF ShAFf CLIENT 1",
+        "S0 S - 2",
+        "S1 Sh - 2",
+        "S1 ShA - 2",
+    ],
+    "refused": [
+        "S0 S - 1",
+        "REJ Sr SERVER 1",
+    ],
+    "retransmitted_syn_synack": [
+        "S0 S - 1",
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "RSTO ShAR CLIENT 1",
+    ],
+    "rst_window": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "RSTR ShAr SERVER 1",
+        "RSTR ShArD SERVER 1",
+        "RSTR ShArDr SERVER 1",
+    ],
+    "server_close_first": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShD - 1",
+        "S3 ShDf SERVER 1",
+        "S3 ShDfA SERVER 1",
+        "SF ShDfAF SERVER 1",
+        "SF ShDfAFa SERVER 1",
+    ],
+    "simultaneous_close": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S2 ShAF CLIENT 1",
+        "SF ShAFf CLIENT 1",
+        "SF ShAFf CLIENT 1",
+        "SF ShAFfa CLIENT 1",
+    ],
+    "simultaneous_open": [
+        "S0 S - 1",
+        "S1 Ss - 1",
+        "S1 Ss - 1",
+        "S1 Ss - 1",
+        "S1 SsD - 1",
+    ],
+    "three_segment_close": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S2 ShAF CLIENT 1",
+        "SF ShAFf CLIENT 1",
+        "SF ShAFf CLIENT 1",
+    ],
+    "time_wait_expiry": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S2 ShAF CLIENT 1",
+        "SF ShAFf CLIENT 1",
+        "SF ShAFf CLIENT 1",
+        "SF ShAFfa CLIENT 1",
+        "SF ShAFfa CLIENT 1",
+    ],
+    "truncated": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "-",
+        "S1 ShAD - 1",
+    ],
+    "wraparound": [
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S1 ShA - 1",
+        "S1 ShAd - 1",
+        "S3 ShAdf SERVER 1",
+        "SF ShAdfF SERVER 1",
+        "SF ShAdfFa SERVER 1",
+    ],
+}
+
+# Expert infos per frame, other than the per-transition chat: `ex` in one
+# pass and two, `ex2` only once the whole capture has been read.
+EXPERTS = {
+    ("lost_final_ack", 7): "ex2=lost",
+    ("lost_final_ack", 8): "ex=fin_retransmission,loss_revealed,time_wait_restart",
+    ("lost_synack", 2): "ex2=lost",
+    ("lost_synack", 3): "ex=loss_revealed,syn_retransmission",
+    ("lost_synack", 4): "ex=synack_retransmission",
+    ("midstream", 1): "ex=midstream",
+    ("port_reuse", 7): "ex=reuse_in_time_wait",
+    ("refused", 2): "ex=refused",
+    ("retransmitted_syn_synack", 2): "ex=syn_retransmission",
+    ("retransmitted_syn_synack", 4): "ex=synack_retransmission",
+    ("rst_window", 4): "ex=rst_out_of_window",
+    ("simultaneous_close", 5): "ex=simultaneous_close",
+    ("simultaneous_open", 2): "ex=simultaneous_open",
+    ("time_wait_expiry", 7): "ex=from_closed",
+    ("time_wait_expiry", 8): "ex=from_closed,time_wait_expired",
+}
+
 
 class Conv:
     """Builds one capture: a list of (packet, expectation)."""
@@ -67,13 +248,16 @@ class Conv:
         path = os.path.join(CAPS, self.name + ".pcap")
         wrpcap(path, [p for p, _ in self.rows])
         os.chmod(path, 0o644)
+        zeek = ZEEK.get(self.name, [])
         with open(os.path.join(EXPECTED, self.name + ".tsv"), "w") as f:
-            f.write("# frame\tfrom_client\texpectation\n")
+            f.write("# frame\tfrom_client\texpectation\tzeek conn_state, history, closer, connection\n")
             for i, (p, e) in enumerate(self.rows, 1):
                 fc = "-"
                 if TCP in p and ICMP not in p:
                     fc = "1" if p[TCP].sport == self.cport and p[TCP].dport == self.sport else "0"
-                f.write("%d\t%s\t%s\n" % (i, fc, e))
+                if (self.name, i) in EXPERTS:
+                    e += " " + EXPERTS[(self.name, i)]
+                f.write("%d\t%s\t%s\t%s\n" % (i, fc, e, zeek[i - 1] if i <= len(zeek) else "-"))
 
 
 def handshake(cv, data_on_third=False):
