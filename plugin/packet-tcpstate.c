@@ -448,6 +448,23 @@ add_state_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_
     return ti;
 }
 
+/* The stay a lingering flag on this frame is about: the endpoint's current
+ * state, or the one it left on this very frame. */
+static const tcps_since *
+lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 num)
+{
+    const tcps_since_log *log = &conn->since[e];
+    guint32 idx = fr->since[e] < log->n ? fr->since[e] : log->n - 1;
+
+    if (!log->n)
+        return NULL;
+    if (log->v[idx].state == TCPS_CLOSE_WAIT || log->v[idx].state == TCPS_FIN_WAIT_2)
+        return &log->v[idx];
+    if (idx > 0 && log->v[idx].frame == num)
+        return &log->v[idx - 1];
+    return NULL;
+}
+
 /* The connection as known at this segment. */
 static void
 add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *ti,
@@ -496,24 +513,26 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
                                "Suspected SYN flood: %u half-open connections to this server "
                                "endpoint within %u s (more than %u)",
                                fr->half_open, tcps_prefs.flood_seconds, tcps_prefs.flood_count);
+    if (fr->analysis & TCPS_AN_SYN_ON_LIVE)
+        expert_add_info(pinfo, ti, &ei_tcpstate_syn_in_synchronized);
     if (fr->analysis & TCPS_AN_REUSE_IN_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
     if (fr->analysis & TCPS_AN_REUSE_AFTER_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_after_time_wait);
     for (e = 0; e < 2; e++) {
-        const tcps_since *since = tcps_conninfo_since(conn, fr, e);
-        if (!since)
+        const tcps_since *stay = lingering_stay(conn, fr, e, pinfo->num);
+        if (!stay)
             continue;
-        if ((fr->analysis & TCPS_AN_CLOSE_WAIT_LONG) && since->state == TCPS_CLOSE_WAIT)
+        if ((fr->analysis & TCPS_AN_CLOSE_WAIT_LONG) && stay->state == TCPS_CLOSE_WAIT)
             expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
                                    "The %s has been in CLOSE_WAIT for %.1f s since frame %u: "
                                    "its application has not closed", endpoint_name(e),
-                                   (now - since->time_ns) / 1e9, since->frame);
-        if ((fr->analysis & TCPS_AN_FIN_WAIT_2_LONG) && since->state == TCPS_FIN_WAIT_2)
+                                   (now - stay->time_ns) / 1e9, stay->frame);
+        if ((fr->analysis & TCPS_AN_FIN_WAIT_2_LONG) && stay->state == TCPS_FIN_WAIT_2)
             expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
                                    "The %s has been in FIN_WAIT_2 for %.1f s since frame %u: "
                                    "its peer has not closed", endpoint_name(e),
-                                   (now - since->time_ns) / 1e9, since->frame);
+                                   (now - stay->time_ns) / 1e9, stay->frame);
     }
 }
 

@@ -219,6 +219,12 @@ count_half_open(const packet_info *pinfo, guint16 dport, tcps_conn_info *conn, g
     return count + 1;
 }
 
+static gboolean
+is_idle_state(guint8 st)
+{
+    return st == TCPS_CLOSED || st == TCPS_LISTEN || st == TCPS_TIME_WAIT;
+}
+
 /* A new incarnation begins with this SYN: was the previous one's TIME_WAIT
  * still holding? */
 static guint16
@@ -231,6 +237,11 @@ reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *p
 
     if (!prev)
         return 0;
+    /* Wireshark gives a SYN with a new ISN a new tcp.stream even while the
+     * old connection is open; the 4-tuple's history still knows. */
+    if (!prev->reset && (!is_idle_state(prev->final_state[0]) ||
+                         !is_idle_state(prev->final_state[1])))
+        return TCPS_AN_SYN_ON_LIVE;
     for (e = 0; e < 2; e++) {
         const tcps_since_log *log = &prev->since[e];
         for (i = 0; i < log->n; i++) {
@@ -252,8 +263,10 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     guint16 flags = zseg->flags;
     gboolean corrected = (res->events & TCPS_EV_LOSS_REVEALED) != 0;
+    size_t hist_len;
     int e;
 
+    fr->analysis = 0;
     if (now > capture_end_ns)
         capture_end_ns = now;
     fr->conn = conn;
@@ -287,6 +300,34 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     if (res->events & TCPS_EV_REFUSED)
         conn->refused = TRUE;
 
+    /* Ends lingering: the first segment at which an end has been in
+     * CLOSE_WAIT or FIN_WAIT_2 for the threshold, once per stay. The stay
+     * is measured up to this segment, so the segment on which it finally
+     * leaves the state also counts. */
+    for (e = 0; e < 2; e++) {
+        const tcps_since_log *log = &conn->since[e];
+        const tcps_since *cur;
+        gint64 limit;
+        guint16 flag;
+
+        if (!log->n)
+            continue;
+        cur = &log->v[log->n - 1];
+        if (cur->state == TCPS_CLOSE_WAIT) {
+            limit = (gint64)prefs->close_wait_seconds * 1000000000;
+            flag = TCPS_AN_CLOSE_WAIT_LONG;
+        } else if (cur->state == TCPS_FIN_WAIT_2) {
+            limit = (gint64)prefs->fin_wait_2_seconds * 1000000000;
+            flag = TCPS_AN_FIN_WAIT_2_LONG;
+        } else {
+            continue;
+        }
+        if (now - cur->time_ns >= limit && conn->linger_fired[e] != log->n) {
+            conn->linger_fired[e] = log->n;
+            fr->analysis |= flag;
+        }
+    }
+
     for (e = 0; e < 2; e++) {
         since_update(&conn->since[e], pinfo->num, res->state[e], now,
                      corrected && (res->from_client ? 0 : 1) == e);
@@ -295,10 +336,10 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     }
 
     tcps_zeek_update(&conn->zeek, zseg);
-    fr->hist_len = (guint8)MIN(tcps_zeek_history_len(&conn->zeek), 255);
+    hist_len = tcps_zeek_history_len(&conn->zeek);
+    fr->hist_len = (guint8)MIN(hist_len, 255);
     fr->zeek_state = (guint8)tcps_zeek_conn_state(&conn->zeek);
 
-    fr->analysis = 0;
     if (conn->closer)
         fr->analysis |= TCPS_AN_CLOSER_KNOWN;
     if (conn->hs_done)
@@ -311,32 +352,10 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         !(res->events & (TCPS_EV_SYN_RETRANSMIT | TCPS_EV_SIMULTANEOUS_OPEN)) &&
         res->prev[0] == TCPS_CLOSED) {
         fr->analysis |= reuse_check(conn->previous, now, prefs);
-        fr->half_open = (guint16)MIN(count_half_open(pinfo, dport, conn, now, prefs), 65535);
+        guint half_open = count_half_open(pinfo, dport, conn, now, prefs);
+        fr->half_open = (guint16)MIN(half_open, 65535);
         if (fr->half_open > prefs->flood_count)
             fr->analysis |= TCPS_AN_SYN_FLOOD;
     }
 
-    /* Ends lingering: the first segment at which an end has been in
-     * CLOSE_WAIT or FIN_WAIT_2 for the threshold, once per stay. */
-    for (e = 0; e < 2; e++) {
-        const tcps_since_log *log = &conn->since[e];
-        const tcps_since *cur = &log->v[log->n - 1];
-        gint64 stay = now - cur->time_ns;
-        gint64 limit;
-        guint16 flag;
-
-        if (cur->state == TCPS_CLOSE_WAIT) {
-            limit = (gint64)prefs->close_wait_seconds * 1000000000;
-            flag = TCPS_AN_CLOSE_WAIT_LONG;
-        } else if (cur->state == TCPS_FIN_WAIT_2) {
-            limit = (gint64)prefs->fin_wait_2_seconds * 1000000000;
-            flag = TCPS_AN_FIN_WAIT_2_LONG;
-        } else {
-            continue;
-        }
-        if (stay >= limit && conn->linger_fired[e] != log->n) {
-            conn->linger_fired[e] = log->n;
-            fr->analysis |= flag;
-        }
-    }
 }

@@ -63,6 +63,8 @@ typedef struct tcps_conn_info {
 #define TCPS_AN_CLOSE_WAIT_LONG   0x0020  /* an end has been in CLOSE_WAIT >= threshold */
 #define TCPS_AN_FIN_WAIT_2_LONG   0x0040  /* an end has been in FIN_WAIT_2 >= threshold */
 #define TCPS_AN_NEW_CONN          0x0080  /* first segment of an incarnation */
+#define TCPS_AN_SYN_ON_LIVE       0x0100  /* new SYN while the 4-tuple's previous
+                                             connection is still open */
 
 /* What the epan layer stores per frame: 24 bytes. */
 typedef struct {

@@ -283,14 +283,18 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
             out->events |= TCPS_EV_REFUSED;
         if (rs == TCPS_TIME_WAIT)
             out->events |= TCPS_EV_TIME_WAIT_ASSASSINATED;
-        if (rs == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE))
-            /* §3.10.7.4: a passive open goes back to LISTEN. */
+        if (rs == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE)) {
+            /* §3.10.7.4: a passive open goes back to LISTEN and forgets the
+             * half-open connection; figure 9 recovers from an old duplicate
+             * SYN this way. The connection itself goes on: no reset. */
             rcv->facts = (uint16_t)(rcv->facts &
-                                    ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED));
-        else
+                                    ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED |
+                                      F_HAVE_ISN | F_HAVE_NXT | F_HAVE_ACK));
+        } else {
             rcv->facts |= F_CLOSED;
+            c->flags |= C_RESET;
+        }
         received(rcv, c, seg, out);
-        c->flags |= C_RESET;
     } else if (rs != TCPS_CLOSED && rs != TCPS_LISTEN) {
         out->events |= TCPS_EV_RST_IGNORED;
     }

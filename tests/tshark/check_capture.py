@@ -85,8 +85,11 @@ def finals(expected):
     return out
 
 
+OPTIONS = []   # per-capture tshark options, from the expectations' header
+
+
 def run(wrapper, plugin, capture, extra):
-    cmd = [wrapper, plugin] + extra + ["-r", capture, "-T", "fields",
+    cmd = [wrapper, plugin] + OPTIONS + extra + ["-r", capture, "-T", "fields",
                                        "-E", "separator=/t", "-E", "occurrence=a",
                                        "-E", "aggregator=,"]
     for f in FIELDS:
@@ -162,7 +165,7 @@ EXPERTS_IGNORED = {"transition"}   # one per state change: checked through the s
 
 def experts(wrapper, plugin, capture, extra):
     """frame number -> sorted expert names (without the prefix), from PDML."""
-    cmd = [wrapper, plugin] + extra + ["-r", capture, "-T", "pdml"]
+    cmd = [wrapper, plugin] + OPTIONS + extra + ["-r", capture, "-T", "pdml"]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise SystemExit("tshark failed (%s): %s" % (" ".join(extra), res.stderr))
@@ -220,12 +223,16 @@ def main():
     args = [a for a in args if a != "--filters"]
     wrapper, plugin, capture, expected_path = args[:4]
     expected = []
+    options = []
     with open(expected_path) as f:
         for line in f:
+            if line.startswith("# options:"):
+                options = line.split(":", 1)[1].split()
             if line.startswith("#") or not line.strip():
                 continue
             cols = line.rstrip("\n").split("\t")
             expected.append((cols + ["-"])[:4])
+    OPTIONS[:] = options
     fin = finals(expected)
     conn_of = lambda z: z.split()[3] if z != "-" else None
     one = [expected_row(fr, fc, spec, False, z) for fr, fc, spec, z in expected]
@@ -253,7 +260,7 @@ def main():
                 failures += compare("-Y %r %s" % (flt, " ".join(passes)), want, got, False)
                 runs += 1
         for flt in MISSPELLED:
-            res = subprocess.run([wrapper, plugin, "-r", capture, "-Y", flt],
+            res = subprocess.run([wrapper, plugin] + OPTIONS + ["-r", capture, "-Y", flt],
                                  capture_output=True, text=True)
             runs += 1
             if res.returncode == 0 or "cannot be found among the possible values" not in res.stderr:

@@ -186,6 +186,115 @@ ZEEK = {
         "SF ShAdfF SERVER 1",
         "SF ShAdfFa SERVER 1",
     ],
+    "syn_flood": [
+        "S0 S - 1",  # ··········S·
+        "S1 Sh - 1",  # ·······A··S·
+        "S0 S - 2",  # ··········S·
+        "S1 Sh - 2",  # ·······A··S·
+        "S0 S - 3",  # ··········S·
+        "S1 Sh - 3",  # ·······A··S·
+        "S0 S - 4",  # ··········S·
+        "S1 Sh - 4",  # ·······A··S·
+        "S0 S - 5",  # ··········S·
+        "S1 Sh - 5",  # ·······A··S·
+        "S0 S - 6",  # ··········S·
+        "S1 Sh - 6",  # ·······A··S·
+        "S0 S - 7",  # ··········S·
+        "S1 Sh - 7",  # ·······A··S·
+        "S0 S - 8",  # ··········S·
+        "S1 Sh - 8",  # ·······A··S·
+    ],
+    "close_wait_lingering": [
+        "S0 S - 1",  # ··········S·
+        "S1 Sh - 1",  # ·······A··S·
+        "S1 ShA - 1",  # ·······A····
+        "S2 ShAF CLIENT 1",  # ·······A···F
+        "S2 ShAFa CLIENT 1",  # ·······A····
+        "S0 S - 2",  # ··········S·
+        "S1 Sh - 2",  # ·······A··S·
+        "S1 ShA - 2",  # ·······A····
+        "S2 ShAF CLIENT 2",  # ·······A···F
+        "S2 ShAFa CLIENT 2",  # ·······A····
+        "S2 ShAFa CLIENT 2",  # ·······A····
+        "SF ShAFaf CLIENT 2",  # ·······A···F
+        "SF ShAFaf CLIENT 2",  # ·······A····
+    ],
+    "fin_wait_2_lingering": [
+        "S0 S - 1",  # ··········S·
+        "S1 Sh - 1",  # ·······A··S·
+        "S1 ShA - 1",  # ·······A····
+        "S2 ShAF CLIENT 1",  # ·······A···F
+        "S2 ShAFa CLIENT 1",  # ·······A····
+        "S2 ShAFad CLIENT 1",  # ·······AP···
+        "S2 ShAFad CLIENT 1",  # ·······A····
+        "S2 ShAFad CLIENT 1",  # ·······AP···
+        "SF ShAFadf CLIENT 1",  # ·······A···F
+        "SF ShAFadf CLIENT 1",  # ·······A····
+    ],
+    "reuse_after_time_wait": [
+        "S0 S - 1",  # ··········S·
+        "S1 Sh - 1",  # ·······A··S·
+        "S1 ShA - 1",  # ·······A····
+        "S2 ShAF CLIENT 1",  # ·······A···F
+        "SF ShAFf CLIENT 1",  # ·······A···F
+        "SF ShAFf CLIENT 1",  # ·······A····
+        "S0 S - 2",  # ··········S·
+        "S1 Sh - 2",  # ·······A··S·
+        "S1 ShA - 2",  # ·······A····
+    ],
+    "time_wait_assassination": [
+        "S0 S - 1",  # ··········S·
+        "S1 Sh - 1",  # ·······A··S·
+        "S1 ShA - 1",  # ·······A····
+        "S2 ShAF CLIENT 1",  # ·······A···F
+        "SF ShAFf CLIENT 1",  # ·······A···F
+        "SF ShAFf CLIENT 1",  # ·······A····
+        "SF ShAFfr CLIENT 1",  # ·········R··
+    ],
+    "data_after_fin": [
+        "S0 S - 1",  # ··········S·
+        "S1 Sh - 1",  # ·······A··S·
+        "S1 ShA - 1",  # ·······A····
+        "S2 ShAF CLIENT 1",  # ·······A···F
+        "S2 ShAFD CLIENT 1",  # ·······AP···
+    ],
+    "bad_handshake_ack": [
+        "S0 S - 1",  # ··········S·
+        "S1 Sh - 1",  # ·······A··S·
+        "RSTO ShR CLIENT 1",  # ·········R··
+        "RSTO ShR CLIENT 1",  # ··········S·
+        "RSTO ShR CLIENT 1",  # ·······A··S·
+        "RSTO ShRA CLIENT 1",  # ·······A····
+        "RSTO ShRA CLIENT 1",  # ·······A····
+    ],
+    "syn_on_established": [
+        "S0 S - 1",  # ··········S·
+        "S1 Sh - 1",  # ·······A··S·
+        "S1 ShA - 1",  # ·······A····
+        "S0 S - 2",  # ··········S·
+        "S0 Sa - 2",  # ·······A····
+        "RSTOS0 SaR CLIENT 2",  # ·········R··
+        "RSTOS0 SaR CLIENT 2",  # ··········S·
+        "RSTO SaRh CLIENT 2",  # ·······A··S·
+        "RSTO SaRhA CLIENT 2",  # ·······A····
+    ],
+    "missing_syn": [
+        "OTH ^h - 1",  # ·······A··S·
+        "S1 ^hA - 1",  # ·······A····
+        "S1 ^hAD - 1",  # ·······AP···
+        "S3 ^hADf SERVER 1",  # ·······A···F
+        "SF ^hADfF SERVER 1",  # ·······A···F
+        "SF ^hADfFa SERVER 1",  # ·······A····
+    ],
+    "synack_backscatter": [
+        "OTH ^h - 1",  # ·······A··S·
+        "RSTO ^hR CLIENT 1",  # ·········R··
+    ],
+    "roles_flipped": [
+        "OTH ^d - 1",  # ·······AP···
+        "OTH ^dA - 1",  # ·······A····
+        "OTH ^dAR CLIENT 1",  # ·······A·R··
+    ],
 }
 
 # Expert infos per frame, other than the per-transition chat: `ex` in one
@@ -212,49 +321,50 @@ EXPERTS = {
 class Conv:
     """Builds one capture: a list of (packet, expectation)."""
 
-    def __init__(self, name, t0=1700000000.0, v6=False, cport=CPORT, sport=SPORT):
+    def __init__(self, name, t0=1700000000.0, v6=False, cport=CPORT, sport=SPORT, options=""):
         self.name, self.t, self.v6 = name, t0, v6
         self.cport, self.sport = cport, sport
+        self.options = options    # tshark options the checks run with
         self.rows = []
 
-    def _pkt(self, from_client, flags, seq, ack, data, sport=None, dport=None):
+    def _pkt(self, from_client, flags, seq, ack, data, cport=None):
         src, dst = (CLIENT6, SERVER6) if self.v6 else (CLIENT, SERVER)
         if not from_client:
             src, dst = dst, src
         ip = IPv6(src=src, dst=dst) if self.v6 else IP(src=src, dst=dst)
-        sp = self.cport if from_client else self.sport
-        dp = self.sport if from_client else self.cport
-        tcp = TCP(sport=sport or sp, dport=dport or dp, flags=flags, seq=seq, ack=ack,
-                  window=64240)
+        cport = cport or self.cport
+        sp = cport if from_client else self.sport
+        dp = self.sport if from_client else cport
+        tcp = TCP(sport=sp, dport=dp, flags=flags, seq=seq, ack=ack, window=64240)
         p = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / ip / tcp
         if data:
             p = p / Raw(data)
         return p
 
-    def add(self, pkt, expect, gap=0.01):
+    def add(self, pkt, expect, gap=0.01, from_client=None):
         self.t += gap
         pkt.time = self.t
-        self.rows.append((pkt, expect))
+        self.rows.append((pkt, expect, from_client))
 
-    def c(self, flags, seq, ack=0, data=b"", expect="", gap=0.01):
-        self.add(self._pkt(True, flags, seq, ack, data), expect, gap)
+    def c(self, flags, seq, ack=0, data=b"", expect="", gap=0.01, port=None):
+        self.add(self._pkt(True, flags, seq, ack, data, port), expect, gap, True)
 
-    def s(self, flags, seq, ack=0, data=b"", expect="", gap=0.01):
-        self.add(self._pkt(False, flags, seq, ack, data), expect, gap)
+    def s(self, flags, seq, ack=0, data=b"", expect="", gap=0.01, port=None):
+        self.add(self._pkt(False, flags, seq, ack, data, port), expect, gap, False)
 
     def write(self, doc=""):
         os.makedirs(CAPS, exist_ok=True)
         os.makedirs(EXPECTED, exist_ok=True)
         path = os.path.join(CAPS, self.name + ".pcap")
-        wrpcap(path, [p for p, _ in self.rows])
+        wrpcap(path, [p for p, _, _ in self.rows])
         os.chmod(path, 0o644)
         zeek = ZEEK.get(self.name, [])
         with open(os.path.join(EXPECTED, self.name + ".tsv"), "w") as f:
+            if self.options:
+                f.write("# options: %s\n" % self.options)
             f.write("# frame\tfrom_client\texpectation\tzeek conn_state, history, closer, connection\n")
-            for i, (p, e) in enumerate(self.rows, 1):
-                fc = "-"
-                if TCP in p and ICMP not in p:
-                    fc = "1" if p[TCP].sport == self.cport and p[TCP].dport == self.sport else "0"
+            for i, (p, e, from_client) in enumerate(self.rows, 1):
+                fc = "-" if from_client is None or e == "none" else ("1" if from_client else "0")
                 if (self.name, i) in EXPERTS:
                     e += " " + EXPERTS[(self.name, i)]
                 f.write("%d\t%s\t%s\t%s\n" % (i, fc, e, zeek[i - 1] if i <= len(zeek) else "-"))
@@ -481,18 +591,171 @@ def truncated():
     return cv
 
 
+def syn_flood():
+    """Eight handshakes to one server endpoint within a second, each answered and
+    never completed. With syn_flood_count 5, the sixth SYN onward is a suspected
+    flood; under -2 every SYN is also half-open to the end of the capture."""
+    cv = Conv("syn_flood", options="-o tcpstate.syn_flood_count:5")
+    for i in range(8):
+        port = 41000 + i
+        flood = " ex=syn_flood" if i >= 5 else ""
+        cv.c("S", 1000 + i, port=port, gap=0.05,
+             expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1" + flood + " ex2=half_open")
+        cv.s("SA", 9000 + i, 1001 + i, port=port, gap=0.001,
+             expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    return cv
+
+
+def close_wait_lingering():
+    """The server takes the client's FIN and does not close for 70 s (a keep-alive
+    of its own shows it alive after 65 s); a second connection's server never
+    closes before the capture ends. CLOSE_WAIT threshold 60 s."""
+    cv = Conv("close_wait_lingering", options="-o tcpstate.fin_wait_2_seconds:1000")
+    p2 = 40001
+    cv.c("S", 3000, port=p2, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("SA", 7000, 3001, port=p2, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 3001, 7001, port=p2, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    cv.c("FA", 3001, 7001, port=p2, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1 ex2=close_wait_lingering")
+    cv.s("A", 7001, 3002, port=p2, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1 ex2=close_wait_lingering")
+    cv.s("A", 5001, 1002, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2")
+    cv.s("A", 5000, 1002, gap=65.0, expect="C:FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN ex=close_wait_lingering")
+    cv.s("FA", 5001, 1002, gap=5.0, expect="C:FIN_WAIT_2>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
+def fin_wait_2_lingering():
+    """The client half-closes; the server keeps sending for 66 s before its FIN,
+    so the client sits in FIN_WAIT_2. FIN_WAIT_2 threshold 60 s."""
+    cv = Conv("fin_wait_2_lingering", options="-o tcpstate.close_wait_seconds:1000")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("A", 5001, 1002, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2 ex2=fin_wait_2_lingering")
+    cv.s("PA", 5001, 1002, b"a" * 10, gap=30.0, expect="C:FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN")
+    cv.c("A", 1002, 5011, expect="C:FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN")
+    cv.s("PA", 5011, 1002, b"b" * 10, gap=35.0, expect="C:FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN ex=fin_wait_2_lingering")
+    cv.s("FA", 5021, 1002, gap=1.0, expect="C:FIN_WAIT_2>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=3")
+    cv.c("A", 1002, 5022, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
+def reuse_after_time_wait():
+    """The same 4-tuple opens again 61 s after the client entered TIME_WAIT."""
+    cv = Conv("reuse_after_time_wait")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_1>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=2,3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    cv.c("S", 70000, gap=61.0, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex=reuse_after_time_wait")
+    cv.s("SA", 80000, 70001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 70001, 80001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    return cv
+
+
+def time_wait_assassination():
+    """A RST from the closed server reaches the client in TIME_WAIT (RFC 1337)."""
+    cv = Conv("time_wait_assassination")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_1>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=2,3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    cv.s("R", 5002, gap=1.0, expect="C:TIME_WAIT>CLOSED S:CLOSED RESET ex=time_wait_assassination")
+    return cv
+
+
+def data_after_fin():
+    """The client sends data beyond its own FIN."""
+    cv = Conv("data_after_fin")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.c("PA", 1002, 5001, b"too late", expect="C:FIN_WAIT_1 S:CLOSE_WAIT TEARDOWN ex=data_after_fin")
+    return cv
+
+
+def bad_handshake_ack():
+    """RFC 9293 figure 9: the server answers an old duplicate SYN, so its SYN/ACK
+    acknowledges the wrong number; the client's RST (SEQ = that ACK) sends the
+    server back to LISTEN; the client's SYN again, a fresh SYN/ACK, a third
+    ACK for the old ISN (rejected) and the right one."""
+    cv = Conv("bad_handshake_ack")
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("SA", 5000, 91, expect="C:SYN_SENT S:SYN_RCVD HANDSHAKE hs=2 ex=bad_handshake_ack")
+    cv.c("R", 91, expect="C:SYN_SENT S:SYN_RCVD>LISTEN HANDSHAKE")
+    cv.c("S", 1000, gap=1.0, expect="C:SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex=syn_retransmission")
+    cv.s("SA", 6000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 1001, 5001, expect="C:ESTABLISHED S:SYN_RCVD HANDSHAKE ex=bad_handshake_ack")
+    cv.c("A", 1001, 6001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    return cv
+
+
+def syn_on_established():
+    """A client that lost its connection sends a SYN with a new ISN on the live
+    4-tuple. Wireshark starts a new tcp.stream for it, so this is a fresh
+    handshake whose first SYN is flagged (the old stream stays ESTABLISHED: it
+    sees no more segments). The server answers with a challenge ACK (RFC 5961),
+    the client's RST answers that, and its SYN again is accepted."""
+    cv = Conv("syn_on_established")
+    handshake(cv)
+    cv.c("S", 777777, gap=1.0, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex=syn_on_established")
+    cv.s("A", 5001, 1001, expect="C:SYN_SENT S:SYN_RCVD HANDSHAKE")
+    cv.c("R", 1001, expect="C:SYN_SENT S:SYN_RCVD>LISTEN HANDSHAKE")
+    cv.c("S", 777777, gap=1.0, expect="C:SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex=syn_retransmission")
+    cv.s("SA", 9000, 777778, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 777778, 9001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    return cv
+
+
+def missing_syn():
+    """The capture misses the SYN: it begins with the SYN/ACK."""
+    cv = Conv("missing_syn")
+    cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2 mid ex=midstream")
+    cv.c("A", 1001, 5001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3 mid")
+    cv.c("PA", 1001, 5001, b"hello", expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER mid")
+    cv.s("FA", 5001, 1006, expect="C:ESTABLISHED>CLOSE_WAIT S:ESTABLISHED>FIN_WAIT_1 TEARDOWN td=1 mid")
+    cv.c("FA", 1006, 5002, expect="C:CLOSE_WAIT>LAST_ACK S:FIN_WAIT_1>TIME_WAIT TEARDOWN td=2,3 mid")
+    cv.s("A", 5002, 1007, expect="C:LAST_ACK>CLOSED S:TIME_WAIT TEARDOWN td=4 mid")
+    return cv
+
+
+def synack_backscatter():
+    """A lone SYN/ACK answered by a RST: backscatter of a SYN flood with a spoofed
+    source, seen at the spoofed host."""
+    cv = Conv("synack_backscatter")
+    cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2 mid ex=midstream")
+    cv.c("R", 1001, expect="C:ESTABLISHED>CLOSED S:SYN_RCVD>LISTEN RESET mid")
+    return cv
+
+
+def roles_flipped():
+    """Midstream on two unprivileged ports; the server (8080) speaks first, so
+    the first segment is the responder's."""
+    cv = Conv("roles_flipped", cport=50000, sport=8080)
+    cv.s("PA", 7000, 3000, b"x" * 20, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER mid ex=midstream")
+    cv.c("A", 3000, 7020, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER mid")
+    cv.c("RA", 3000, 7020, expect="C:ESTABLISHED>CLOSED S:ESTABLISHED>CLOSED RESET mid")
+    return cv
+
+
 ALL = [basic_client_close, server_close_first, refused, retransmitted_syn_synack,
        lost_synack, three_segment_close, fin_with_data_half_close, simultaneous_close,
        simultaneous_open, lost_final_ack, time_wait_expiry, rst_window, midstream,
-       port_reuse, icmp_quoted, wraparound, ipv6_basic, truncated]
+       port_reuse, icmp_quoted, wraparound, ipv6_basic, truncated, syn_flood,
+       close_wait_lingering, fin_wait_2_lingering, reuse_after_time_wait,
+       time_wait_assassination, data_after_fin, bad_handshake_ack, syn_on_established,
+       missing_syn, synack_backscatter, roles_flipped]
 
 
 def describe(cv, doc):
     """One capture's section of captures/crafted/README.md."""
-    out = ["## %s.pcap" % cv.name, "", " ".join(doc.split()), "", "```"]
-    for i, (p, e) in enumerate(cv.rows, 1):
+    out = ["## %s.pcap" % cv.name, "", " ".join(doc.split()), ""]
+    if cv.options:
+        out += ["Checked with `%s`." % cv.options, ""]
+    out += ["```"]
+    for i, (p, e, from_client) in enumerate(cv.rows, 1):
         if TCP in p and ICMP not in p and e != "none":
-            who = "c>s" if p[TCP].sport == cv.cport and p[TCP].dport == cv.sport else "s>c"
+            who = "c>s" if from_client else "s>c"
             flags = str(p[TCP].flags)
             out.append("%3d %s %-4s %s" % (i, who, flags, e))
         else:

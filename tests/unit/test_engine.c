@@ -461,7 +461,10 @@ static void test_rst_from_either_side_in_any_state(void **state)
                 assert_int_equal(r->state[0], CL);
                 assert_int_equal(r->state[1], CL);
             }
-            assert_int_equal(r->phase, TCPS_PHASE_RESET);
+            /* a listener sent back to LISTEN by a client still in SYN_SENT:
+             * the handshake goes on */
+            assert_int_equal(r->phase, from == 0 && before[i].c == SS ? TCPS_PHASE_HANDSHAKE
+                                                                       : TCPS_PHASE_RESET);
             assert_true(r->events & TCPS_EV_RST_ACCEPTED);
         }
     }
@@ -841,6 +844,37 @@ static void test_bad_handshake_ack(void **state)
     assert_int_equal(r->events, 0);
 }
 
+/* RFC 9293 figure 9: the server answers an old duplicate SYN; the client's
+ * RST (SEQ = the bad SEG.ACK) sends the server back to LISTEN, and the
+ * client's own SYN then opens the connection normally. */
+static void test_recovery_from_old_duplicate_syn(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    r = tx(&g, 'S', SYN | ACK, 5000, 91, 0);    /* answers an old SYN 90 */
+    assert_true(r->events & TCPS_EV_BAD_HANDSHAKE_ACK);
+    r = tx(&g, 'C', RST, 91, 0, 0);
+    EXPECT(r, SS, SS, SR, LI);
+    assert_true(r->events & TCPS_EV_RST_ACCEPTED);
+    assert_int_equal(r->phase, TCPS_PHASE_HANDSHAKE);
+    r = tx(&g, 'C', SYN, 1000, 0, 0);
+    EXPECT(r, SS, SS, LI, SR);
+    r = tx(&g, 'S', SYN | ACK, 6000, 1001, 0);  /* a new ISN */
+    EXPECT(r, SS, ES, SR, SR);
+    assert_false(r->events & TCPS_EV_SYNACK_RETRANSMIT);
+    r = tx(&g, 'C', ACK, 1001, 5001, 0);        /* acks the old ISN: rejected */
+    EXPECT(r, ES, ES, SR, SR);
+    assert_true(r->events & TCPS_EV_BAD_HANDSHAKE_ACK);
+    r = tx(&g, 'C', ACK, 1001, 6001, 0);
+    EXPECT(r, ES, ES, SR, ES);
+    r = tx(&g, 'C', ACK | PSH, 1001, 6001, 10);
+    assert_int_equal(r->phase, TCPS_PHASE_DATA_TRANSFER);
+}
+
 static void test_syn_on_established(void **state)
 {
     rig g;
@@ -960,6 +994,7 @@ int main(void)
         cmocka_unit_test(test_midstream_roles_by_port),
         cmocka_unit_test(test_invalid_flags_change_nothing),
         cmocka_unit_test(test_bad_handshake_ack),
+        cmocka_unit_test(test_recovery_from_old_duplicate_syn),
         cmocka_unit_test(test_syn_on_established),
         cmocka_unit_test(test_segment_from_closed),
         cmocka_unit_test(test_summary_and_names),
