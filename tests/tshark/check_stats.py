@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Check `-z tcpstate,conn[,filter]` and `-z tcpstate,transitions[,filter]`
+against counts written by hand.
+
+usage: check_stats.py WRAPPER PLUGIN.so CAPTURES_DIR
+
+close_wait_lingering.pcap holds two connections: on client port 40001 the
+client closes and the server never does (Zeek S2; client FIN_WAIT_2, server
+CLOSE_WAIT at the end), on 40000 a full close (SF; client TIME_WAIT, server
+CLOSED). syn_flood.pcap holds eight answered, never completed handshakes.
+"""
+import subprocess
+import sys
+
+
+def run(wrapper, plugin, capture, args):
+    res = subprocess.run([wrapper, plugin, "-q", "-r", capture] + args,
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit("tshark %s failed: %s" % (" ".join(args), res.stderr))
+    return res.stdout
+
+
+def rows(output):
+    """{table title: {row key: count}} from tshark's stat-table printout.
+    Keys are the text columns joined by '|', the count the numeric one."""
+    tables, current = {}, None
+    for line in output.splitlines():
+        line = line.rstrip()
+        if line and "|" not in line and not line.startswith(("=", "Filter")):
+            current = tables.setdefault(line.rstrip(":"), {})
+            continue
+        if current is None or "|" not in line:
+            continue
+        cols = [c.strip() for c in line.split("|") if c.strip() != ""]
+        if not cols or cols[0] in ("Key", "Endpoint"):
+            continue
+        nums = [c for c in cols if c.isdigit()]
+        texts = [c for c in cols if not c.isdigit()]
+        if nums:
+            current["|".join(texts[:3] if len(texts) > 2 and texts[0] in ("client", "server")
+                             else texts[:1])] = int(nums[0])
+    return tables
+
+
+CONN_BY_CODE = "Connections by Zeek conn_state"
+CONN_BY_STATES = "Connections by final client and server state"
+TRANSITIONS = "State transitions"
+
+ZERO_CODES = {c: 0 for c in "S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH".split()}
+
+
+def codes(**nonzero):
+    out = dict(ZERO_CODES)
+    out.update(nonzero)
+    return out
+
+
+CASES = [
+    # (capture, tshark arguments, table, expected rows)
+    ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_CODE,
+     codes(S2=1, SF=1)),
+    ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_STATES,
+     {"C:FIN_WAIT_2 S:CLOSE_WAIT": 1, "C:TIME_WAIT S:CLOSED": 1}),
+    # one pass: each connection as of its last segment, which here is final too
+    ("close_wait_lingering.pcap", ["-z", "tcpstate,conn"], CONN_BY_CODE, codes(S2=1, SF=1)),
+    # with a filter: only the connection that has packets matching it
+    ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,conn,tcp.port == 40001"],
+     CONN_BY_CODE, codes(S2=1)),
+    ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,conn,tcp.port == 40001"],
+     CONN_BY_STATES, {"C:FIN_WAIT_2 S:CLOSE_WAIT": 1}),
+    # a filter matching only the first SYN: still the connection's final values in -2
+    ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,conn,frame.number == 6"],
+     CONN_BY_CODE, codes(SF=1)),
+    ("syn_flood.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_CODE, codes(S1=8)),
+    ("syn_flood.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_STATES,
+     {"C:ESTABLISHED S:SYN_RCVD": 8}),
+    ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,transitions"], TRANSITIONS, {
+        "client|CLOSED|SYN_SENT": 2, "server|LISTEN|SYN_RCVD": 2,
+        "client|SYN_SENT|ESTABLISHED": 2, "server|SYN_RCVD|ESTABLISHED": 2,
+        "client|ESTABLISHED|FIN_WAIT_1": 2, "server|ESTABLISHED|CLOSE_WAIT": 2,
+        "client|FIN_WAIT_1|FIN_WAIT_2": 2, "client|FIN_WAIT_2|TIME_WAIT": 1,
+        "server|CLOSE_WAIT|LAST_ACK": 1, "server|LAST_ACK|CLOSED": 1}),
+    ("close_wait_lingering.pcap", ["-z", "tcpstate,transitions,tcpstate.from_client == 0"],
+     TRANSITIONS, {"server|CLOSE_WAIT|LAST_ACK": 1, "client|SYN_SENT|ESTABLISHED": 2,
+                   "client|FIN_WAIT_1|FIN_WAIT_2": 2, "client|FIN_WAIT_2|TIME_WAIT": 1}),
+]
+
+
+def main():
+    wrapper, plugin, capdir = sys.argv[1:4]
+    failures = 0
+    for capture, args, table, want in CASES:
+        got = rows(run(wrapper, plugin, capdir + "/" + capture, args)).get(table)
+        if got != want:
+            failures += 1
+            print("%s %s [%s]:\n  want %s\n  got  %s" % (capture, " ".join(args), table,
+                                                      sorted(want.items()),
+                                                      sorted((got or {}).items())))
+    print("%d statistics checks, %d failed" % (len(CASES), failures))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
