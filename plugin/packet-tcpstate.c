@@ -235,12 +235,26 @@ tcp_is_a_segment(const packet_info *pinfo)
     return FALSE;
 }
 
+/* The stream object for this tcp.stream. The engine, not Wireshark's
+ * stream index, decides where a connection begins: Wireshark starts a new
+ * stream for a SYN after a RST (from 4.2 on) or for a SYN with a new ISN,
+ * while the TCPs at both ends may still hold the old connection. A new
+ * stream on a 4-tuple whose connection is still live joins it, so that
+ * every Wireshark release gives the same states. */
 static tcps_stream *
-stream_for(guint32 index, guint16 sport, guint16 dport, guint32 addr_hash)
+stream_for(const packet_info *pinfo, guint32 index, guint16 sport, guint16 dport,
+           guint32 addr_hash)
 {
     tcps_stream *st = (tcps_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(index));
+    tcps_conn_info *latest;
 
     if (!st) {
+        latest = tcps_conninfo_lookup(pinfo, sport, dport);
+        if (latest && latest->owner && tcps_conninfo_live(latest)) {
+            st = (tcps_stream *)latest->owner;
+            wmem_map_insert(streams, GUINT_TO_POINTER(index), st);
+            return st;
+        }
         st = wmem_new0(wmem_file_scope(), tcps_stream);
         tcps_conn_init(&st->conn);
         st->a_port = sport;
@@ -279,7 +293,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     first_uint(tree, hf_tcp_window, &window);
 
     addr_hash = add_address_to_hash(0, &pinfo->src);
-    st = stream_for(stream, (guint16)sport, (guint16)dport, addr_hash);
+    st = stream_for(pinfo, stream, (guint16)sport, (guint16)dport, addr_hash);
 
     memset(&seg, 0, sizeof seg);
     seg.seq = seq;
@@ -319,6 +333,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
      * engine start over on the same stream. */
     if (!st->info || (res.events & TCPS_EV_REUSE)) {
         st->info = tcps_conninfo_new(pinfo, (guint16)sport, (guint16)dport);
+        st->info->owner = st;
         st->rx_rec[0] = st->rx_rec[1] = NULL;
         if (res.rx_recorded)
             st->rx_rec[res.from_client ? 1 : 0] = fr;
@@ -513,8 +528,6 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
                                "Suspected SYN flood: %u half-open connections to this server "
                                "endpoint within %u s (more than %u)",
                                fr->half_open, tcps_prefs.flood_seconds, tcps_prefs.flood_count);
-    if (fr->analysis & TCPS_AN_SYN_ON_LIVE)
-        expert_add_info(pinfo, ti, &ei_tcpstate_syn_in_synchronized);
     if (fr->analysis & TCPS_AN_REUSE_IN_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
     if (fr->analysis & TCPS_AN_REUSE_AFTER_TW)

@@ -75,6 +75,12 @@ tcps_conninfo_capture_end_ns(void)
     return capture_end_ns;
 }
 
+static gboolean
+is_idle_state(guint8 st)
+{
+    return st == TCPS_CLOSED || st == TCPS_LISTEN || st == TCPS_TIME_WAIT;
+}
+
 /* A key on the stack that points at pinfo's addresses, for lookups. */
 static void
 tuple_of(const packet_info *pinfo, guint16 sport, guint16 dport, tcps_tuple_key *k)
@@ -92,6 +98,21 @@ tuple_of(const packet_info *pinfo, guint16 sport, guint16 dport, tcps_tuple_key 
         k->a_port = dport;
         k->b_port = sport;
     }
+}
+
+tcps_conn_info *
+tcps_conninfo_lookup(const packet_info *pinfo, guint16 sport, guint16 dport)
+{
+    tcps_tuple_key probe;
+
+    tuple_of(pinfo, sport, dport, &probe);
+    return (tcps_conn_info *)wmem_map_lookup(tuples, &probe);
+}
+
+gboolean
+tcps_conninfo_live(const tcps_conn_info *conn)
+{
+    return !is_idle_state(conn->final_state[0]) || !is_idle_state(conn->final_state[1]);
 }
 
 tcps_conn_info *
@@ -219,12 +240,6 @@ count_half_open(const packet_info *pinfo, guint16 dport, tcps_conn_info *conn, g
     return count + 1;
 }
 
-static gboolean
-is_idle_state(guint8 st)
-{
-    return st == TCPS_CLOSED || st == TCPS_LISTEN || st == TCPS_TIME_WAIT;
-}
-
 /* A new incarnation begins with this SYN: was the previous one's TIME_WAIT
  * still holding? */
 static guint16
@@ -237,11 +252,6 @@ reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *p
 
     if (!prev)
         return 0;
-    /* Wireshark gives a SYN with a new ISN a new tcp.stream even while the
-     * old connection is open; the 4-tuple's history still knows. */
-    if (!prev->reset && (!is_idle_state(prev->final_state[0]) ||
-                         !is_idle_state(prev->final_state[1])))
-        return TCPS_AN_SYN_ON_LIVE;
     for (e = 0; e < 2; e++) {
         const tcps_since_log *log = &prev->since[e];
         for (i = 0; i < log->n; i++) {

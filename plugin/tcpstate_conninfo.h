@@ -52,6 +52,7 @@ typedef struct tcps_conn_info {
     guint32         linger_fired[2];   /* since-log length when a linger fired */
     tcps_zeek       zeek;
     struct tcps_conn_info *previous;   /* the 4-tuple's previous incarnation */
+    void           *owner;             /* the epan layer's stream object */
 } tcps_conn_info;
 
 /* Analysis flags kept per frame, beyond the engine's events. */
@@ -63,8 +64,6 @@ typedef struct tcps_conn_info {
 #define TCPS_AN_CLOSE_WAIT_LONG   0x0020  /* an end has been in CLOSE_WAIT >= threshold */
 #define TCPS_AN_FIN_WAIT_2_LONG   0x0040  /* an end has been in FIN_WAIT_2 >= threshold */
 #define TCPS_AN_NEW_CONN          0x0080  /* first segment of an incarnation */
-#define TCPS_AN_SYN_ON_LIVE       0x0100  /* new SYN while the 4-tuple's previous
-                                             connection is still open */
 
 /* What the epan layer stores per frame: 24 bytes. */
 typedef struct {
@@ -88,6 +87,13 @@ typedef struct {
 
 /* Start a store for a new capture file (file scope). */
 void tcps_conninfo_init(void);
+
+/* The 4-tuple's latest incarnation, or NULL. */
+tcps_conn_info *tcps_conninfo_lookup(const packet_info *pinfo, guint16 sport, guint16 dport);
+
+/* Whether a connection is still live: either end is in a state other than
+ * CLOSED, LISTEN and TIME_WAIT. */
+gboolean tcps_conninfo_live(const tcps_conn_info *conn);
 
 /* A new incarnation of the 4-tuple src:sport <-> dst:dport. */
 tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport);

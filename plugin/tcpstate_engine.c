@@ -611,7 +611,9 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     } else {
         on_ack_segment(c, si, seg, out);
     }
-    if (!(out->events & TCPS_EV_INVALID_FLAGS))
+    /* A dropped segment, or a SYN from outside the connection's sequence
+     * space, says nothing about what the sender has sent in it. */
+    if (!(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED)))
         track_sequence_space(&c->ep[si], seg);
     c->ep[si].tx_us = now_us(c, seg);
     c->ep[si].facts |= F_HAVE_TX;

@@ -888,6 +888,17 @@ static void test_syn_on_established(void **state)
     assert_true(r->events & TCPS_EV_SYN_IN_SYNCHRONIZED);
     assert_int_equal(r->handshake_step, 0);
     assert_int_equal(r->phase, TCPS_PHASE_DATA_TRANSFER);
+    /* the server's challenge ACK, and the new client socket's RST answering
+     * it at SEG.ACK: in sequence, so it resets the old connection (RFC 5961
+     * 4.2); the SYN's own number did not move the sequence space */
+    r = tx(&g, 'S', ACK, 5001, 1001, 0);
+    EXPECT(r, ES, ES, ES, ES);
+    r = tx(&g, 'C', RST, 1001, 0, 0);
+    EXPECT(r, ES, CL, ES, CL);
+    assert_true(r->events & TCPS_EV_RST_ACCEPTED);
+    r = tx(&g, 'C', SYN, 424242, 0, 0);
+    EXPECT(r, CL, SS, LI, SR);
+    assert_true(r->events & TCPS_EV_REUSE);
 }
 
 static void test_segment_from_closed(void **state)
