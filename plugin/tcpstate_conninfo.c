@@ -19,13 +19,23 @@ typedef struct {
     guint16  port;
 } tcps_endpoint_key;
 
-typedef struct {
+/* A handshake toward a server endpoint, in SYN order; conn is NULL once
+ * the handshake is no longer half-open (completed or reset). */
+typedef struct tcps_pending {
     tcps_conn_info *conn;
     gint64          syn_ns;
 } tcps_pending;
 
+/* One server endpoint's handshakes within the SYN-flood window, and how many
+ * of them are half-open now. Each SYN costs O(1) amortised, so a real flood
+ * of millions of SYNs stays linear. */
+typedef struct tcps_server {
+    wmem_list_t *pending;
+    guint        half_open;
+} tcps_server;
+
 static wmem_map_t *tuples;     /* tcps_tuple_key -> latest tcps_conn_info */
-static wmem_map_t *servers;    /* tcps_endpoint_key -> wmem_list_t of tcps_pending */
+static wmem_map_t *servers;    /* tcps_endpoint_key -> tcps_server */
 static gint64      capture_end_ns;
 
 #define SINCE_LOG_MAX 250      /* a frame's index must fit in 8 bits */
@@ -197,47 +207,60 @@ tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx)
     return capture_end_ns - log->v[idx].time_ns;
 }
 
-/* The half-open handshakes toward the server endpoint of this new SYN within
- * the last T seconds, this one included. Entries that completed, were reset
- * or fell out of the window are dropped on the way, so the list only ever
- * holds what is half-open now. */
+/* The half-open handshakes toward the server endpoint of this new SYN begun
+ * within the last T seconds, this one included. Entries fall off the head
+ * when they leave the window; a connection that completes or is reset is
+ * taken off the count at once (no_longer_half_open) and its entry dropped
+ * when it reaches the head. */
 static guint
 count_half_open(const packet_info *pinfo, guint16 dport, tcps_conn_info *conn, gint64 now,
                 const tcps_analysis_prefs *prefs)
 {
     tcps_endpoint_key probe, *key;
-    wmem_list_t *pending;
-    wmem_list_frame_t *it, *next;
+    tcps_server *srv;
+    wmem_list_frame_t *head;
     tcps_pending *p;
     gint64 window = (gint64)prefs->flood_seconds * 1000000000;
-    guint count = 0;
 
     copy_address_shallow(&probe.addr, &pinfo->dst);
     probe.port = dport;
-    pending = (wmem_list_t *)wmem_map_lookup(servers, &probe);
-    if (!pending) {
+    srv = (tcps_server *)wmem_map_lookup(servers, &probe);
+    if (!srv) {
         key = wmem_new(wmem_file_scope(), tcps_endpoint_key);
         copy_address_wmem(wmem_file_scope(), &key->addr, &pinfo->dst);
         key->port = dport;
-        pending = wmem_list_new(wmem_file_scope());
-        wmem_map_insert(servers, key, pending);
+        srv = wmem_new0(wmem_file_scope(), tcps_server);
+        srv->pending = wmem_list_new(wmem_file_scope());
+        wmem_map_insert(servers, key, srv);
     }
-    for (it = wmem_list_head(pending); it; it = next) {
-        next = wmem_list_frame_next(it);
-        p = (tcps_pending *)wmem_list_frame_data(it);
-        if (now - p->syn_ns > window || p->conn->reset ||
-            p->conn->final_state[1] != TCPS_SYN_RCVD) {
-            wmem_list_remove_frame(pending, it);
-            wmem_free(wmem_file_scope(), p);
-        } else {
-            count++;
+    while ((head = wmem_list_head(srv->pending)) != NULL) {
+        p = (tcps_pending *)wmem_list_frame_data(head);
+        if (p->conn && now - p->syn_ns <= window)
+            break;
+        if (p->conn) {              /* still half-open, but out of the window */
+            p->conn->pending = NULL;
+            p->conn->server = NULL;
+            srv->half_open--;
         }
+        wmem_list_remove_frame(srv->pending, head);
+        wmem_free(wmem_file_scope(), p);
     }
     p = wmem_new(wmem_file_scope(), tcps_pending);
     p->conn = conn;
     p->syn_ns = now;
-    wmem_list_append(pending, p);
-    return count + 1;
+    wmem_list_append(srv->pending, p);
+    conn->pending = p;
+    conn->server = srv;
+    return ++srv->half_open;
+}
+
+static void
+no_longer_half_open(tcps_conn_info *conn)
+{
+    conn->pending->conn = NULL;
+    conn->server->half_open--;
+    conn->pending = NULL;
+    conn->server = NULL;
 }
 
 /* A new incarnation begins with this SYN: was the previous one's TIME_WAIT
@@ -344,6 +367,9 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         conn->final_state[e] = res->state[e];
         fr->since[e] = (guint8)(conn->since[e].n - 1);
     }
+
+    if (conn->pending && (conn->reset || conn->final_state[1] != TCPS_SYN_RCVD))
+        no_longer_half_open(conn);
 
     tcps_zeek_update(&conn->zeek, zseg);
     hist_len = tcps_zeek_history_len(&conn->zeek);

@@ -53,6 +53,8 @@ typedef struct tcps_conn_info {
     tcps_zeek       zeek;
     struct tcps_conn_info *previous;   /* the 4-tuple's previous incarnation */
     void           *owner;             /* the epan layer's stream object */
+    struct tcps_pending *pending;      /* its entry in the SYN-flood tracker */
+    struct tcps_server  *server;       /* while half-open */
 } tcps_conn_info;
 
 /* Analysis flags kept per frame, beyond the engine's events. */

@@ -7,7 +7,8 @@ usage: check_stats.py WRAPPER PLUGIN.so CAPTURES_DIR
 close_wait_lingering.pcap holds two connections: on client port 40001 the
 client closes and the server never does (Zeek S2; client FIN_WAIT_2, server
 CLOSE_WAIT at the end), on 40000 a full close (SF; client TIME_WAIT, server
-CLOSED). syn_flood.pcap holds eight answered, never completed handshakes.
+CLOSED). syn_flood.pcap holds ten handshakes to one server: eight answered,
+of which one completes, and two unanswered.
 """
 import subprocess
 import sys
@@ -72,9 +73,11 @@ CASES = [
     # a filter matching only the first SYN: still the connection's final values in -2
     ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,conn,frame.number == 6"],
      CONN_BY_CODE, codes(SF=1)),
-    ("syn_flood.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_CODE, codes(S1=8)),
+    # eight answered (S1, one of them completed) and two unanswered (S0)
+    ("syn_flood.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_CODE, codes(S1=8, S0=2)),
     ("syn_flood.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_STATES,
-     {"C:ESTABLISHED S:SYN_RCVD": 8}),
+     {"C:ESTABLISHED S:SYN_RCVD": 7, "C:ESTABLISHED S:ESTABLISHED": 1,
+      "C:SYN_SENT S:SYN_RCVD": 2}),
     ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,transitions"], TRANSITIONS, {
         "client|CLOSED|SYN_SENT": 2, "server|LISTEN|SYN_RCVD": 2,
         "client|SYN_SENT|ESTABLISHED": 2, "server|SYN_RCVD|ESTABLISHED": 2,
@@ -87,9 +90,21 @@ CASES = [
 ]
 
 
+# tcpstate.half_open on each frame of syn_flood.pcap (SYNs only): eight
+# handshakes, the third completes, a ninth SYN, a tenth after the window.
+HALF_OPEN = ["1", "", "2", "", "3", "", "4", "", "5", "", "6", "", "7", "", "8", "",
+             "", "8", "1"]
+
+
 def main():
     wrapper, plugin, capdir = sys.argv[1:4]
     failures = 0
+    got = subprocess.run([wrapper, plugin, "-o", "tcpstate.syn_flood_count:5", "-r",
+                          capdir + "/syn_flood.pcap", "-T", "fields", "-e", "tcpstate.half_open"],
+                         capture_output=True, text=True).stdout.split("\n")[:-1]
+    if got != HALF_OPEN:
+        failures += 1
+        print("syn_flood.pcap tcpstate.half_open:\n  want %s\n  got  %s" % (HALF_OPEN, got))
     for capture, args, table, want in CASES:
         got = rows(run(wrapper, plugin, capdir + "/" + capture, args)).get(table)
         if got != want:
@@ -97,7 +112,7 @@ def main():
             print("%s %s [%s]:\n  want %s\n  got  %s" % (capture, " ".join(args), table,
                                                       sorted(want.items()),
                                                       sorted((got or {}).items())))
-    print("%d statistics checks, %d failed" % (len(CASES), failures))
+    print("%d statistics checks, %d failed" % (len(CASES) + 1, failures))
     sys.exit(1 if failures else 0)
 
 

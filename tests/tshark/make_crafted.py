@@ -187,22 +187,25 @@ ZEEK = {
         "SF ShAdfFa SERVER 1",
     ],
     "syn_flood": [
-        "S0 S - 1",  # ··········S·
-        "S1 Sh - 1",  # ·······A··S·
-        "S0 S - 2",  # ··········S·
-        "S1 Sh - 2",  # ·······A··S·
-        "S0 S - 3",  # ··········S·
-        "S1 Sh - 3",  # ·······A··S·
-        "S0 S - 4",  # ··········S·
-        "S1 Sh - 4",  # ·······A··S·
-        "S0 S - 5",  # ··········S·
-        "S1 Sh - 5",  # ·······A··S·
-        "S0 S - 6",  # ··········S·
-        "S1 Sh - 6",  # ·······A··S·
-        "S0 S - 7",  # ··········S·
-        "S1 Sh - 7",  # ·······A··S·
-        "S0 S - 8",  # ··········S·
-        "S1 Sh - 8",  # ·······A··S·
+        "S0 S - 1",
+        "S1 Sh - 1",
+        "S0 S - 2",
+        "S1 Sh - 2",
+        "S0 S - 3",
+        "S1 Sh - 3",
+        "S0 S - 4",
+        "S1 Sh - 4",
+        "S0 S - 5",
+        "S1 Sh - 5",
+        "S0 S - 6",
+        "S1 Sh - 6",
+        "S0 S - 7",
+        "S1 Sh - 7",
+        "S0 S - 8",
+        "S1 Sh - 8",
+        "S1 ShA - 3",
+        "S0 S - 9",
+        "S0 S - 10",
     ],
     "close_wait_lingering": [
         "S0 S - 1",  # ··········S·
@@ -592,17 +595,25 @@ def truncated():
 
 
 def syn_flood():
-    """Eight handshakes to one server endpoint within a second, each answered and
-    never completed. With syn_flood_count 5, the sixth SYN onward is a suspected
-    flood; under -2 every SYN is also half-open to the end of the capture."""
+    """Eight handshakes to one server endpoint within a second, answered and not
+    completed. With syn_flood_count 5, the sixth SYN onward is a suspected
+    flood. Then the third handshake completes, so a ninth SYN counts eight
+    half-open (still a flood); a tenth, 11 s later, finds the window empty.
+    Under -2 every SYN whose handshake never completed is half-open."""
     cv = Conv("syn_flood", options="-o tcpstate.syn_flood_count:5")
     for i in range(8):
         port = 41000 + i
         flood = " ex=syn_flood" if i >= 5 else ""
+        half = "" if i == 2 else " ex2=half_open"
         cv.c("S", 1000 + i, port=port, gap=0.05,
-             expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1" + flood + " ex2=half_open")
+             expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1" + flood + half)
         cv.s("SA", 9000 + i, 1001 + i, port=port, gap=0.001,
              expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 1003, 9003, port=41002, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    cv.c("S", 1008, port=41008, gap=0.05,
+         expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex=syn_flood ex2=half_open")
+    cv.c("S", 1009, port=41009, gap=11.0,
+         expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex2=half_open")
     return cv
 
 
