@@ -105,6 +105,14 @@ def main():
     if got != HALF_OPEN:
         failures += 1
         print("syn_flood.pcap tcpstate.half_open:\n  want %s\n  got  %s" % (HALF_OPEN, got))
+    # The Info column annotation reaches the flow graph (Statistics -> Flow
+    # Graph in the GUI, -z flow in tshark), one arrow per segment.
+    flow = run(wrapper, plugin, capdir + "/three_segment_close.pcap", ["-z", "flow,any,network"])
+    want_flow = ["[C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD]", "[C:FIN_WAIT_1>TIME_WAIT S:CLOSE_WAIT>LAST_ACK]",
+                 "[C:TIME_WAIT S:LAST_ACK>CLOSED]"]
+    if not all(w in flow for w in want_flow):
+        failures += 1
+        print("flow graph lacks the states:\n%s" % flow)
     for capture, args, table, want in CASES:
         got = rows(run(wrapper, plugin, capdir + "/" + capture, args)).get(table)
         if got != want:
@@ -112,7 +120,7 @@ def main():
             print("%s %s [%s]:\n  want %s\n  got  %s" % (capture, " ".join(args), table,
                                                       sorted(want.items()),
                                                       sorted((got or {}).items())))
-    print("%d statistics checks, %d failed" % (len(CASES) + 1, failures))
+    print("%d statistics checks, %d failed" % (len(CASES) + 2, failures))
     sys.exit(1 if failures else 0)
 
 
