@@ -96,7 +96,7 @@ typedef struct {
 } tcps_config;
 
 /* What one endpoint is known to have done: the state is derived from these
- * facts (tcps_endpoint_state), which lets a later segment correct a single
+ * facts (ep_state() in tcpstate_engine.c), which lets a later segment correct a single
  * assumption without replaying history. Times are offsets from the
  * connection's first segment. Treat as opaque. */
 typedef struct {
