@@ -469,10 +469,12 @@ static const tcps_since *
 lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 num)
 {
     const tcps_since_log *log = &conn->since[e];
-    guint32 idx = fr->since[e] < log->n ? fr->since[e] : log->n - 1;
+    guint32 idx = tcps_conninfo_snapshot(fr)->since[e];
 
     if (!log->n)
         return NULL;
+    if (idx >= log->n)
+        idx = log->n - 1;
     if (log->v[idx].state == TCPS_CLOSE_WAIT || log->v[idx].state == TCPS_FIN_WAIT_2)
         return &log->v[idx];
     if (idx > 0 && log->v[idx].frame == num)
@@ -485,7 +487,8 @@ static void
 add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *ti,
                      const tcps_frame *fr)
 {
-    const tcps_conn_info *conn = fr->conn;
+    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    const tcps_snapshot *snap = tcps_conninfo_snapshot(fr);
     gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     const char *history = tcps_zeek_history(&conn->zeek);
     proto_item *ci;
@@ -498,9 +501,9 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
     ct = proto_item_add_subtree(ci, ett_tcpstate_conn);
 
     add_generated_string(ct, hf_tcpstate_conn_state, tvb,
-                         tcps_zeek_state_name((tcps_zeek_state)fr->zeek_state));
+                         tcps_zeek_state_name((tcps_zeek_state)snap->zeek_state));
     add_generated_string(ct, hf_tcpstate_history, tvb,
-                         wmem_strndup(pinfo->pool, history, fr->hist_len));
+                         wmem_strndup(pinfo->pool, history, snap->hist_len));
     if (fr->analysis & TCPS_AN_CLOSER_KNOWN) {
         add_generated_uint(ct, hf_tcpstate_closer, tvb, conn->closer);
         add_generated_uint(ct, hf_tcpstate_closer_frame, tvb, conn->closer_frame);
@@ -520,14 +523,15 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
                            now - since->time_ns);
     }
     add_generated_time(ct, hf_tcpstate_duration, tvb, now - conn->start_ns);
-    if (fr->half_open)
-        add_generated_uint(ct, hf_tcpstate_half_open, tvb, fr->half_open);
+    if (fr->analysis & TCPS_AN_HALF_OPEN_COUNTED)
+        add_generated_uint(ct, hf_tcpstate_half_open, tvb, conn->half_open_at_syn);
 
     if (fr->analysis & TCPS_AN_SYN_FLOOD)
         expert_add_info_format(pinfo, ti, &ei_tcpstate_syn_flood,
                                "Suspected SYN flood: %u half-open connections to this server "
                                "endpoint within %u s (more than %u)",
-                               fr->half_open, tcps_prefs.flood_seconds, tcps_prefs.flood_count);
+                               conn->half_open_at_syn, tcps_prefs.flood_seconds,
+                               tcps_prefs.flood_count);
     if (fr->analysis & TCPS_AN_REUSE_IN_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
     if (fr->analysis & TCPS_AN_REUSE_AFTER_TW)
@@ -555,7 +559,8 @@ static void
 add_final_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *ti,
                 const tcps_frame *fr)
 {
-    const tcps_conn_info *conn = fr->conn;
+    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    const tcps_snapshot *snap = tcps_conninfo_snapshot(fr);
     proto_item *fi;
     proto_tree *ft;
     int e;
@@ -573,7 +578,7 @@ add_final_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *t
     /* Where a stay began that turned out too long or never ended well. */
     for (e = 0; e < 2; e++) {
         const tcps_since_log *log = &conn->since[e];
-        guint32 idx = fr->since[e] < log->n ? fr->since[e] : log->n - 1;
+        guint32 idx = snap->since[e] < log->n ? snap->since[e] : log->n - 1;
         const tcps_since *since;
         gint64 stay;
 
@@ -743,7 +748,7 @@ proto_register_tcpstate(void)
           { "Connection duration", "tcpstate.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
             "Time since the connection's first segment", HFILL } },
         { &hf_tcpstate_half_open,
-          { "Half-open to this server", "tcpstate.half_open", FT_UINT16, BASE_DEC, NULL, 0x0,
+          { "Half-open to this server", "tcpstate.half_open", FT_UINT32, BASE_DEC, NULL, 0x0,
             "On a new SYN: the handshakes to the same server endpoint begun within the SYN "
             "flood window and not completed, this one included", HFILL } },
         { &hf_tcpstate_final_conn_state,

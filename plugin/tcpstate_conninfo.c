@@ -34,11 +34,16 @@ typedef struct tcps_server {
     guint        half_open;
 } tcps_server;
 
+static wmem_array_t *conns;    /* tcps_conn_info *, by index: frames keep 4 bytes */
 static wmem_map_t *tuples;     /* tcps_tuple_key -> latest tcps_conn_info */
 static wmem_map_t *servers;    /* tcps_endpoint_key -> tcps_server */
 static gint64      capture_end_ns;
 
-#define SINCE_LOG_MAX 250      /* a frame's index must fit in 8 bits */
+/* The per-frame record is the one cost paid by every segment of a capture. */
+G_STATIC_ASSERT(sizeof(tcps_frame) == 16);
+
+#define SINCE_LOG_MAX 250      /* a snapshot's index must fit in 8 bits */
+#define SNAPSHOTS_MAX 65535    /* a frame's index must fit in 16 bits */
 
 static guint
 tuple_hash(gconstpointer k)
@@ -74,6 +79,7 @@ endpoint_equal(gconstpointer x, gconstpointer y)
 void
 tcps_conninfo_init(void)
 {
+    conns = wmem_array_new(wmem_file_scope(), sizeof(tcps_conn_info *));
     tuples = wmem_map_new(wmem_file_scope(), tuple_hash, tuple_equal);
     servers = wmem_map_new(wmem_file_scope(), endpoint_hash, endpoint_equal);
     capture_end_ns = 0;
@@ -132,6 +138,8 @@ tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport)
     tcps_tuple_key probe, *key;
 
     tcps_zeek_init(&conn->zeek);
+    conn->index = wmem_array_get_count(conns);
+    wmem_array_append_one(conns, conn);
     conn->start_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     tuple_of(pinfo, sport, dport, &probe);
     if (wmem_map_lookup_extended(tuples, &probe, (const void **)&key, (void **)&conn->previous)) {
@@ -185,14 +193,50 @@ since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboo
     since_append(log, frame, state, t_ns);
 }
 
+tcps_conn_info *
+tcps_conninfo_get(const tcps_frame *fr)
+{
+    return *(tcps_conn_info **)wmem_array_index(conns, fr->conn);
+}
+
+const tcps_snapshot *
+tcps_conninfo_snapshot(const tcps_frame *fr)
+{
+    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    return &conn->snapshots.v[fr->snapshot];
+}
+
 const tcps_since *
 tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e)
 {
     const tcps_since_log *log = &conn->since[e];
+    guint8 idx = tcps_conninfo_snapshot(fr)->since[e];
 
     if (!log->n)
         return NULL;
-    return &log->v[fr->since[e] < log->n ? fr->since[e] : log->n - 1];
+    return &log->v[idx < log->n ? idx : log->n - 1];
+}
+
+/* Record the frame's view of its connection, reusing the latest snapshot
+ * when nothing changed. */
+static guint16
+snapshot_of(tcps_conn_info *conn, const tcps_snapshot *now)
+{
+    tcps_snapshot_log *log = &conn->snapshots;
+
+    if (log->n && memcmp(&log->v[log->n - 1], now, sizeof *now) == 0)
+        return (guint16)(log->n - 1);
+    if (log->n == SNAPSHOTS_MAX) {
+        log->v[log->n - 1] = *now;      /* pathological: keep the latest */
+        return (guint16)(log->n - 1);
+    }
+    if (log->n == log->cap) {
+        log->cap = log->cap ? log->cap * 2 : 8;
+        log->v = (tcps_snapshot *)wmem_realloc(wmem_file_scope(), log->v,
+                                               log->cap * sizeof(tcps_snapshot));
+    }
+    log->v[log->n] = *now;
+    return (guint16)log->n++;
 }
 
 gint64
@@ -297,12 +341,13 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     guint16 flags = zseg->flags;
     gboolean corrected = (res->events & TCPS_EV_LOSS_REVEALED) != 0;
     size_t hist_len;
+    tcps_snapshot snap;
     int e;
 
     fr->analysis = 0;
     if (now > capture_end_ns)
         capture_end_ns = now;
-    fr->conn = conn;
+    fr->conn = conn->index;
     conn->segments++;
     conn->last_ns = now;
 
@@ -365,7 +410,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         since_update(&conn->since[e], pinfo->num, res->state[e], now,
                      corrected && (res->from_client ? 0 : 1) == e);
         conn->final_state[e] = res->state[e];
-        fr->since[e] = (guint8)(conn->since[e].n - 1);
+        snap.since[e] = (guint8)(conn->since[e].n - 1);
     }
 
     if (conn->pending && (conn->reset || conn->final_state[1] != TCPS_SYN_RCVD))
@@ -373,8 +418,9 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
 
     tcps_zeek_update(&conn->zeek, zseg);
     hist_len = tcps_zeek_history_len(&conn->zeek);
-    fr->hist_len = (guint8)MIN(hist_len, 255);
-    fr->zeek_state = (guint8)tcps_zeek_conn_state(&conn->zeek);
+    snap.hist_len = (guint8)MIN(hist_len, 255);
+    snap.zeek_state = (guint8)tcps_zeek_conn_state(&conn->zeek);
+    fr->snapshot = snapshot_of(conn, &snap);
 
     if (conn->closer)
         fr->analysis |= TCPS_AN_CLOSER_KNOWN;
@@ -389,8 +435,9 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         res->prev[0] == TCPS_CLOSED) {
         fr->analysis |= reuse_check(conn->previous, now, prefs);
         guint half_open = count_half_open(pinfo, dport, conn, now, prefs);
-        fr->half_open = (guint16)MIN(half_open, 65535);
-        if (fr->half_open > prefs->flood_count)
+        conn->half_open_at_syn = half_open;
+        fr->analysis |= TCPS_AN_HALF_OPEN_COUNTED;
+        if (half_open > prefs->flood_count)
             fr->analysis |= TCPS_AN_SYN_FLOOD;
     }
 

@@ -30,6 +30,20 @@ typedef struct {
     guint32     n, cap;
 } tcps_since_log;
 
+/* What a frame needs of its connection beyond its own record, as of that
+ * frame. Connections keep these in a log and frames index it, since they
+ * change on a few segments only. */
+typedef struct {
+    guint8  since[2];    /* index into conn->since[e] */
+    guint8  hist_len;    /* Zeek history length */
+    guint8  zeek_state;  /* Zeek conn_state */
+} tcps_snapshot;
+
+typedef struct {
+    tcps_snapshot *v;
+    guint32        n, cap;
+} tcps_snapshot_log;
+
 /* One incarnation of a 4-tuple: a connection from its SYN (or first segment)
  * to the next SYN that reuses the 4-tuple. */
 typedef struct tcps_conn_info {
@@ -55,6 +69,9 @@ typedef struct tcps_conn_info {
     void           *owner;             /* the epan layer's stream object */
     struct tcps_pending *pending;      /* its entry in the SYN-flood tracker */
     struct tcps_server  *server;       /* while half-open */
+    tcps_snapshot_log snapshots;
+    guint32         index;             /* in the file's table of connections */
+    guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
 } tcps_conn_info;
 
 /* Analysis flags kept per frame, beyond the engine's events. */
@@ -66,16 +83,14 @@ typedef struct tcps_conn_info {
 #define TCPS_AN_CLOSE_WAIT_LONG   0x0020  /* an end has been in CLOSE_WAIT >= threshold */
 #define TCPS_AN_FIN_WAIT_2_LONG   0x0040  /* an end has been in FIN_WAIT_2 >= threshold */
 #define TCPS_AN_NEW_CONN          0x0080  /* first segment of an incarnation */
+#define TCPS_AN_HALF_OPEN_COUNTED 0x0100  /* the first SYN: half_open_at_syn applies */
 
-/* What the epan layer stores per frame: 24 bytes. */
+/* What the epan layer stores per frame: 16 bytes. */
 typedef struct {
     tcps_record     core;        /* the states: tcpstate_record.h */
-    tcps_conn_info *conn;
-    guint8          since[2];    /* index into conn->since[e]; 255 = last */
-    guint8          hist_len;    /* Zeek history length at this frame */
-    guint8          zeek_state;  /* Zeek conn_state at this frame */
+    guint32         conn;        /* its connection: tcps_conninfo_get() */
+    guint16         snapshot;    /* index into that connection's snapshots */
     guint16         analysis;    /* TCPS_AN_* */
-    guint16         half_open;   /* half-open connections counted for SYN flood */
 } tcps_frame;
 
 /* Tunables from the preferences. */
@@ -105,6 +120,10 @@ tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint
 void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
                            guint16 dport, const tcps_zeek_segment *zseg,
                            const tcps_result *res, const tcps_analysis_prefs *prefs);
+
+/* A frame's connection, and its connection's values as of that frame. */
+tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
+const tcps_snapshot *tcps_conninfo_snapshot(const tcps_frame *fr);
 
 /* The entry a frame's since index points to for endpoint e. */
 const tcps_since *tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e);

@@ -162,7 +162,7 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
 {
     stat_data_t *stat_data = (stat_data_t *)tapdata;
     const tcps_frame *fr = (const tcps_frame *)data;
-    const tcps_conn_info *conn = fr->conn;
+    const tcps_conn_info *conn = tcps_conninfo_get(fr);
     stat_tap_table *by_code, *by_states;
     guint code_row, st_row, was;
 
