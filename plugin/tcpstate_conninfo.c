@@ -85,12 +85,6 @@ tcps_conninfo_init(void)
     capture_end_ns = 0;
 }
 
-gint64
-tcps_conninfo_capture_end_ns(void)
-{
-    return capture_end_ns;
-}
-
 static gboolean
 is_idle_state(guint8 st)
 {
@@ -426,8 +420,6 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         fr->analysis |= TCPS_AN_CLOSER_KNOWN;
     if (conn->hs_done)
         fr->analysis |= TCPS_AN_HS_KNOWN;
-    if (conn->segments == 1)
-        fr->analysis |= TCPS_AN_NEW_CONN;
 
     /* A new incarnation's first SYN: reuse and SYN-flood checks. */
     if (res->handshake_step == 1 && res->from_client &&

@@ -82,7 +82,6 @@ typedef struct tcps_conn_info {
 #define TCPS_AN_REUSE_AFTER_TW    0x0010  /* reused after TIME_WAIT had ended */
 #define TCPS_AN_CLOSE_WAIT_LONG   0x0020  /* an end has been in CLOSE_WAIT >= threshold */
 #define TCPS_AN_FIN_WAIT_2_LONG   0x0040  /* an end has been in FIN_WAIT_2 >= threshold */
-#define TCPS_AN_NEW_CONN          0x0080  /* first segment of an incarnation */
 #define TCPS_AN_HALF_OPEN_COUNTED 0x0100  /* the first SYN: half_open_at_syn applies */
 
 /* What the epan layer stores per frame: 16 bytes. */
@@ -131,9 +130,5 @@ const tcps_since *tcps_conninfo_since(const tcps_conn_info *conn, const tcps_fra
 /* How long that entry's state lasted: until the next entry, or until the
  * end of the capture read so far. */
 gint64 tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx);
-
-/* Time of the latest frame read so far (the end of the capture once it has
- * been read). */
-gint64 tcps_conninfo_capture_end_ns(void);
 
 #endif /* TCPSTATE_CONNINFO_H */
