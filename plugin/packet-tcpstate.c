@@ -306,7 +306,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
         seg.from_a = (sport == st->a_port);
     else
         seg.from_a = (addr_hash == st->a_addr_hash);
-    seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    seg.time_ns = tcps_frame_time_ns(pinfo);
     seg.frame = pinfo->num;
 
     cfg.msl_ms = tcps_prefs.msl_seconds * 1000u;
@@ -489,7 +489,7 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
     const tcps_snapshot *snap = tcps_conninfo_snapshot(fr);
-    gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    gint64 now = tcps_frame_time_ns(pinfo);
     const char *history = tcps_zeek_history(&conn->zeek);
     proto_item *ci;
     proto_tree *ct;

@@ -85,12 +85,6 @@ tcps_conninfo_init(void)
     capture_end_ns = 0;
 }
 
-static gboolean
-is_idle_state(guint8 st)
-{
-    return st == TCPS_CLOSED || st == TCPS_LISTEN || st == TCPS_TIME_WAIT;
-}
-
 /* A key on the stack that points at pinfo's addresses, for lookups. */
 static void
 tuple_of(const packet_info *pinfo, guint16 sport, guint16 dport, tcps_tuple_key *k)
@@ -122,7 +116,10 @@ tcps_conninfo_lookup(const packet_info *pinfo, guint16 sport, guint16 dport)
 gboolean
 tcps_conninfo_live(const tcps_conn_info *conn)
 {
-    return !is_idle_state(conn->final_state[0]) || !is_idle_state(conn->final_state[1]);
+    /* The engine's own rule for a finished connection, so that a stream
+     * joins exactly the connections the engine would go on with. */
+    return !tcps_state_is_idle((tcps_state)conn->final_state[0]) ||
+           !tcps_state_is_idle((tcps_state)conn->final_state[1]);
 }
 
 tcps_conn_info *
@@ -134,7 +131,7 @@ tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport)
     tcps_zeek_init(&conn->zeek);
     conn->index = wmem_array_get_count(conns);
     wmem_array_append_one(conns, conn);
-    conn->start_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    conn->start_ns = tcps_frame_time_ns(pinfo);
     tuple_of(pinfo, sport, dport, &probe);
     if (wmem_map_lookup_extended(tuples, &probe, (const void **)&key, (void **)&conn->previous)) {
         wmem_map_insert(tuples, key, conn);
@@ -331,7 +328,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
                       guint16 dport, const tcps_zeek_segment *zseg,
                       const tcps_result *res, const tcps_analysis_prefs *prefs)
 {
-    gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    gint64 now = tcps_frame_time_ns(pinfo);
     guint16 flags = zseg->flags;
     gboolean corrected = (res->events & TCPS_EV_LOSS_REVEALED) != 0;
     size_t hist_len;

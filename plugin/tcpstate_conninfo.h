@@ -101,6 +101,13 @@ typedef struct {
     guint fin_wait_2_seconds;
 } tcps_analysis_prefs;
 
+/* The frame's capture time in nanoseconds. */
+static inline gint64
+tcps_frame_time_ns(const packet_info *pinfo)
+{
+    return (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+}
+
 /* Start a store for a new capture file (file scope). */
 void tcps_conninfo_init(void);
 

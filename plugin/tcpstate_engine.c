@@ -92,7 +92,7 @@ static tcps_state ep_state(const tcps_endpoint *e)
     return (f & F_PASSIVE) ? TCPS_LISTEN : TCPS_CLOSED;
 }
 
-static bool is_idle(tcps_state s)
+bool tcps_state_is_idle(tcps_state s)
 {
     return s == TCPS_CLOSED || s == TCPS_LISTEN || s == TCPS_TIME_WAIT;
 }
@@ -570,7 +570,8 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         if (c->flags & C_MIDSTREAM)
             out->events |= TCPS_EV_MIDSTREAM;
     } else if (syn && !ack && !rst && !fin &&
-               is_idle(ep_state(&c->ep[CLIENT])) && is_idle(ep_state(&c->ep[SERVER]))) {
+               tcps_state_is_idle(ep_state(&c->ep[CLIENT])) &&
+               tcps_state_is_idle(ep_state(&c->ep[SERVER]))) {
         /* A new SYN once both ends are gone (or in TIME_WAIT) opens a new
          * incarnation of the 4-tuple; Wireshark usually gives it a new
          * tcp.stream as well. */

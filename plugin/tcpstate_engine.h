@@ -144,6 +144,10 @@ void tcps_conn_init(tcps_conn *conn);
 void tcps_conn_process(tcps_conn *conn, const tcps_config *cfg,
                        const tcps_segment *seg, tcps_result *out);
 
+/* CLOSED, LISTEN or TIME_WAIT: an end with no connection left to run. A
+ * new SYN finds both ends of a finished connection idle. */
+bool tcps_state_is_idle(tcps_state s);
+
 /* True once the engine has decided that endpoint A is the client. */
 bool tcps_conn_a_is_client(const tcps_conn *conn);
 
