@@ -56,9 +56,13 @@ static const char *const zeek_meaning[TCPS_ZEEK_NUM] = {
 #define CONN_TABLE_BY_STATES "Connections by final client and server state"
 #define TRANSITION_TABLE     "State transitions"
 
-/* Per table run: which row each connection is counted in, so that a
- * connection moves between rows as its values change. */
-static GHashTable *counted;  /* tcps_conn_info * -> (code row + 1) | (states row + 1) << 16 */
+/* Per table run: how each connection is counted, so that it moves between
+ * rows as its values change. The value packs what it was counted under, so
+ * an unchanged connection costs one lookup and no row search. */
+static GHashTable *counted;  /* tcps_conn_info * -> COUNTED_AS() */
+
+#define COUNTED_AS(code, client, server) \
+    GUINT_TO_POINTER(0x1000000u | ((guint)(code) << 16) | ((guint)(client) << 8) | (server))
 
 static void
 forget_counted(void)
@@ -164,26 +168,29 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
     const tcps_frame *fr = (const tcps_frame *)data;
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
     stat_tap_table *by_code, *by_states;
-    guint code_row, st_row, was;
+    guint code;
+    gpointer now, was;
 
     if (!conn || !counted)
         return TAP_PACKET_DONT_REDRAW;
+    code = (guint)tcps_zeek_conn_state(&conn->zeek);
+    now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
+    was = g_hash_table_lookup(counted, conn);
+    if (was == now)
+        return TAP_PACKET_DONT_REDRAW;
+
+    /* The code is its row; the states' row is found (or added) by name. */
     by_code = g_array_index(stat_data->stat_tap_data->tables, stat_tap_table *, 0);
     by_states = g_array_index(stat_data->stat_tap_data->tables, stat_tap_table *, 1);
-    code_row = (guint)tcps_zeek_conn_state(&conn->zeek);
-    st_row = states_row(by_states, conn->final_state[0], conn->final_state[1]);
-
-    was = GPOINTER_TO_UINT(g_hash_table_lookup(counted, conn));
-    if (was == ((code_row + 1) | ((st_row + 1) << 16)))
-        return TAP_PACKET_DONT_REDRAW;
     if (was) {
-        add_to_count(by_code, (was & 0xffff) - 1, COL_COUNT, -1);
-        add_to_count(by_states, (was >> 16) - 1, COL_COUNT, -1);
+        guint w = GPOINTER_TO_UINT(was);
+        add_to_count(by_code, (w >> 16) & 0xff, COL_COUNT, -1);
+        add_to_count(by_states, states_row(by_states, (w >> 8) & 0xff, w & 0xff), COL_COUNT, -1);
     }
-    add_to_count(by_code, code_row, COL_COUNT, 1);
-    add_to_count(by_states, st_row, COL_COUNT, 1);
-    g_hash_table_insert(counted, (gpointer)conn,
-                        GUINT_TO_POINTER((code_row + 1) | ((st_row + 1) << 16)));
+    add_to_count(by_code, code, COL_COUNT, 1);
+    add_to_count(by_states, states_row(by_states, conn->final_state[0], conn->final_state[1]),
+                 COL_COUNT, 1);
+    g_hash_table_insert(counted, (gpointer)conn, now);
     return TAP_PACKET_REDRAW;
 }
 
