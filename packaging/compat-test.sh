@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build tcpstate and run its test suite against several Wireshark releases:
 #   4.0  the host (Debian 12 bookworm)
 #   4.4  Debian 13 trixie chroot   /var/tmp/tcpstate-chroots/trixie

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the tcpstate .deb, install it, check that tshark loads the plugin and
 # that it annotates a capture, then remove the package and check that it is
 # really gone. Exits non-zero on any failure. This installs a system package,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Remove every file that install_manifest.txt lists (run by the `uninstall`
 # target). Honours DESTDIR like `cmake --install` does.
 #   cmake -DTCPSTATE_MANIFEST=<build>/install_manifest.txt -P uninstall.cmake

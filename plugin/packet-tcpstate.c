@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* packet-tcpstate.c — the epan layer of tcpstate.
  *
  * A post-dissector: it reads the TCP dissector's fields, runs the pure engine

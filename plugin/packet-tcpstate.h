@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* packet-tcpstate.h — registration entry points of the epan layer. */
 #ifndef PACKET_TCPSTATE_H
 #define PACKET_TCPSTATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_conninfo.c — connection-level analysis in the epan layer.
  * See tcpstate_conninfo.h for what is kept and why.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_conninfo.h — connection-level analysis in the epan layer.
  *
  * The engine answers "which state is each end in after this segment". This

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_engine.c — the pure TCP connection state engine.
  *
  * Each endpoint keeps a handful of facts (sent a SYN, had its FIN acked, ...)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_engine.h — the pure TCP connection state engine.
  *
  * Plain C11, no Wireshark headers and no global state: a connection object

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_record.h — the per-frame record: one engine result packed into
  * 8 bytes, so that a capture of millions of segments stays cheap to keep.
  * Pure C, unit-tested; the epan layer stores one per annotated frame.

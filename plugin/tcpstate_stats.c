@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_stats.c — the statistics: `-z tcpstate,conn[,filter]` and
  * `-z tcpstate,transitions[,filter]` in tshark, and the same tables under
  * Statistics → TCP Connection State in the GUI, through Wireshark's

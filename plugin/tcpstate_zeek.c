@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_zeek.c — Zeek's conn_state and history, segment by segment.
  *
  * Written from reading Zeek's source, not copied. Per segment, in Zeek's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_zeek.h — Zeek's conn_state and history for one TCP connection.
  *
  * Plain C11, no Wireshark headers and no global state. The caller feeds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_compat.h — the few Wireshark API differences between 4.0 and 4.6,
  * in one place. Each macro names the release that changed the API.
  */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run tshark with exactly one extra plugin: the tcpstate build under test.
 #
 # usage: tests/tshark-plugin.sh PLUGIN.so [tshark arguments...]

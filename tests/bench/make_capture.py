@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write a pcap of N complete TCP connections (11 segments each: handshake,
 a request and a response, four-segment close), interleaved 64 at a time so
 that many are open at once. Standard library only, so it is fast.

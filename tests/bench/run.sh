@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark: time and peak memory of tshark over N synthetic connections
 # (11 segments each), with and without tcpstate, in three modes: one pass
 # building no tree but a tap (the cheapest real dissection), one pass printing

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Connection-level results on the kernel captures, under tshark -2:
 each stream's final Zeek conn_state and history, final states and closer,
 and every frame's expert infos, against tests/kernel/conn_expect.txt.

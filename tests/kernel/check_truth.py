@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Compare the tcpstate plugin with the Linux kernel's own TCP states.
 
     tests/kernel/check_truth.py --plugin build/plugin/tcpstate.so \

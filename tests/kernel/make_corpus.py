@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Ground-truth corpus from the real Linux TCP stack.
 
 For every scenario this script builds two network namespaces (client and

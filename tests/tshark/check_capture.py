@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run tshark with the plugin over one capture and compare every tcpstate
 field on every frame with the hand-written expectations, in one pass, in
 two passes (-2) and in two passes with a read filter (-2 -R).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad input never crashes tcpstate. Every bundled capture is merged into one
 # file, which editcap then damages at random with a fixed seed (byte errors
 # at probability 0.02, and again with frames cut to 40 and 60 bytes). tshark

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Check `-z tcpstate,conn[,filter]` and `-z tcpstate,transitions[,filter]`
 against counts written by hand.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write the crafted test captures and, beside each, the expected tcpstate
 values for every frame, authored by hand here next to the packets.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_engine.c — unit tests of the pure state engine (cmocka).
  *
  * Each test scripts a connection segment by segment and checks both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_zeek.c — unit tests of Zeek's conn_state and history (cmocka).
  *
  * Each test scripts a connection segment by segment and checks the running
