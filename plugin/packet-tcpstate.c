@@ -83,6 +83,9 @@ static expert_field ei_tcpstate_syn_in_synchronized = EI_INIT;
 static expert_field ei_tcpstate_bad_handshake_ack = EI_INIT;
 static expert_field ei_tcpstate_invalid_flags = EI_INIT;
 static expert_field ei_tcpstate_time_wait_assassinated = EI_INIT;
+static expert_field ei_tcpstate_fin_out_of_order = EI_INIT;
+static expert_field ei_tcpstate_peer_silent = EI_INIT;
+static expert_field ei_tcpstate_ended_unseen = EI_INIT;
 static expert_field ei_tcpstate_half_open = EI_INIT;
 static expert_field ei_tcpstate_syn_flood = EI_INIT;
 static expert_field ei_tcpstate_close_wait_lingering = EI_INIT;
@@ -206,6 +209,9 @@ static const event_expert event_experts[] = {
     { TCPS_EV_BAD_HANDSHAKE_ACK,      &ei_tcpstate_bad_handshake_ack },
     { TCPS_EV_INVALID_FLAGS,          &ei_tcpstate_invalid_flags },
     { TCPS_EV_TIME_WAIT_ASSASSINATED, &ei_tcpstate_time_wait_assassinated },
+    { TCPS_EV_FIN_OUT_OF_ORDER,       &ei_tcpstate_fin_out_of_order },
+    { TCPS_EV_PEER_SILENT,            &ei_tcpstate_peer_silent },
+    { TCPS_EV_ENDED_UNSEEN,           &ei_tcpstate_ended_unseen },
 };
 
 static gboolean
@@ -318,8 +324,10 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0, fr);
 
     if (res.lost_frame) {
-        /* The sender shows it never got the segment that last changed it. */
-        int who = res.from_client ? 0 : 1;
+        /* An endpoint shows it never got the segment that last changed it:
+         * the sender, or a listener that never answered a SYN. */
+        int who = res.revision[1].cause == TCPS_REV_LOST ? 1
+                : res.revision[0].cause == TCPS_REV_LOST ? 0 : (res.from_client ? 0 : 1);
         if (st->rx_rec[who]) {
             tcps_record_mark_lost(&st->rx_rec[who]->core);
             wmem_map_insert(lost_links, st->rx_rec[who], GUINT_TO_POINTER(pinfo->num));
@@ -445,8 +453,8 @@ add_state_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_
     if (r->events & TCPS_EV_LOSS_REVEALED) {
         link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
-                               "The %s never received frame %u: it sends this again",
-                               endpoint_name(sender), link);
+                               "Frame %u never reached its receiver: this segment shows it",
+                               link);
         if (link)
             add_generated_uint(st, hf_tcpstate_reveals_lost, tvb, link);
     }
@@ -780,10 +788,10 @@ proto_register_tcpstate(void)
             EXPFILL } },
         { &ei_tcpstate_syn_retransmit,
           { "tcpstate.analysis.syn_retransmission", PI_SEQUENCE, PI_NOTE,
-            "SYN retransmitted: no state change", EXPFILL } },
+            "SYN retransmitted", EXPFILL } },
         { &ei_tcpstate_synack_retransmit,
           { "tcpstate.analysis.synack_retransmission", PI_SEQUENCE, PI_NOTE,
-            "SYN/ACK retransmitted: no state change", EXPFILL } },
+            "SYN/ACK retransmitted", EXPFILL } },
         { &ei_tcpstate_fin_retransmit,
           { "tcpstate.analysis.fin_retransmission", PI_SEQUENCE, PI_NOTE,
             "FIN retransmitted", EXPFILL } },
@@ -832,6 +840,18 @@ proto_register_tcpstate(void)
         { &ei_tcpstate_time_wait_assassinated,
           { "tcpstate.analysis.time_wait_assassination", PI_SECURITY, PI_WARN,
             "RST closes an endpoint in TIME_WAIT (RFC 1337)", EXPFILL } },
+        { &ei_tcpstate_fin_out_of_order,
+          { "tcpstate.analysis.fin_out_of_order", PI_SEQUENCE, PI_NOTE,
+            "FIN not taken yet: data before it is missing, so it waits in the receiver's "
+            "queue (RFC 9293 3.10.7.4)", EXPFILL } },
+        { &ei_tcpstate_peer_silent,
+          { "tcpstate.analysis.peer_silent", PI_SEQUENCE, PI_NOTE,
+            "RST after keep-alive probes nobody answered: the receiver is taken not to get it",
+            EXPFILL } },
+        { &ei_tcpstate_ended_unseen,
+          { "tcpstate.analysis.ended_unseen", PI_SEQUENCE, PI_NOTE,
+            "The receiver's connection had already ended (a timeout the wire does not show): "
+            "a bare RST answers this segment", EXPFILL } },
         { &ei_tcpstate_half_open,
           { "tcpstate.analysis.half_open", PI_SEQUENCE, PI_WARN,
             "Half-open: the handshake never completes", EXPFILL } },
