@@ -106,6 +106,14 @@ def main():
     if got != HALF_OPEN:
         failures += 1
         print("syn_flood.pcap tcpstate.half_open:\n  want %s\n  got  %s" % (HALF_OPEN, got))
+    # The out-of-window RST (frame 4), which its receiver ignores, closes
+    # nothing: the closer is the server's accepted RST, frame 6.
+    got = subprocess.run([wrapper, plugin, "-2", "-r", capdir + "/rst_window.pcap", "-T", "fields",
+                          "-e", "tcpstate.closer.frame"],
+                         capture_output=True, text=True).stdout.split("\n")[:-1]
+    if got != ["", "", "", "", "", "6"]:
+        failures += 1
+        print("rst_window.pcap tcpstate.closer.frame: got %s" % got)
     # The Info column annotation reaches the flow graph (Statistics -> Flow
     # Graph in the GUI, -z flow in tshark), one arrow per segment.
     flow = run(wrapper, plugin, capdir + "/three_segment_close.pcap", ["-z", "flow,any,network"])
@@ -121,7 +129,7 @@ def main():
             print("%s %s [%s]:\n  want %s\n  got  %s" % (capture, " ".join(args), table,
                                                       sorted(want.items()),
                                                       sorted((got or {}).items())))
-    print("%d statistics checks, %d failed" % (len(CASES) + 2, failures))
+    print("%d statistics checks, %d failed" % (len(CASES) + 3, failures))
     sys.exit(1 if failures else 0)
 
 
