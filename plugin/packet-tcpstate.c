@@ -279,17 +279,17 @@ tcp_is_a_segment(const packet_info *pinfo)
  * stream on a 4-tuple whose connection is still live joins it, so that
  * every Wireshark release gives the same states. */
 static tcps_stream *
-stream_for(const packet_info *pinfo, guint32 index, guint16 sport, guint16 dport,
+stream_for(const packet_info *pinfo, guint32 stream_index, guint16 sport, guint16 dport,
            guint32 addr_hash)
 {
-    tcps_stream *st = (tcps_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(index));
+    tcps_stream *st = (tcps_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream_index));
     tcps_conn_info *latest;
 
     if (!st) {
         latest = tcps_conninfo_lookup(pinfo, sport, dport);
         if (latest && latest->owner && tcps_conninfo_live(latest)) {
             st = (tcps_stream *)latest->owner;
-            wmem_map_insert(streams, GUINT_TO_POINTER(index), st);
+            wmem_map_insert(streams, GUINT_TO_POINTER(stream_index), st);
             return st;
         }
         st = wmem_new0(wmem_file_scope(), tcps_stream);
@@ -297,7 +297,7 @@ stream_for(const packet_info *pinfo, guint32 index, guint16 sport, guint16 dport
         st->a_port = sport;
         st->b_port = dport;
         st->a_addr_hash = addr_hash;
-        wmem_map_insert(streams, GUINT_TO_POINTER(index), st);
+        wmem_map_insert(streams, GUINT_TO_POINTER(stream_index), st);
     }
     return st;
 }
@@ -879,7 +879,7 @@ proto_register_tcpstate(void)
           { "tcpstate.analysis.from_closed", PI_SEQUENCE, PI_WARN,
             "Segment from an endpoint that is CLOSED", EXPFILL } },
         { &ei_tcpstate_syn_in_synchronized,
-          { "tcpstate.analysis.syn_on_established", PI_PROTOCOL, PI_WARN,
+          { "tcpstate.analysis.syn_in_synchronized", PI_PROTOCOL, PI_WARN,
             "SYN on a synchronized connection: the receiver answers with a challenge ACK "
             "(RFC 5961)", EXPFILL } },
         { &ei_tcpstate_bad_handshake_ack,
@@ -946,22 +946,27 @@ proto_register_tcpstate(void)
 void
 proto_reg_handoff_tcpstate(void)
 {
-    static const char *const wanted_names[] = {
-        "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw",
-        "tcp.ack_raw", "tcp.flags", "tcp.len", "tcp.window_size_value",
-    };
-    int *const ids[] = {
-        &hf_tcp_stream, &hf_tcp_srcport, &hf_tcp_dstport, &hf_tcp_seq_raw,
-        &hf_tcp_ack_raw, &hf_tcp_flags, &hf_tcp_len, &hf_tcp_window,
-    };
     GArray *wanted;
-    unsigned i;
+
+    /* Assigned one by one, as checkhf.pl expects of fields looked up by name. */
+    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
+    hf_tcp_srcport = proto_registrar_get_id_byname("tcp.srcport");
+    hf_tcp_dstport = proto_registrar_get_id_byname("tcp.dstport");
+    hf_tcp_seq_raw = proto_registrar_get_id_byname("tcp.seq_raw");
+    hf_tcp_ack_raw = proto_registrar_get_id_byname("tcp.ack_raw");
+    hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
+    hf_tcp_len = proto_registrar_get_id_byname("tcp.len");
+    hf_tcp_window = proto_registrar_get_id_byname("tcp.window_size_value");
 
     wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    for (i = 0; i < G_N_ELEMENTS(wanted_names); i++) {
-        *ids[i] = proto_registrar_get_id_byname(wanted_names[i]);
-        g_array_append_val(wanted, *ids[i]);
-    }
+    g_array_append_val(wanted, hf_tcp_stream);
+    g_array_append_val(wanted, hf_tcp_srcport);
+    g_array_append_val(wanted, hf_tcp_dstport);
+    g_array_append_val(wanted, hf_tcp_seq_raw);
+    g_array_append_val(wanted, hf_tcp_ack_raw);
+    g_array_append_val(wanted, hf_tcp_flags);
+    g_array_append_val(wanted, hf_tcp_len);
+    g_array_append_val(wanted, hf_tcp_window);
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
 
     proto_tcp = proto_get_id_by_filter_name("tcp");

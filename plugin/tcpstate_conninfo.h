@@ -71,7 +71,7 @@ typedef struct tcps_conn_info {
     struct tcps_pending *pending;      /* its entry in the SYN-flood tracker */
     struct tcps_server  *server;       /* while half-open */
     tcps_snapshot_log snapshots;
-    guint32         index;             /* in the file's table of connections */
+    guint32         table_index;             /* in the file's table of connections */
     guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
 } tcps_conn_info;
 
@@ -126,7 +126,7 @@ tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint
  * packed) and updates conn. */
 void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
                            guint16 dport, const tcps_zeek_segment *zseg,
-                           const tcps_result *res, const tcps_analysis_prefs *prefs);
+                           const tcps_result *res, const tcps_analysis_prefs *settings);
 
 /* A frame's connection, and its connection's values as of that frame. */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);

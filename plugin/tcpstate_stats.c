@@ -225,7 +225,7 @@ conn_init(stat_tap_table_ui *ui)
 static guint
 states_row(stat_tap_table *table, guint8 client, guint8 server)
 {
-    const char *key = wmem_strdup_printf(wmem_epan_scope(), "C:%s S:%s",
+    char *key = wmem_strdup_printf(wmem_epan_scope(), "C:%s S:%s",
                                          tcps_state_name((tcps_state)client),
                                          tcps_state_name((tcps_state)server));
     stat_tap_table_item_type items[CONN_NUM_COLS];
@@ -234,7 +234,7 @@ states_row(stat_tap_table *table, guint8 client, guint8 server)
     for (row = 0; row < table->num_elements; row++) {
         stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, COL_KEY);
         if (strcmp(item->value.string_value, key) == 0) {
-            wmem_free(wmem_epan_scope(), (void *)key);
+            wmem_free(wmem_epan_scope(), key);
             return row;
         }
     }
@@ -254,7 +254,7 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
 {
     stat_data_t *stat_data = (stat_data_t *)tapdata;
     const tcps_frame *fr = (const tcps_frame *)data;
-    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    tcps_conn_info *conn = tcps_conninfo_get(fr);   /* a hash key: not const */
     tcps_stat_instance *inst;
     GHashTable *counted;
     stat_tap_table *by_code, *by_states;
@@ -282,7 +282,7 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
     add_to_count(by_code, code, COL_COUNT, 1);
     add_to_count(by_states, states_row(by_states, conn->final_state[0], conn->final_state[1]),
                  COL_COUNT, 1);
-    g_hash_table_insert(counted, (gpointer)conn, now);
+    g_hash_table_insert(counted, conn, now);
     return TAP_PACKET_REDRAW;
 }
 
