@@ -15,6 +15,7 @@
 
 #include "tcpstate_engine.h"
 #include "tcpstate_record.h"
+#include "tcpstate_time.h"
 #include "tcpstate_zeek.h"
 
 /* When an endpoint entered a state. */
@@ -102,11 +103,12 @@ typedef struct {
     guint fin_wait_2_seconds;
 } tcps_analysis_prefs;
 
-/* The frame's capture time in nanoseconds. */
+/* The frame's capture time in nanoseconds, bounded so that any two
+ * differ by less than 2^63 (tcpstate_time.h). */
 static inline gint64
 tcps_frame_time_ns(const packet_info *pinfo)
 {
-    return (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    return tcps_time_ns((int64_t)pinfo->abs_ts.secs, pinfo->abs_ts.nsecs);
 }
 
 /* Start a store for a new capture file (file scope). */
