@@ -9,12 +9,14 @@
  * print identical values: on later passes the TCP fields we would read are
  * not even primed.
  */
+#define WS_LOG_DOMAIN "tcpstate"
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/address.h>
 #include <epan/proto_data.h>
 #include <epan/tap.h>
+#include <wsutil/wslog.h>
 
 #include "ws_compat.h"
 #include "packet-tcpstate.h"
@@ -115,6 +117,40 @@ static tcps_analysis_prefs tcps_prefs = {
     .fin_wait_2_seconds = 60,
 };
 static tcps_pref_bool pref_info_column = TRUE;
+
+/* The numeric preferences and their valid ranges. Wireshark's uint
+ * preferences take any 32-bit value, so tcpstate_prefs_apply brings each
+ * back into its range (and says so): an MSL of 4294968 s would otherwise
+ * wrap msl * 1000 to a TIME_WAIT of 1.4 s. The ranges are in the
+ * descriptions and in README.md. */
+typedef struct {
+    const char *name, *title, *description;
+    guint *var;
+    guint min, max;
+} tcps_uint_pref;
+
+static const tcps_uint_pref uint_prefs[] = {
+    { "msl", "Maximum segment lifetime (seconds)",
+      "TIME_WAIT lasts 2*MSL. The default, 30 s, matches Linux's fixed 60 s TIME_WAIT. "
+      "Valid: 1 to 3600.",
+      &tcps_prefs.msl_seconds, 1, 3600 },
+    { "syn_flood_count", "SYN flood: half-open connections",
+      "Flag a suspected SYN flood when more than this many handshakes to one server "
+      "endpoint are half-open within the window below. Valid: 1 to 10000000.",
+      &tcps_prefs.flood_count, 1, 10000000 },
+    { "syn_flood_seconds", "SYN flood: window (seconds)",
+      "The window in which half-open handshakes to one server endpoint are counted. "
+      "Valid: 1 to 3600.",
+      &tcps_prefs.flood_seconds, 1, 3600 },
+    { "close_wait_seconds", "CLOSE_WAIT lingering threshold (seconds)",
+      "Flag an endpoint that stays in CLOSE_WAIT this long: its application has not closed. "
+      "Valid: 1 to 604800 (a week).",
+      &tcps_prefs.close_wait_seconds, 1, 604800 },
+    { "fin_wait_2_seconds", "FIN_WAIT_2 lingering threshold (seconds)",
+      "Flag an endpoint that stays in FIN_WAIT_2 this long (Linux's tcp_fin_timeout is 60 s). "
+      "Valid: 1 to 604800 (a week).",
+      &tcps_prefs.fin_wait_2_seconds, 1, 604800 },
+};
 
 /* File-scoped stores, emptied whenever a capture is closed or re-read.
  * Frame records hang off each frame (p_add_proto_data), never a
@@ -636,6 +672,30 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     return tvb_captured_length(tvb);
 }
 
+/* Called whenever preferences change (GUI, -o, the preferences file). */
+static void
+tcpstate_prefs_apply(void)
+{
+    unsigned i;
+
+    for (i = 0; i < G_N_ELEMENTS(uint_prefs); i++) {
+        const tcps_uint_pref *p = &uint_prefs[i];
+        guint v = CLAMP(*p->var, p->min, p->max);
+
+        if (v != *p->var) {
+            ws_warning("tcpstate.%s: %u is outside %u to %u; using %u",
+                       p->name, *p->var, p->min, p->max, v);
+            *p->var = v;
+        }
+    }
+}
+
+static void
+register_uint_pref(module_t *module, const tcps_uint_pref *p)
+{
+    prefs_register_uint_preference(module, p->name, p->title, p->description, 10, p->var);
+}
+
 static void
 tcpstate_init(void)
 {
@@ -716,11 +776,11 @@ proto_register_tcpstate(void)
         { &hf_tcpstate_closer,
           { "Closed first by", "tcpstate.closer", FT_UINT8, BASE_DEC,
             VALS(tcpstate_closer_vals), 0x0,
-            "Which side sent the first FIN or RST (present once one has been seen)", HFILL } },
+            "Which side sent the first FIN or RST its receiver acts on (present once one has been seen)", HFILL } },
         { &hf_tcpstate_closer_frame,
           { "First FIN or RST", "tcpstate.closer.frame", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
-            "The segment carrying the connection's first FIN or RST", HFILL } },
+            "The segment carrying the connection's first FIN or RST that its receiver acts on", HFILL } },
         { &hf_tcpstate_hs_rtt,
           { "Handshake RTT", "tcpstate.handshake.rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
             "From the SYN to the ACK that completes the handshake (present once it has)", HFILL } },
@@ -853,6 +913,7 @@ proto_register_tcpstate(void)
     };
 
     module_t *module;
+    unsigned i;
     expert_module_t *expert;
 
     proto_tcpstate = proto_register_protocol("TCP Connection State", "TCPSTATE", "tcpstate");
@@ -861,28 +922,14 @@ proto_register_tcpstate(void)
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
 
-    module = prefs_register_protocol(proto_tcpstate, NULL);
-    prefs_register_uint_preference(module, "msl", "Maximum segment lifetime (seconds)",
-        "TIME_WAIT lasts 2*MSL. The default, 30 s, matches Linux's fixed 60 s TIME_WAIT.",
-        10, &tcps_prefs.msl_seconds);
+    module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
+    register_uint_pref(module, &uint_prefs[0]);
     prefs_register_bool_preference(module, "info_column", "Show the states in the Info column",
         "Append both endpoints' states, e.g. [C:SYN_SENT>ESTABLISHED S:SYN_RCVD], to the "
         "Info column, so the packet list and the Flow Graph show them.",
         &pref_info_column);
-    prefs_register_uint_preference(module, "syn_flood_count", "SYN flood: half-open connections",
-        "Flag a suspected SYN flood when more than this many handshakes to one server "
-        "endpoint are half-open within the window below.", 10, &tcps_prefs.flood_count);
-    prefs_register_uint_preference(module, "syn_flood_seconds", "SYN flood: window (seconds)",
-        "The window in which half-open handshakes to one server endpoint are counted.",
-        10, &tcps_prefs.flood_seconds);
-    prefs_register_uint_preference(module, "close_wait_seconds",
-        "CLOSE_WAIT lingering threshold (seconds)",
-        "Flag an endpoint that stays in CLOSE_WAIT this long: its application has not closed.",
-        10, &tcps_prefs.close_wait_seconds);
-    prefs_register_uint_preference(module, "fin_wait_2_seconds",
-        "FIN_WAIT_2 lingering threshold (seconds)",
-        "Flag an endpoint that stays in FIN_WAIT_2 this long (Linux's tcp_fin_timeout is 60 s).",
-        10, &tcps_prefs.fin_wait_2_seconds);
+    for (i = 1; i < G_N_ELEMENTS(uint_prefs); i++)
+        register_uint_pref(module, &uint_prefs[i]);
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                      g_direct_hash, g_direct_equal);
