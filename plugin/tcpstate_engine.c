@@ -45,6 +45,7 @@
 #define SERVER 1
 
 /* Sequence space is modulo 2^32 (§3.4): compare by signed difference. */
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
@@ -689,7 +690,7 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
                ((tcps_state_is_idle(ep_state(&c->ep[CLIENT])) &&
                  tcps_state_is_idle(ep_state(&c->ep[SERVER]))) ||
                 syn_opens_new_connection(c, cfg, seg,
-                                         (seg->from_a == tcps_conn_a_is_client(c)) ? CLIENT
+                                         (seg->from_a == a_is_client(c)) ? CLIENT
                                                                                  : SERVER))) {
         /* A new SYN once both ends are gone (or in TIME_WAIT) opens a new
          * incarnation of the 4-tuple; Wireshark usually gives it a new
