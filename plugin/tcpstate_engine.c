@@ -533,8 +533,7 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
                 if (!crossed(snd, seg->time_ns)) {
                     tcps_endpoint before = *snd;
                     before.facts &= ~F_PEER_FIN;
-                    out->prev[si] = (uint8_t)ep_state(&before);
-                    revise(out, si, snd->rx_frame, (tcps_state)out->prev[si], TCPS_NUM_STATES,
+                    revise(out, si, snd->rx_frame, ep_state(&before), TCPS_NUM_STATES,
                            TCPS_REV_LOST);
                     mark_lost(snd, 0, out);
                 }
