@@ -759,6 +759,14 @@ def exchange(lab, c, s):
     c.recv(4096)
 
 
+def server_closes(lab, s, label, expect=("TIME_WAIT", "CLOSED"), step="server close()"):
+    """the server reads what is left (EOF) and close()s; checkpoint"""
+    s.recv(4096)
+    s.close()
+    lab.step(step)
+    lab.checkpoint(label, expect=expect)
+
+
 def basic(lab):
     ls, c, s = handshake(lab)
     lab.checkpoint("after the three-way handshake", expect=EST)
@@ -775,10 +783,7 @@ def basic(lab):
     lab.checkpoint("client FIN sent, its ACK still delayed", quiet=QUIET_DELACK,
                    expect=("FIN_WAIT_1", "CLOSE_WAIT"))
     lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
-    s.recv(4096)
-    s.close()
-    lab.step("server close()")
-    lab.checkpoint("server FIN acknowledged: TIME_WAIT visible", expect=("TIME_WAIT", "CLOSED"))
+    server_closes(lab, s, "server FIN acknowledged: TIME_WAIT visible")
 
 
 @scenario("basic_client_close", "connect, one message each way, client closes first (four-segment close)")
@@ -1210,10 +1215,7 @@ def sc_out_of_order_fin(lab):
                    quiet=0.08, expect=("FIN_WAIT_1", "ESTABLISHED"))
     lab.checkpoint("the retransmission filled the hole: data and FIN acknowledged", quiet=0.3,
                    expect=("FIN_WAIT_2", "CLOSE_WAIT"))
-    s.recv(4096)
-    s.close()
-    lab.step("server close()")
-    lab.checkpoint("server FIN acknowledged", expect=("TIME_WAIT", "CLOSED"))
+    server_closes(lab, s, "server FIN acknowledged")
 
 
 @scenario("simultaneous_open", "no listener: both sides bind() and connect() to each other's port; each side's first SYN is dropped, so both are in SYN_SENT when the retransmitted SYNs cross: both go SYN_SENT -> SYN_RCVD -> ESTABLISHED (RFC 9293 figure 7)")
@@ -1301,10 +1303,7 @@ def killed_client(lab, unread):
 def sc_killed_process(lab):
     s = killed_client(lab, unread=False)
     lab.checkpoint("the kernel sent the dead process's FIN; FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
-    s.recv(4096)
-    s.close()
-    lab.step("server reads EOF, close()")
-    lab.checkpoint("server FIN acknowledged by the orphaned client", expect=("TIME_WAIT", "CLOSED"))
+    server_closes(lab, s, "server FIN acknowledged by the orphaned client", step="server reads EOF, close()")
 
 
 @scenario("killed_process_unread", "like killed_process, but the server's second message is still unread in the client's receive queue when the process is killed: the kernel resets the connection instead of closing it")
