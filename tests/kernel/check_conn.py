@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tshark"))
-from check_capture import EXPERTS_IGNORED, STATES  # noqa: E402
+from check_capture import STATES, checked_experts  # noqa: E402
 from tshark_run import tshark  # noqa: E402
 
 CLOSERS = {"": "-", "1": "CLIENT", "2": "SERVER"}
@@ -58,7 +58,7 @@ def main():
             failures += 1
             print("%s streams:\n  want %s\n  got  %s" % (name, want_streams[name], got))
         for two_pass in (False, True):
-            ex = dict((frame, [n for n in names if n not in EXPERTS_IGNORED])
+            ex = dict((frame, checked_experts(names))
                       for frame, names in runs[two_pass].experts.items())
             frames = set(runs[two_pass].rows) | set(ex) | set(want_experts.get(name, {}))
             for frame in sorted(frames, key=int):

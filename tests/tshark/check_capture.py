@@ -94,10 +94,14 @@ def finals(expected):
 
 
 OPTIONS = []   # per-capture tshark options, from the expectations' header
-EXPERTS_IGNORED = {"transition"}   # one per state change: checked through the states
+EXPERTS_IGNORED = "transition."   # transition.<state>, one per state change: checked through the states
 BOOLEANS = {"tcpstate.from_client", "tcpstate.changed", "tcpstate.midstream", "tcpstate.lost"}
 # Each frame is compared as one row: the FIELDS, then the expert infos.
 COLUMNS = FIELDS + ["experts"]
+
+
+def checked_experts(names):
+    return [n for n in names if not n.startswith(EXPERTS_IGNORED)]
 
 
 def run(wrapper, plugin, capture, extra, filters=()):
@@ -106,8 +110,7 @@ def run(wrapper, plugin, capture, extra, filters=()):
     rows = {}
     for frame, cols in res.rows.items():
         cols = [boolean(v) if name in BOOLEANS else v for name, v in zip(FIELDS, cols)]
-        names = [n for n in res.experts.get(frame, []) if n not in EXPERTS_IGNORED]
-        rows[frame] = cols + [",".join(names)]
+        rows[frame] = cols + [",".join(checked_experts(res.experts.get(frame, [])))]
     return rows, res
 
 
@@ -208,8 +211,8 @@ def dump(wrapper, plugin, capture):
     one = tshark(wrapper, plugin, capture, ["frame.number"], probe=True)
     two = tshark(wrapper, plugin, capture, ["frame.number"], ["-2"], probe=True)
     for frame in sorted(two.rows, key=int):
-        first = [n for n in one.experts.get(frame, []) if n not in EXPERTS_IGNORED]
-        both = [n for n in two.experts.get(frame, []) if n not in EXPERTS_IGNORED]
+        first = checked_experts(one.experts.get(frame, []))
+        both = checked_experts(two.experts.get(frame, []))
         extra = sorted(set(both) - set(first))
         print(frame, "ex=" + ",".join(first), "ex2=" + ",".join(extra))
 
