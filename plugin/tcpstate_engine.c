@@ -561,7 +561,7 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         conn_start(c, seg);
         if (c->flags & C_MIDSTREAM)
             out->events |= TCPS_EV_MIDSTREAM;
-    } else if (syn && !ack && !rst && !fin &&
+    } else if (syn && !ack && !rst && !fin && !seg->bad_checksum &&
                tcps_state_is_idle(ep_state(&c->ep[CLIENT])) &&
                tcps_state_is_idle(ep_state(&c->ep[SERVER]))) {
         /* A new SYN once both ends are gone (or in TIME_WAIT) opens a new
@@ -589,7 +589,10 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         was_tw[i] = out->prev[i] == TCPS_TIME_WAIT;
     }
 
-    if (rst) {
+    if (seg->bad_checksum) {
+        /* A receiver discards a segment whose checksum fails (§3.1). */
+        out->events |= TCPS_EV_BAD_CHECKSUM;
+    } else if (rst) {
         on_rst(c, si, seg, out);
     } else if (syn && fin) {
         /* Meaningless; stacks drop it (Linux: tcp_rcv_state_process). */
@@ -606,13 +609,14 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     }
     /* A dropped segment, or a SYN from outside the connection's sequence
      * space, says nothing about what the sender has sent in it. */
-    if (!(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED)))
+    if (!(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED |
+                         TCPS_EV_BAD_CHECKSUM)))
         track_sequence_space(&c->ep[si], seg);
     c->ep[si].tx_us = now_us(c, seg);
     c->ep[si].facts |= F_HAVE_TX;
 
     if (out->prev[si] == TCPS_CLOSED && !rst && !(syn && !ack) &&
-        !(out->events & TCPS_EV_INVALID_FLAGS))
+        !(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_BAD_CHECKSUM)))
         out->events |= TCPS_EV_FROM_CLOSED;
 
     for (i = 0; i < 2; i++) {

@@ -75,6 +75,7 @@ typedef enum {
 #define TCPS_EV_BAD_HANDSHAKE_ACK   (1u << 16) /* SYN/ACK or third ACK not acking ISN+1 */
 #define TCPS_EV_INVALID_FLAGS       (1u << 17) /* e.g. SYN+FIN, or no ACK: dropped by RFC 9293 */
 #define TCPS_EV_TIME_WAIT_ASSASSINATED (1u << 18) /* a RST closed a TIME_WAIT (RFC 1337) */
+#define TCPS_EV_BAD_CHECKSUM        (1u << 22) /* its receiver drops it: bad checksum */
 
 /* One segment, as the engine needs it. */
 typedef struct {
@@ -89,6 +90,8 @@ typedef struct {
     int64_t  time_ns;    /* capture time */
     uint32_t frame;      /* caller's identifier of the segment (frame number),
                             echoed back in tcps_result.lost_frame */
+    bool     bad_checksum; /* its IP or TCP checksum was checked and is
+                            wrong: its receiver drops it, no state changes */
 } tcps_segment;
 
 /* Tunables; passed in, never global. */
