@@ -20,6 +20,7 @@
 #include <epan/address.h>
 #include <epan/to_str.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <wsutil/report_message.h>
 
 #include "tcpstate_ladder.h"
 #include "tcpstate_conninfo.h"
@@ -269,8 +270,10 @@ ladder_draw(void *tapdata)
     if (l->tw && (ops = funnel_get_funnel_ops()) != NULL) {
         ops->set_text(l->tw, text->str);
     } else {
-        printf("\n%s\n%s", "======================================== tcpstate ladder", text->str);
-        printf("========================================\n");
+        /* tshark prints a tap's output on stdout (as ui/cli's taps do). */
+        fputs("\n======================================== tcpstate ladder\n", stdout);
+        fputs(text->str, stdout);
+        fputs("========================================\n", stdout);
     }
     g_string_free(text, TRUE);
 }
@@ -323,9 +326,8 @@ ladder_cli_init(const char *opt_arg, void *userdata _U_)
     if (strncmp(opt_arg, "tcpstate,ladder,", 16) == 0)
         filter = opt_arg + 16;
     if (!ladder_start(filter, &err)) {
-        fprintf(stderr, "tshark: Couldn't register tcpstate,ladder tap: %s\n", err);
+        report_failure("Couldn't register tcpstate,ladder tap: %s", err);
         g_free(err);
-        exit(1);
     }
 }
 
