@@ -26,6 +26,7 @@
 #include "tcpstate_conninfo.h"
 #include "tcpstate_stats.h"
 #include "tcpstate_menu.h"
+#include "tcpstate_ladder.h"
 
 static int proto_tcpstate = -1;
 static int tcpstate_tap = -1;
@@ -1227,4 +1228,5 @@ proto_reg_handoff_tcpstate(void)
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
     tcps_menu_register();
+    tcps_ladder_register();
 }
