@@ -22,6 +22,7 @@
 #include "tcpstate_record.h"
 #include "tcpstate_conninfo.h"
 #include "tcpstate_stats.h"
+#include "tcpstate_store.h"
 
 static int proto_tcpstate = -1;
 static int tcpstate_tap = -1;
@@ -117,20 +118,21 @@ static tcps_analysis_prefs tcps_prefs = {
 static tcps_pref_bool pref_info_column = TRUE;
 
 /* File-scoped stores, emptied whenever a capture is closed or re-read.
- * Frame records hang off each frame (p_add_proto_data), never a
- * frame-number map: in a first pass with a read filter, tshark hands the
- * number of a dropped frame to the next one. */
+ * Frame records live in one flat store indexed by frame number
+ * (tcpstate_store.h). In a first pass with a read filter, tshark hands the
+ * number of a dropped frame to the next one: a first-pass frame always
+ * replaces what its number held (store_frame). */
+static tcps_store *store;
 static wmem_map_t *streams;        /* tcp.stream -> tcps_stream */
-static wmem_map_t *lost_links;     /* tcps_frame * -> frame number: for a lost
-                                      segment, the frame showing it; for that
-                                      frame, the lost one (rare events only) */
+static wmem_map_t *lost_shown_by;  /* lost frame -> the frame showing it */
+static wmem_map_t *lost_revealed;  /* that frame -> the lost one (rare events) */
 
 /* One TCP stream. A is the sender of the first segment we saw; the engine
  * decides which of A and B is the client. */
 typedef struct {
     tcps_conn       conn;
     tcps_conn_info *info;      /* the current incarnation */
-    tcps_frame     *rx_rec[2]; /* client, server: the segment whose arrival
+    guint32         rx_rec[2]; /* client, server: the frame whose arrival
                                   last changed that endpoint, to be marked
                                   lost if the endpoint shows it never came */
     guint32         a_addr_hash;  /* only consulted when both ports are equal */
@@ -313,31 +315,37 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     cfg.msl_ms = tcps_prefs.msl_seconds * 1000u;
     tcps_conn_process(&st->conn, &cfg, &seg, &res);
 
-    fr = wmem_new0(wmem_file_scope(), tcps_frame);
+    fr = tcps_store_put(store, pinfo->num);
+    if (!fr)
+        return NULL;
     tcps_record_pack(&fr->core, &res);
-    p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0, fr);
+    /* The live view: what the segments so far show (one pass). */
+    fr->live = (guint8)((res.state[0] << 4) | (res.state[1] & 0x0f));
 
     if (res.lost_frame) {
         /* The sender shows it never got the segment that last changed it. */
         int who = res.from_client ? 0 : 1;
-        if (st->rx_rec[who]) {
-            tcps_record_mark_lost(&st->rx_rec[who]->core);
-            wmem_map_insert(lost_links, st->rx_rec[who], GUINT_TO_POINTER(pinfo->num));
-            wmem_map_insert(lost_links, fr, GUINT_TO_POINTER(res.lost_frame));
-            st->rx_rec[who] = NULL;
+        tcps_frame *lost = st->rx_rec[who] ? tcps_store_get(store, st->rx_rec[who]) : NULL;
+        if (lost) {
+            tcps_record_mark_lost(&lost->core);
+            wmem_map_insert(lost_shown_by, GUINT_TO_POINTER(st->rx_rec[who]),
+                            GUINT_TO_POINTER(pinfo->num));
+            wmem_map_insert(lost_revealed, GUINT_TO_POINTER(pinfo->num),
+                            GUINT_TO_POINTER(res.lost_frame));
+            st->rx_rec[who] = 0;
         }
     }
     if (res.rx_recorded)
-        st->rx_rec[res.from_client ? 1 : 0] = fr;
+        st->rx_rec[res.from_client ? 1 : 0] = pinfo->num;
 
     /* A new incarnation: the stream's first segment, or a SYN that made the
      * engine start over on the same stream. */
     if (!st->info || (res.events & TCPS_EV_REUSE)) {
         st->info = tcps_conninfo_new(pinfo, (guint16)sport, (guint16)dport);
         st->info->owner = st;
-        st->rx_rec[0] = st->rx_rec[1] = NULL;
+        st->rx_rec[0] = st->rx_rec[1] = 0;
         if (res.rx_recorded)
-            st->rx_rec[res.from_client ? 1 : 0] = fr;
+            st->rx_rec[res.from_client ? 1 : 0] = pinfo->num;
     }
     zseg.from_orig = res.from_client;
     zseg.flags = (uint16_t)flags;
@@ -347,6 +355,44 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     zseg.window = window;
     tcps_conninfo_segment(st->info, fr, pinfo, (guint16)dport, &zseg, &res, &tcps_prefs);
     return fr;
+}
+
+/* The frame analysed last in the first pass, to tell a frame dissected
+ * again before the pass is over from a new frame given the same number. */
+static guint32 last_num;
+static gint64 last_file_off;
+
+/* A frame number the first pass hands out again: the frame that had it was
+ * dropped by a read filter. Nothing may keep pointing at it. */
+static void
+forget_frame(guint32 num)
+{
+    tcps_frame *old = tcps_store_get(store, num);
+    tcps_stream *st;
+
+    if (!old)
+        return;
+    st = (tcps_stream *)tcps_conninfo_get(old)->owner;
+    if (st && st->rx_rec[0] == num)
+        st->rx_rec[0] = 0;
+    if (st && st->rx_rec[1] == num)
+        st->rx_rec[1] = 0;
+    wmem_map_remove(lost_shown_by, GUINT_TO_POINTER(num));
+    wmem_map_remove(lost_revealed, GUINT_TO_POINTER(num));
+    tcps_store_erase(store, num);
+}
+
+/* First pass: the frame's record, computed unless this very frame was
+ * analysed already. */
+static tcps_frame *
+first_pass_frame(packet_info *pinfo, proto_tree *tree)
+{
+    if (pinfo->num == last_num && pinfo->fd->file_off == last_file_off)
+        return tcps_store_get(store, pinfo->num);
+    forget_frame(pinfo->num);
+    last_num = pinfo->num;
+    last_file_off = pinfo->fd->file_off;
+    return analyze_frame(pinfo, tree);
 }
 
 static proto_item *
@@ -443,7 +489,7 @@ add_state_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_
             expert_add_info(pinfo, ti, event_experts[i].ei);
 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
                                "The %s never received frame %u: it sends this again",
                                endpoint_name(sender), link);
@@ -452,7 +498,7 @@ add_state_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_
     }
     /* Known only once later frames are read (tshark -2, the GUI). */
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(pinfo->num)));
         it = add_generated_bool(st, hf_tcpstate_lost, tvb, TRUE);
         expert_add_info_format(pinfo, it, &ei_tcpstate_lost,
                                "This segment never reached the %s (frame %u shows it); "
@@ -470,12 +516,10 @@ static const tcps_since *
 lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 num)
 {
     const tcps_since_log *log = &conn->since[e];
-    guint32 idx = tcps_conninfo_snapshot(fr)->since[e];
+    guint32 idx = fr->since[e];
 
-    if (!log->n)
-        return NULL;
     if (idx >= log->n)
-        idx = log->n - 1;
+        return NULL;
     if (log->v[idx].state == TCPS_CLOSE_WAIT || log->v[idx].state == TCPS_FIN_WAIT_2)
         return &log->v[idx];
     if (idx > 0 && log->v[idx].frame == num)
@@ -489,7 +533,6 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
                      const tcps_frame *fr)
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
-    const tcps_snapshot *snap = tcps_conninfo_snapshot(fr);
     gint64 now = tcps_frame_time_ns(pinfo);
     const char *history = tcps_zeek_history(&conn->zeek);
     proto_item *ci;
@@ -502,9 +545,9 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
     ct = proto_item_add_subtree(ci, ett_tcpstate_conn);
 
     add_generated_string(ct, hf_tcpstate_conn_state, tvb,
-                         tcps_zeek_state_name((tcps_zeek_state)snap->zeek_state));
+                         tcps_zeek_state_name((tcps_zeek_state)fr->zeek_state));
     add_generated_string(ct, hf_tcpstate_history, tvb,
-                         wmem_strndup(pinfo->pool, history, snap->hist_len));
+                         wmem_strndup(pinfo->pool, history, fr->hist_len));
     if (fr->analysis & TCPS_AN_CLOSER_KNOWN) {
         add_generated_uint(ct, hf_tcpstate_closer, tvb, conn->closer);
         add_generated_uint(ct, hf_tcpstate_closer_frame, tvb, conn->closer_frame);
@@ -561,7 +604,6 @@ add_final_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *t
                 const tcps_frame *fr)
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
-    const tcps_snapshot *snap = tcps_conninfo_snapshot(fr);
     proto_item *fi;
     proto_tree *ft;
     int e;
@@ -579,11 +621,11 @@ add_final_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *t
     /* Where a stay began that turned out too long or never ended well. */
     for (e = 0; e < 2; e++) {
         const tcps_since_log *log = &conn->since[e];
-        guint32 idx = snap->since[e] < log->n ? snap->since[e] : log->n - 1;
+        guint32 idx = fr->since[e];
         const tcps_since *since;
         gint64 stay;
 
-        if (!log->n)
+        if (idx >= log->n)
             continue;
         since = &log->v[idx];
         if (since->frame != pinfo->num)
@@ -616,9 +658,10 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     proto_item *ti;
     char summary[64];
 
-    fr = (tcps_frame *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0);
-    if (!fr && !PINFO_FD_VISITED(pinfo))
-        fr = analyze_frame(pinfo, tree);
+    if (PINFO_FD_VISITED(pinfo))
+        fr = tcps_store_get(store, pinfo->num);
+    else
+        fr = first_pass_frame(pinfo, tree);
     if (!fr)
         return 0;
 
@@ -640,6 +683,16 @@ static void
 tcpstate_init(void)
 {
     tcps_conninfo_init();
+    if (!store)
+        store = tcps_store_new();
+    tcps_store_clear(store);
+    last_num = 0;
+}
+
+static void
+tcpstate_cleanup(void)
+{
+    tcps_store_clear(store);
 }
 
 void
@@ -886,9 +939,12 @@ proto_register_tcpstate(void)
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                      g_direct_hash, g_direct_equal);
-    lost_links = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
-                                        g_direct_hash, g_direct_equal);
+    lost_shown_by = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
+                                           g_direct_hash, g_direct_equal);
+    lost_revealed = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
+                                           g_direct_hash, g_direct_equal);
     register_init_routine(tcpstate_init);
+    register_cleanup_routine(tcpstate_cleanup);
 
     tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
     register_postdissector(tcpstate_handle);
