@@ -9,12 +9,14 @@
  * print identical values: on later passes the TCP fields we would read are
  * not even primed.
  */
+#define WS_LOG_DOMAIN "tcpstate"
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/address.h>
 #include <epan/proto_data.h>
 #include <epan/tap.h>
+#include <wsutil/wslog.h>
 
 #include "ws_compat.h"
 #include "packet-tcpstate.h"
@@ -116,6 +118,40 @@ static tcps_analysis_prefs tcps_prefs = {
     .fin_wait_2_seconds = 60,
 };
 static tcps_pref_bool pref_info_column = TRUE;
+
+/* The numeric preferences and their valid ranges. Wireshark's uint
+ * preferences take any 32-bit value, so tcpstate_prefs_apply brings each
+ * back into its range (and says so): an MSL of 4294968 s would otherwise
+ * wrap msl * 1000 to a TIME_WAIT of 1.4 s. The ranges are in the
+ * descriptions and in README.md. */
+typedef struct {
+    const char *name, *title, *description;
+    guint *var;
+    guint min, max;
+} tcps_uint_pref;
+
+static const tcps_uint_pref uint_prefs[] = {
+    { "msl", "Maximum segment lifetime (seconds)",
+      "TIME_WAIT lasts 2*MSL. The default, 30 s, matches Linux's fixed 60 s TIME_WAIT. "
+      "Valid: 1 to 3600.",
+      &tcps_prefs.msl_seconds, 1, 3600 },
+    { "syn_flood_count", "SYN flood: half-open connections",
+      "Flag a suspected SYN flood when more than this many handshakes to one server "
+      "endpoint are half-open within the window below. Valid: 1 to 10000000.",
+      &tcps_prefs.flood_count, 1, 10000000 },
+    { "syn_flood_seconds", "SYN flood: window (seconds)",
+      "The window in which half-open handshakes to one server endpoint are counted. "
+      "Valid: 1 to 3600.",
+      &tcps_prefs.flood_seconds, 1, 3600 },
+    { "close_wait_seconds", "CLOSE_WAIT lingering threshold (seconds)",
+      "Flag an endpoint that stays in CLOSE_WAIT this long: its application has not closed. "
+      "Valid: 1 to 604800 (a week).",
+      &tcps_prefs.close_wait_seconds, 1, 604800 },
+    { "fin_wait_2_seconds", "FIN_WAIT_2 lingering threshold (seconds)",
+      "Flag an endpoint that stays in FIN_WAIT_2 this long (Linux's tcp_fin_timeout is 60 s). "
+      "Valid: 1 to 604800 (a week).",
+      &tcps_prefs.fin_wait_2_seconds, 1, 604800 },
+};
 
 /* File-scoped stores, emptied whenever a capture is closed or re-read.
  * Frame records live in one flat store indexed by frame number
@@ -245,17 +281,17 @@ tcp_is_a_segment(const packet_info *pinfo)
  * stream on a 4-tuple whose connection is still live joins it, so that
  * every Wireshark release gives the same states. */
 static tcps_stream *
-stream_for(const packet_info *pinfo, guint32 index, guint16 sport, guint16 dport,
+stream_for(const packet_info *pinfo, guint32 stream_index, guint16 sport, guint16 dport,
            guint32 addr_hash)
 {
-    tcps_stream *st = (tcps_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(index));
+    tcps_stream *st = (tcps_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream_index));
     tcps_conn_info *latest;
 
     if (!st) {
         latest = tcps_conninfo_lookup(pinfo, sport, dport);
         if (latest && latest->owner && tcps_conninfo_live(latest)) {
             st = (tcps_stream *)latest->owner;
-            wmem_map_insert(streams, GUINT_TO_POINTER(index), st);
+            wmem_map_insert(streams, GUINT_TO_POINTER(stream_index), st);
             return st;
         }
         st = wmem_new0(wmem_file_scope(), tcps_stream);
@@ -263,7 +299,7 @@ stream_for(const packet_info *pinfo, guint32 index, guint16 sport, guint16 dport
         st->a_port = sport;
         st->b_port = dport;
         st->a_addr_hash = addr_hash;
-        wmem_map_insert(streams, GUINT_TO_POINTER(index), st);
+        wmem_map_insert(streams, GUINT_TO_POINTER(stream_index), st);
     }
     return st;
 }
@@ -679,6 +715,30 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     return tvb_captured_length(tvb);
 }
 
+/* Called whenever preferences change (GUI, -o, the preferences file). */
+static void
+tcpstate_prefs_apply(void)
+{
+    unsigned i;
+
+    for (i = 0; i < G_N_ELEMENTS(uint_prefs); i++) {
+        const tcps_uint_pref *p = &uint_prefs[i];
+        guint v = CLAMP(*p->var, p->min, p->max);
+
+        if (v != *p->var) {
+            ws_warning("tcpstate.%s: %u is outside %u to %u; using %u",
+                       p->name, *p->var, p->min, p->max, v);
+            *p->var = v;
+        }
+    }
+}
+
+static void
+register_uint_pref(module_t *module, const tcps_uint_pref *p)
+{
+    prefs_register_uint_preference(module, p->name, p->title, p->description, 10, p->var);
+}
+
 static void
 tcpstate_init(void)
 {
@@ -769,11 +829,11 @@ proto_register_tcpstate(void)
         { &hf_tcpstate_closer,
           { "Closed first by", "tcpstate.closer", FT_UINT8, BASE_DEC,
             VALS(tcpstate_closer_vals), 0x0,
-            "Which side sent the first FIN or RST (present once one has been seen)", HFILL } },
+            "Which side sent the first FIN or RST its receiver acts on (present once one has been seen)", HFILL } },
         { &hf_tcpstate_closer_frame,
           { "First FIN or RST", "tcpstate.closer.frame", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
-            "The segment carrying the connection's first FIN or RST", HFILL } },
+            "The segment carrying the connection's first FIN or RST that its receiver acts on", HFILL } },
         { &hf_tcpstate_hs_rtt,
           { "Handshake RTT", "tcpstate.handshake.rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
             "From the SYN to the ACK that completes the handshake (present once it has)", HFILL } },
@@ -872,7 +932,7 @@ proto_register_tcpstate(void)
           { "tcpstate.analysis.from_closed", PI_SEQUENCE, PI_WARN,
             "Segment from an endpoint that is CLOSED", EXPFILL } },
         { &ei_tcpstate_syn_in_synchronized,
-          { "tcpstate.analysis.syn_on_established", PI_PROTOCOL, PI_WARN,
+          { "tcpstate.analysis.syn_in_synchronized", PI_PROTOCOL, PI_WARN,
             "SYN on a synchronized connection: the receiver answers with a challenge ACK "
             "(RFC 5961)", EXPFILL } },
         { &ei_tcpstate_bad_handshake_ack,
@@ -906,6 +966,7 @@ proto_register_tcpstate(void)
     };
 
     module_t *module;
+    unsigned i;
     expert_module_t *expert;
 
     proto_tcpstate = proto_register_protocol("TCP Connection State", "TCPSTATE", "tcpstate");
@@ -914,28 +975,14 @@ proto_register_tcpstate(void)
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
 
-    module = prefs_register_protocol(proto_tcpstate, NULL);
-    prefs_register_uint_preference(module, "msl", "Maximum segment lifetime (seconds)",
-        "TIME_WAIT lasts 2*MSL. The default, 30 s, matches Linux's fixed 60 s TIME_WAIT.",
-        10, &tcps_prefs.msl_seconds);
+    module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
+    register_uint_pref(module, &uint_prefs[0]);
     prefs_register_bool_preference(module, "info_column", "Show the states in the Info column",
         "Append both endpoints' states, e.g. [C:SYN_SENT>ESTABLISHED S:SYN_RCVD], to the "
         "Info column, so the packet list and the Flow Graph show them.",
         &pref_info_column);
-    prefs_register_uint_preference(module, "syn_flood_count", "SYN flood: half-open connections",
-        "Flag a suspected SYN flood when more than this many handshakes to one server "
-        "endpoint are half-open within the window below.", 10, &tcps_prefs.flood_count);
-    prefs_register_uint_preference(module, "syn_flood_seconds", "SYN flood: window (seconds)",
-        "The window in which half-open handshakes to one server endpoint are counted.",
-        10, &tcps_prefs.flood_seconds);
-    prefs_register_uint_preference(module, "close_wait_seconds",
-        "CLOSE_WAIT lingering threshold (seconds)",
-        "Flag an endpoint that stays in CLOSE_WAIT this long: its application has not closed.",
-        10, &tcps_prefs.close_wait_seconds);
-    prefs_register_uint_preference(module, "fin_wait_2_seconds",
-        "FIN_WAIT_2 lingering threshold (seconds)",
-        "Flag an endpoint that stays in FIN_WAIT_2 this long (Linux's tcp_fin_timeout is 60 s).",
-        10, &tcps_prefs.fin_wait_2_seconds);
+    for (i = 1; i < G_N_ELEMENTS(uint_prefs); i++)
+        register_uint_pref(module, &uint_prefs[i]);
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                      g_direct_hash, g_direct_equal);
@@ -955,22 +1002,27 @@ proto_register_tcpstate(void)
 void
 proto_reg_handoff_tcpstate(void)
 {
-    static const char *const wanted_names[] = {
-        "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw",
-        "tcp.ack_raw", "tcp.flags", "tcp.len", "tcp.window_size_value",
-    };
-    int *const ids[] = {
-        &hf_tcp_stream, &hf_tcp_srcport, &hf_tcp_dstport, &hf_tcp_seq_raw,
-        &hf_tcp_ack_raw, &hf_tcp_flags, &hf_tcp_len, &hf_tcp_window,
-    };
     GArray *wanted;
-    unsigned i;
+
+    /* Assigned one by one, as checkhf.pl expects of fields looked up by name. */
+    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
+    hf_tcp_srcport = proto_registrar_get_id_byname("tcp.srcport");
+    hf_tcp_dstport = proto_registrar_get_id_byname("tcp.dstport");
+    hf_tcp_seq_raw = proto_registrar_get_id_byname("tcp.seq_raw");
+    hf_tcp_ack_raw = proto_registrar_get_id_byname("tcp.ack_raw");
+    hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
+    hf_tcp_len = proto_registrar_get_id_byname("tcp.len");
+    hf_tcp_window = proto_registrar_get_id_byname("tcp.window_size_value");
 
     wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    for (i = 0; i < G_N_ELEMENTS(wanted_names); i++) {
-        *ids[i] = proto_registrar_get_id_byname(wanted_names[i]);
-        g_array_append_val(wanted, *ids[i]);
-    }
+    g_array_append_val(wanted, hf_tcp_stream);
+    g_array_append_val(wanted, hf_tcp_srcport);
+    g_array_append_val(wanted, hf_tcp_dstport);
+    g_array_append_val(wanted, hf_tcp_seq_raw);
+    g_array_append_val(wanted, hf_tcp_ack_raw);
+    g_array_append_val(wanted, hf_tcp_flags);
+    g_array_append_val(wanted, hf_tcp_len);
+    g_array_append_val(wanted, hf_tcp_window);
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
 
     proto_tcp = proto_get_id_by_filter_name("tcp");

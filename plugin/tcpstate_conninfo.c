@@ -128,14 +128,17 @@ tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport)
 {
     tcps_conn_info *conn = wmem_new0(wmem_file_scope(), tcps_conn_info);
     tcps_tuple_key probe, *key;
+    const void *old_key;
+    void *previous;
 
     tcps_zeek_init(&conn->zeek);
-    conn->index = wmem_array_get_count(conns);
+    conn->table_index = wmem_array_get_count(conns);
     wmem_array_append_one(conns, conn);
     conn->start_ns = tcps_frame_time_ns(pinfo);
     tuple_of(pinfo, sport, dport, &probe);
-    if (wmem_map_lookup_extended(tuples, &probe, (const void **)&key, (void **)&conn->previous)) {
-        wmem_map_insert(tuples, key, conn);
+    if (wmem_map_lookup_extended(tuples, &probe, &old_key, &previous)) {
+        conn->previous = (tcps_conn_info *)previous;
+        wmem_map_insert(tuples, old_key, conn);
     } else {
         key = wmem_new(wmem_file_scope(), tcps_tuple_key);
         copy_address_wmem(wmem_file_scope(), &key->a, &probe.a);
@@ -222,13 +225,13 @@ tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx)
  * when it reaches the head. */
 static guint
 count_half_open(const packet_info *pinfo, guint16 dport, tcps_conn_info *conn, gint64 now,
-                const tcps_analysis_prefs *prefs)
+                const tcps_analysis_prefs *settings)
 {
     tcps_endpoint_key probe, *key;
     tcps_server *srv;
     wmem_list_frame_t *head;
     tcps_pending *p;
-    gint64 window = (gint64)prefs->flood_seconds * 1000000000;
+    gint64 window = (gint64)settings->flood_seconds * 1000000000;
 
     copy_address_shallow(&probe.addr, &pinfo->dst);
     probe.port = dport;
@@ -274,9 +277,9 @@ no_longer_half_open(tcps_conn_info *conn)
 /* A new incarnation begins with this SYN: was the previous one's TIME_WAIT
  * still holding? */
 static guint16
-reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *prefs)
+reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *settings)
 {
-    gint64 two_msl = (gint64)prefs->msl_seconds * 2 * 1000000000;
+    gint64 two_msl = (gint64)settings->msl_seconds * 2 * 1000000000;
     gboolean had_tw = FALSE;
     int e;
     guint32 i;
@@ -299,7 +302,7 @@ reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *p
 void
 tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
                       guint16 dport, const tcps_zeek_segment *zseg,
-                      const tcps_result *res, const tcps_analysis_prefs *prefs)
+                      const tcps_result *res, const tcps_analysis_prefs *settings)
 {
     gint64 now = tcps_frame_time_ns(pinfo);
     guint16 flags = zseg->flags;
@@ -310,13 +313,15 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     fr->analysis = 0;
     if (now > capture_end_ns)
         capture_end_ns = now;
-    fr->conn = conn->index;
+    fr->conn = conn->table_index;
     conn->segments++;
     conn->last_ns = now;
 
-    /* Who closed first: the first FIN or RST a TCP would act on. */
+    /* Who closed first: the first FIN or RST a TCP would act on. A RST
+     * outside the window is dropped by its receiver (RFC 9293 3.10.7.4,
+     * RFC 5961 3.2): it closes nothing. */
     if (!conn->closer && (flags & (TCPS_TH_FIN | TCPS_TH_RST)) &&
-        !(res->events & TCPS_EV_INVALID_FLAGS)) {
+        !(res->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_RST_IGNORED))) {
         conn->closer = res->from_client ? 1 : 2;
         conn->closer_frame = pinfo->num;
     }
@@ -355,10 +360,10 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
             continue;
         cur = &log->v[log->n - 1];
         if (cur->state == TCPS_CLOSE_WAIT) {
-            limit = (gint64)prefs->close_wait_seconds * 1000000000;
+            limit = (gint64)settings->close_wait_seconds * 1000000000;
             flag = TCPS_AN_CLOSE_WAIT_LONG;
         } else if (cur->state == TCPS_FIN_WAIT_2) {
-            limit = (gint64)prefs->fin_wait_2_seconds * 1000000000;
+            limit = (gint64)settings->fin_wait_2_seconds * 1000000000;
             flag = TCPS_AN_FIN_WAIT_2_LONG;
         } else {
             continue;
@@ -392,11 +397,11 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     if (res->handshake_step == 1 && res->from_client &&
         !(res->events & (TCPS_EV_SYN_RETRANSMIT | TCPS_EV_SIMULTANEOUS_OPEN)) &&
         res->prev[0] == TCPS_CLOSED) {
-        fr->analysis |= reuse_check(conn->previous, now, prefs);
-        guint half_open = count_half_open(pinfo, dport, conn, now, prefs);
+        fr->analysis |= reuse_check(conn->previous, now, settings);
+        guint half_open = count_half_open(pinfo, dport, conn, now, settings);
         conn->half_open_at_syn = half_open;
         fr->analysis |= TCPS_AN_HALF_OPEN_COUNTED;
-        if (half_open > prefs->flood_count)
+        if (half_open > settings->flood_count)
             fr->analysis |= TCPS_AN_SYN_FLOOD;
     }
 

@@ -15,6 +15,7 @@
 
 #include "tcpstate_engine.h"
 #include "tcpstate_record.h"
+#include "tcpstate_time.h"
 #include "tcpstate_zeek.h"
 
 /* When an endpoint entered a state. */
@@ -60,7 +61,7 @@ typedef struct tcps_conn_info {
     void           *owner;             /* the epan layer's stream object */
     struct tcps_pending *pending;      /* its entry in the SYN-flood tracker */
     struct tcps_server  *server;       /* while half-open */
-    guint32         index;             /* in the file's table of connections */
+    guint32         table_index;       /* in the file's table of connections */
     guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
 } tcps_conn_info;
 
@@ -86,11 +87,12 @@ typedef struct {
     guint fin_wait_2_seconds;
 } tcps_analysis_prefs;
 
-/* The frame's capture time in nanoseconds. */
+/* The frame's capture time in nanoseconds, bounded so that any two
+ * differ by less than 2^63 (tcpstate_time.h). */
 static inline gint64
 tcps_frame_time_ns(const packet_info *pinfo)
 {
-    return (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    return tcps_time_ns((int64_t)pinfo->abs_ts.secs, pinfo->abs_ts.nsecs);
 }
 
 /* Start a store for a new capture file (file scope). */
@@ -110,7 +112,7 @@ tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint
  * packed) and updates conn. */
 void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
                            guint16 dport, const tcps_zeek_segment *zseg,
-                           const tcps_result *res, const tcps_analysis_prefs *prefs);
+                           const tcps_result *res, const tcps_analysis_prefs *settings);
 
 /* A frame's connection. */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);

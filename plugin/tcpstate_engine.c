@@ -45,7 +45,6 @@
 #define SERVER 1
 
 /* Sequence space is modulo 2^32 (§3.4): compare by signed difference. */
-static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
@@ -56,18 +55,9 @@ static const char *const state_names[TCPS_NUM_STATES] = {
     "LAST_ACK",
 };
 
-static const char *const phase_names[TCPS_NUM_PHASES] = {
-    "HANDSHAKE", "DATA_TRANSFER", "TEARDOWN", "CLOSED", "RESET",
-};
-
 const char *tcps_state_name(tcps_state s)
 {
     return (unsigned)s < TCPS_NUM_STATES ? state_names[s] : "?";
-}
-
-const char *tcps_phase_name(tcps_phase p)
-{
-    return (unsigned)p < TCPS_NUM_PHASES ? phase_names[p] : "?";
 }
 
 /* The state an endpoint's facts put it in (§3.3.2, figure 5). */
@@ -154,7 +144,8 @@ static bool crossed(const tcps_endpoint *e, uint32_t now)
     return (e->facts & F_HAVE_RTT) && now - e->rx_us < e->rtt_us;
 }
 
-bool tcps_conn_a_is_client(const tcps_conn *conn)
+/* True once the engine has decided that endpoint A is the client. */
+static bool a_is_client(const tcps_conn *conn)
 {
     return (conn->flags & C_A_IS_CLIENT) != 0;
 }
@@ -583,7 +574,7 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
             out->events |= TCPS_EV_REUSE;
     }
 
-    si = (seg->from_a == tcps_conn_a_is_client(c)) ? CLIENT : SERVER;
+    si = (seg->from_a == a_is_client(c)) ? CLIENT : SERVER;
     out->from_client = (si == CLIENT);
 
     /* TIME_WAIT ends 2·MSL after it began (§3.10.7.4 TIME-WAIT). */

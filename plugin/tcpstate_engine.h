@@ -149,12 +149,8 @@ void tcps_conn_process(tcps_conn *conn, const tcps_config *cfg,
  * new SYN finds both ends of a finished connection idle. */
 bool tcps_state_is_idle(tcps_state s);
 
-/* True once the engine has decided that endpoint A is the client. */
-bool tcps_conn_a_is_client(const tcps_conn *conn);
-
-/* Names, exactly as the value_string and docs spell them. */
+/* The name, exactly as the value_string and docs spell it. */
 const char *tcps_state_name(tcps_state s);
-const char *tcps_phase_name(tcps_phase p);
 
 /* "C:SYN_SENT>ESTABLISHED S:SYN_RCVD" into buf (at least 64 bytes). */
 void tcps_result_summary(const tcps_result *r, char *buf, unsigned size);

@@ -57,21 +57,105 @@ static const char *const zeek_meaning[TCPS_ZEEK_NUM] = {
 #define CONN_TABLE_BY_STATES "Connections by final client and server state"
 #define TRANSITION_TABLE     "State transitions"
 
-/* Per table run: how each connection is counted, so that it moves between
- * rows as its values change. The value packs what it was counted under, so
- * an unchanged connection costs one lookup and no row search. */
-static GHashTable *counted;  /* tcps_conn_info * -> COUNTED_AS() */
-
 #define COUNTED_AS(code, client, server) \
     GUINT_TO_POINTER(0x1000000u | ((guint)(code) << 16) | ((guint)(client) << 8) | (server))
 
-static void
-forget_counted(void)
+/* One instance of a table: the rows it prints and, for the connection
+ * tables, how it counted each connection, so that a connection moves
+ * between rows as its values change (the value packs what it was counted
+ * under: an unchanged connection costs one lookup and no row search).
+ *
+ * Wireshark 4.0 keeps a table's rows in its stat_tap_table_ui, of which
+ * there is one per registration. tshark calls the init callback once per
+ * -z option and then gives every instance the same rows to count into and
+ * print, so `-z tcpstate,conn -z tcpstate,conn,FILTER` would print one
+ * merged table twice. When several instances of one table were set up
+ * together, each instance that gets a packet therefore takes a private
+ * copy of the ui with its own rows (stat_data_t.stat_tap_data, which the
+ * printout reads); an instance that gets no packet prints the registered
+ * ui's rows, which then stay zero. The GUI sets up one instance at a time
+ * and counts straight into the registered ui, as before. */
+typedef struct {
+    stat_tap_table_ui *ui;   /* the registered ui, or an instance's copy */
+    GHashTable *counted;     /* tcps_conn_info * -> COUNTED_AS() */
+    guint inits;             /* init calls since this ui's last packet */
+    guint together;          /* instances set up together before it */
+} tcps_stat_instance;
+
+static GHashTable *instances;  /* stat_tap_table_ui * -> tcps_stat_instance * */
+
+static tcps_stat_instance *
+instance_of(stat_tap_table_ui *ui)
 {
-    if (counted)
-        g_hash_table_remove_all(counted);
-    else
-        counted = g_hash_table_new(g_direct_hash, g_direct_equal);
+    tcps_stat_instance *inst;
+
+    if (!instances)
+        instances = g_hash_table_new(g_direct_hash, g_direct_equal);
+    inst = (tcps_stat_instance *)g_hash_table_lookup(instances, ui);
+    if (!inst) {
+        inst = g_new0(tcps_stat_instance, 1);
+        inst->ui = ui;
+        inst->counted = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_hash_table_insert(instances, ui, inst);
+    }
+    return inst;
+}
+
+/* An init callback's bookkeeping: one more instance set up, and that
+ * instance counts from scratch. */
+static tcps_stat_instance *
+instance_init(stat_tap_table_ui *ui)
+{
+    tcps_stat_instance *inst = instance_of(ui);
+
+    inst->inits++;
+    g_hash_table_remove_all(inst->counted);
+    return inst;
+}
+
+/* The instance a packet is counted in: see tcps_stat_instance. */
+static tcps_stat_instance *
+instance_for_packet(stat_data_t *stat_data)
+{
+    tcps_stat_instance *inst = instance_of(stat_data->stat_tap_data), *own;
+    stat_tap_table_ui *copy;
+
+    if (inst->inits) {
+        inst->together = inst->inits;
+        inst->inits = 0;
+    }
+    if (inst->together <= 1)
+        return inst;
+    copy = g_new(stat_tap_table_ui, 1);
+    *copy = *inst->ui;
+    copy->tables = NULL;
+    copy->stat_tap_init_cb(copy);
+    own = instance_of(copy);
+    own->inits = 0;
+    own->together = 1;
+    stat_data->stat_tap_data = copy;
+    return own;
+}
+
+/* The instance whose rows include this table (for the reset callback,
+ * which is given only the table). */
+static tcps_stat_instance *
+instance_of_table(const stat_tap_table *table)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    guint i;
+
+    if (!instances)
+        return NULL;
+    g_hash_table_iter_init(&it, instances);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        const tcps_stat_instance *inst = (const tcps_stat_instance *)value;
+        for (i = 0; inst->ui->tables && i < inst->ui->tables->len; i++)
+            if (g_array_index(inst->ui->tables, stat_tap_table *, i) == table)
+                return (tcps_stat_instance *)value;
+    }
+    return NULL;
 }
 
 static void
@@ -89,8 +173,11 @@ reset_counts(stat_tap_table *table)
 static void
 conn_reset(stat_tap_table *table)
 {
+    tcps_stat_instance *inst = instance_of_table(table);
+
     reset_counts(table);
-    forget_counted();
+    if (inst)
+        g_hash_table_remove_all(inst->counted);
 }
 
 static void
@@ -109,7 +196,7 @@ conn_init(stat_tap_table_ui *ui)
     stat_tap_table_item_type items[CONN_NUM_COLS];
     guint code;
 
-    forget_counted();
+    instance_init(ui);
     by_code = stat_tap_find_table(ui, CONN_TABLE_BY_CODE);
     if (by_code) {
         conn_reset(by_code);
@@ -138,7 +225,7 @@ conn_init(stat_tap_table_ui *ui)
 static guint
 states_row(stat_tap_table *table, guint8 client, guint8 server)
 {
-    const char *key = wmem_strdup_printf(wmem_epan_scope(), "C:%s S:%s",
+    char *key = wmem_strdup_printf(wmem_epan_scope(), "C:%s S:%s",
                                          tcps_state_name((tcps_state)client),
                                          tcps_state_name((tcps_state)server));
     stat_tap_table_item_type items[CONN_NUM_COLS];
@@ -147,7 +234,7 @@ states_row(stat_tap_table *table, guint8 client, guint8 server)
     for (row = 0; row < table->num_elements; row++) {
         stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, COL_KEY);
         if (strcmp(item->value.string_value, key) == 0) {
-            wmem_free(wmem_epan_scope(), (void *)key);
+            wmem_free(wmem_epan_scope(), key);
             return row;
         }
     }
@@ -167,13 +254,17 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
 {
     stat_data_t *stat_data = (stat_data_t *)tapdata;
     const tcps_frame *fr = (const tcps_frame *)data;
-    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    tcps_conn_info *conn = tcps_conninfo_get(fr);   /* a hash key: not const */
+    tcps_stat_instance *inst;
+    GHashTable *counted;
     stat_tap_table *by_code, *by_states;
     guint code;
     gpointer now, was;
 
-    if (!conn || !counted)
+    if (!conn)
         return TAP_PACKET_DONT_REDRAW;
+    inst = instance_for_packet(stat_data);
+    counted = inst->counted;
     code = (guint)tcps_zeek_conn_state(&conn->zeek);
     now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
     was = g_hash_table_lookup(counted, conn);
@@ -181,8 +272,8 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
         return TAP_PACKET_DONT_REDRAW;
 
     /* The code is its row; the states' row is found (or added) by name. */
-    by_code = g_array_index(stat_data->stat_tap_data->tables, stat_tap_table *, 0);
-    by_states = g_array_index(stat_data->stat_tap_data->tables, stat_tap_table *, 1);
+    by_code = g_array_index(inst->ui->tables, stat_tap_table *, 0);
+    by_states = g_array_index(inst->ui->tables, stat_tap_table *, 1);
     if (was) {
         guint w = GPOINTER_TO_UINT(was);
         add_to_count(by_code, (w >> 16) & 0xff, COL_COUNT, -1);
@@ -191,7 +282,7 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
     add_to_count(by_code, code, COL_COUNT, 1);
     add_to_count(by_states, states_row(by_states, conn->final_state[0], conn->final_state[1]),
                  COL_COUNT, 1);
-    g_hash_table_insert(counted, (gpointer)conn, now);
+    g_hash_table_insert(counted, conn, now);
     return TAP_PACKET_REDRAW;
 }
 
@@ -200,6 +291,7 @@ transitions_init(stat_tap_table_ui *ui)
 {
     stat_tap_table *table = stat_tap_find_table(ui, TRANSITION_TABLE);
 
+    instance_init(ui);
     if (table) {
         reset_counts(table);
         return;
@@ -242,7 +334,8 @@ transitions_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U
 {
     stat_data_t *stat_data = (stat_data_t *)tapdata;
     const tcps_frame *fr = (const tcps_frame *)data;
-    stat_tap_table *table = g_array_index(stat_data->stat_tap_data->tables, stat_tap_table *, 0);
+    stat_tap_table *table = g_array_index(instance_for_packet(stat_data)->ui->tables,
+                                          stat_tap_table *, 0);
     tcps_result r;
     tap_packet_status status = TAP_PACKET_DONT_REDRAW;
 

@@ -492,6 +492,7 @@ size_t tcps_zeek_history_len(const tcps_zeek *z)
     return z->len;
 }
 
+#ifdef TCPSTATE_TEST_HOOKS
 tcps_zeek_ep_state tcps_zeek_endpoint_state(const tcps_zeek *z, bool orig)
 {
     int oi = zeek_orig(z);
@@ -510,3 +511,4 @@ bool tcps_zeek_flipped(const tcps_zeek *z)
 {
     return (z->flags & ZF_FLIPPED) != 0;
 }
+#endif /* TCPSTATE_TEST_HOOKS */

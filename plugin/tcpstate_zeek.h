@@ -122,6 +122,10 @@ const char *tcps_zeek_state_name(tcps_zeek_state st);
 const char *tcps_zeek_history(const tcps_zeek *z);
 size_t tcps_zeek_history_len(const tcps_zeek *z);
 
+#ifdef TCPSTATE_TEST_HOOKS
+/* For the unit tests and the fuzz harness only (the plugin has no use for
+ * them, so it is built without them): what conn_state is derived from. */
+
 /* Zeek's endpoint state and payload size (TCP_Endpoint::Size(): derived
  * from sequence numbers, SYN and FIN octets excluded) of the originator
  * (orig true) or the responder, in Zeek's roles. These are what
@@ -135,5 +139,6 @@ uint64_t tcps_zeek_size(const tcps_zeek *z, bool orig);
  * is the caller's responder. Unreachable when the caller follows tcpstate's
  * role rules (a SYN/ACK's sender is always the responder). */
 bool tcps_zeek_flipped(const tcps_zeek *z);
+#endif /* TCPSTATE_TEST_HOOKS */
 
 #endif /* TCPSTATE_ZEEK_H */

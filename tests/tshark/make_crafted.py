@@ -124,8 +124,8 @@ ZEEK = {
         "S0 S - 1",
         "S1 Sh - 1",
         "S1 ShA - 1",
-        "RSTR ShAr SERVER 1",
-        "RSTR ShArD SERVER 1",
+        "RSTR ShAr - 1",
+        "RSTR ShArD - 1",
         "RSTR ShArDr SERVER 1",
     ],
     "server_close_first": [

@@ -789,7 +789,6 @@ static void test_midstream_roles_by_port(void **state)
     tcps_conn_init(&c);
     tcps_conn_process(&c, &cfg, &s, &r);
     assert_false(r.from_client);
-    assert_false(tcps_conn_a_is_client(&c));
 
     s.src_port = 50000;
     s.dst_port = 8080;
@@ -930,7 +929,6 @@ static void test_summary_and_names(void **state)
     assert_string_equal(buf, "C:SYN_SENT>ESTABLISHED S:SYN_RCVD");
     assert_string_equal(tcps_state_name(TCPS_LAST_ACK), "LAST_ACK");
     assert_string_equal(tcps_state_name((tcps_state)99), "?");
-    assert_string_equal(tcps_phase_name(TCPS_PHASE_DATA_TRANSFER), "DATA_TRANSFER");
     tcps_result_summary(&r, buf, 8);           /* truncates, stays terminated */
     assert_int_equal(strlen(buf), 7);
 }
