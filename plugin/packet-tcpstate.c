@@ -62,12 +62,38 @@ static int hf_tcpstate_final_conn_state = -1;
 static int hf_tcpstate_final_history = -1;
 static int hf_tcpstate_final_client = -1;
 static int hf_tcpstate_final_server = -1;
+static int hf_tcpstate_explanation = -1;
 
 static gint ett_tcpstate = -1;
 static gint ett_tcpstate_conn = -1;
 static gint ett_tcpstate_final = -1;
 
-static expert_field ei_tcpstate_transition = EI_INIT;
+/* One transition expert per state entered, so that Expert Info groups them
+ * informatively ("Enters TIME_WAIT") instead of one "State transition" row. */
+static expert_field ei_tcpstate_enter_closed = EI_INIT;
+static expert_field ei_tcpstate_enter_listen = EI_INIT;
+static expert_field ei_tcpstate_enter_syn_sent = EI_INIT;
+static expert_field ei_tcpstate_enter_syn_rcvd = EI_INIT;
+static expert_field ei_tcpstate_enter_established = EI_INIT;
+static expert_field ei_tcpstate_enter_fin_wait_1 = EI_INIT;
+static expert_field ei_tcpstate_enter_fin_wait_2 = EI_INIT;
+static expert_field ei_tcpstate_enter_closing = EI_INIT;
+static expert_field ei_tcpstate_enter_time_wait = EI_INIT;
+static expert_field ei_tcpstate_enter_close_wait = EI_INIT;
+static expert_field ei_tcpstate_enter_last_ack = EI_INIT;
+static expert_field *const ei_tcpstate_enter[TCPS_NUM_STATES] = {
+    &ei_tcpstate_enter_closed,
+    &ei_tcpstate_enter_listen,
+    &ei_tcpstate_enter_syn_sent,
+    &ei_tcpstate_enter_syn_rcvd,
+    &ei_tcpstate_enter_established,
+    &ei_tcpstate_enter_fin_wait_1,
+    &ei_tcpstate_enter_fin_wait_2,
+    &ei_tcpstate_enter_closing,
+    &ei_tcpstate_enter_time_wait,
+    &ei_tcpstate_enter_close_wait,
+    &ei_tcpstate_enter_last_ack,
+};
 static expert_field ei_tcpstate_midstream = EI_INIT;
 static expert_field ei_tcpstate_syn_retransmit = EI_INIT;
 static expert_field ei_tcpstate_synack_retransmit = EI_INIT;
@@ -117,7 +143,15 @@ static tcps_analysis_prefs tcps_prefs = {
     .close_wait_seconds = 60,
     .fin_wait_2_seconds = 60,
 };
-static tcps_pref_bool pref_info_column = TRUE;
+/* Where the Info column gets [C:... S:...]. */
+enum { TCPS_INFO_OFF, TCPS_INFO_FIRST, TCPS_INFO_LAST };
+static const enum_val_t info_column_vals[] = {
+    { "first", "Before the TCP summary", TCPS_INFO_FIRST },
+    { "last",  "After the TCP summary",  TCPS_INFO_LAST },
+    { "off",   "Not at all",             TCPS_INFO_OFF },
+    { NULL, NULL, 0 }
+};
+static gint pref_info_column = TCPS_INFO_FIRST;
 
 /* The numeric preferences and their valid ranges. Wireshark's uint
  * preferences take any 32-bit value, so tcpstate_prefs_apply brings each
@@ -221,29 +255,50 @@ static const value_string tcpstate_closer_vals[] = {
     { 0, NULL }
 };
 
-/* Which engine event raises which expert info. */
+/* Which engine event raises which expert info, and the detail the tree
+ * shows under it (the summary stays short: Expert Info cuts long ones). */
 typedef struct {
     guint32       event;
     expert_field *ei;
+    const char   *explanation;
 } event_expert;
 
 static const event_expert event_experts[] = {
-    { TCPS_EV_MIDSTREAM,              &ei_tcpstate_midstream },
-    { TCPS_EV_SYN_RETRANSMIT,         &ei_tcpstate_syn_retransmit },
-    { TCPS_EV_SYNACK_RETRANSMIT,      &ei_tcpstate_synack_retransmit },
-    { TCPS_EV_FIN_RETRANSMIT,         &ei_tcpstate_fin_retransmit },
-    { TCPS_EV_SIMULTANEOUS_OPEN,      &ei_tcpstate_simultaneous_open },
-    { TCPS_EV_SIMULTANEOUS_CLOSE,     &ei_tcpstate_simultaneous_close },
-    { TCPS_EV_REFUSED,                &ei_tcpstate_refused },
-    { TCPS_EV_RST_IGNORED,            &ei_tcpstate_rst_out_of_window },
-    { TCPS_EV_TIME_WAIT_RESTART,      &ei_tcpstate_time_wait_restart },
-    { TCPS_EV_TIME_WAIT_EXPIRED,      &ei_tcpstate_time_wait_expired },
-    { TCPS_EV_DATA_AFTER_FIN,         &ei_tcpstate_data_after_fin },
-    { TCPS_EV_FROM_CLOSED,            &ei_tcpstate_from_closed },
-    { TCPS_EV_SYN_IN_SYNCHRONIZED,    &ei_tcpstate_syn_in_synchronized },
-    { TCPS_EV_BAD_HANDSHAKE_ACK,      &ei_tcpstate_bad_handshake_ack },
-    { TCPS_EV_INVALID_FLAGS,          &ei_tcpstate_invalid_flags },
-    { TCPS_EV_TIME_WAIT_ASSASSINATED, &ei_tcpstate_time_wait_assassinated },
+    { TCPS_EV_MIDSTREAM,              &ei_tcpstate_midstream,
+      "The capture starts after the handshake: the states are inferred from this segment" },
+    { TCPS_EV_SYN_RETRANSMIT,         &ei_tcpstate_syn_retransmit,
+      "The client sends its SYN again: it is still in SYN_SENT, nothing changes" },
+    { TCPS_EV_SYNACK_RETRANSMIT,      &ei_tcpstate_synack_retransmit,
+      "The server sends its SYN/ACK again: it is still in SYN_RCVD, nothing changes" },
+    { TCPS_EV_FIN_RETRANSMIT,         &ei_tcpstate_fin_retransmit,
+      "A FIN sent again: its first copy, or the ACK of it, was lost" },
+    { TCPS_EV_SIMULTANEOUS_OPEN,      &ei_tcpstate_simultaneous_open,
+      "Both ends sent a SYN: each goes SYN_SENT -> SYN_RCVD (RFC 9293 3.5)" },
+    { TCPS_EV_SIMULTANEOUS_CLOSE,     &ei_tcpstate_simultaneous_close,
+      "The FINs crossed: each end goes FIN_WAIT_1 -> CLOSING (RFC 9293 3.6)" },
+    { TCPS_EV_REFUSED,                &ei_tcpstate_refused,
+      "A RST answers the SYN: no socket listens on that port (or a firewall rejects)" },
+    { TCPS_EV_RST_IGNORED,            &ei_tcpstate_rst_out_of_window,
+      "RST outside the sequence space seen: the receiver ignores it (RFC 5961); "
+      "stale or injected" },
+    { TCPS_EV_TIME_WAIT_RESTART,      &ei_tcpstate_time_wait_restart,
+      "A FIN retransmitted into TIME_WAIT: the ACK of it is sent again and the 2MSL timer "
+      "restarts (RFC 9293 3.10.7.4)" },
+    { TCPS_EV_TIME_WAIT_EXPIRED,      &ei_tcpstate_time_wait_expired,
+      "The TIME_WAIT before this segment lasted 2MSL: the endpoint was CLOSED when it came" },
+    { TCPS_EV_DATA_AFTER_FIN,         &ei_tcpstate_data_after_fin,
+      "Payload beyond the sequence number of the sender's own FIN" },
+    { TCPS_EV_FROM_CLOSED,            &ei_tcpstate_from_closed,
+      "The sender is CLOSED: a stray or late segment" },
+    { TCPS_EV_SYN_IN_SYNCHRONIZED,    &ei_tcpstate_syn_in_synchronized,
+      "SYN on a synchronized connection: the receiver answers with a challenge ACK "
+      "(RFC 5961)" },
+    { TCPS_EV_BAD_HANDSHAKE_ACK,      &ei_tcpstate_bad_handshake_ack,
+      "The handshake's ACK number is not the peer's ISN+1: the receiver rejects the segment" },
+    { TCPS_EV_INVALID_FLAGS,          &ei_tcpstate_invalid_flags,
+      "A flag combination a TCP drops (no ACK, or SYN with FIN): no state change" },
+    { TCPS_EV_TIME_WAIT_ASSASSINATED, &ei_tcpstate_time_wait_assassinated,
+      "A RST closes an endpoint in TIME_WAIT before 2MSL (RFC 1337 hazard)" },
 };
 
 static gboolean
@@ -474,23 +529,29 @@ endpoint_name(int e)
     return e == 0 ? "client" : "server";
 }
 
-/* The states, steps and per-segment flags. */
-static proto_item *
-add_state_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_frame *fr,
-                const tcps_result *r, const char *summary, proto_tree **subtree)
+/* The detail behind a short expert summary, shown in the tree as
+ * tcpstate.explanation: Expert Info and the status bar cut long texts. */
+static void
+add_explanation(proto_tree *st, tvbuff_t *tvb, const char *text)
 {
-    static const char *const who[2] = { "Client", "Server" };
+    if (st)
+        add_generated_string(st, hf_tcpstate_explanation, tvb, text);
+}
+
+/* The states, steps and per-segment flags. Tree only. */
+static proto_tree *
+add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *fr,
+                const tcps_result *r, const char *summary, proto_item **ti)
+{
     int sender = r->from_client ? 0 : 1;
-    proto_item *ti, *it;
     proto_tree *st;
     guint32 link;
-    unsigned i, step;
+    unsigned step;
 
-    ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    proto_item_append_text(ti, ": %s", summary);
-    proto_item_set_generated(ti);
-    st = proto_item_add_subtree(ti, ett_tcpstate);
-    *subtree = st;
+    *ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    proto_item_append_text(*ti, ": %s", summary);
+    proto_item_set_generated(*ti);
+    st = proto_item_add_subtree(*ti, ett_tcpstate);
 
     add_generated_string(st, hf_tcpstate_summary, tvb, summary);
     add_generated_uint(st, hf_tcpstate_client, tvb, r->state[0]);
@@ -515,35 +576,58 @@ add_state_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcps_
     if (r->midstream)
         add_generated_bool(st, hf_tcpstate_midstream, tvb, TRUE);
 
-    for (i = 0; i < 2; i++)
-        if (r->prev[i] != r->state[i])
-            expert_add_info_format(pinfo, ti, &ei_tcpstate_transition, "%s: %s -> %s", who[i],
-                                   tcps_state_name((tcps_state)r->prev[i]),
-                                   tcps_state_name((tcps_state)r->state[i]));
-    for (i = 0; i < G_N_ELEMENTS(event_experts); i++)
-        if (r->events & event_experts[i].event)
-            expert_add_info(pinfo, ti, event_experts[i].ei);
-
     if (r->events & TCPS_EV_LOSS_REVEALED) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
-        expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
-                               "The %s never received frame %u: it sends this again",
-                               endpoint_name(sender), link);
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(num)));
         if (link)
             add_generated_uint(st, hf_tcpstate_reveals_lost, tvb, link);
     }
     /* Known only once later frames are read (tshark -2, the GUI). */
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(pinfo->num)));
-        it = add_generated_bool(st, hf_tcpstate_lost, tvb, TRUE);
-        expert_add_info_format(pinfo, it, &ei_tcpstate_lost,
-                               "This segment never reached the %s (frame %u shows it); "
-                               "its state here is what it would have been",
-                               endpoint_name(!sender), link);
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(num)));
+        add_generated_bool(st, hf_tcpstate_lost, tvb, TRUE);
         if (link)
             add_generated_uint(st, hf_tcpstate_lost_shown_by, tvb, link);
     }
-    return ti;
+    return st;
+}
+
+/* The per-segment experts. Built whether or not there is a tree: Expert
+ * Info and `-z expert` dissect without one. ti and st are NULL then. */
+static void
+add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *st,
+                  const tcps_frame *fr, const tcps_result *r)
+{
+    static const char *const who[2] = { "Client", "Server" };
+    int sender = r->from_client ? 0 : 1;
+    guint32 link;
+    unsigned i;
+
+    for (i = 0; i < 2; i++)
+        if (r->prev[i] != r->state[i] && r->state[i] < TCPS_NUM_STATES)
+            expert_add_info_format(pinfo, ti, ei_tcpstate_enter[r->state[i]], "%s: %s -> %s",
+                                   who[i], tcps_state_name((tcps_state)r->prev[i]),
+                                   tcps_state_name((tcps_state)r->state[i]));
+    for (i = 0; i < G_N_ELEMENTS(event_experts); i++)
+        if (r->events & event_experts[i].event) {
+            expert_add_info(pinfo, ti, event_experts[i].ei);
+            add_explanation(st, tvb, event_experts[i].explanation);
+        }
+
+    if (r->events & TCPS_EV_LOSS_REVEALED) {
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
+        expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
+                               "The %s never received frame %u", endpoint_name(sender), link);
+        add_explanation(st, tvb, "This segment repeats or answers as if an earlier segment "
+                        "had never arrived: that one was lost on the way");
+    }
+    if (tcps_record_lost(&fr->core)) {
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
+        expert_add_info_format(pinfo, ti, &ei_tcpstate_lost,
+                               "Lost: never reached the %s (frame %u shows it)",
+                               endpoint_name(!sender), link);
+        add_explanation(st, tvb, "The states on this segment are what they would have been "
+                        "had it arrived; the later segment shows the receiver never changed");
+    }
 }
 
 /* The stay a lingering flag on this frame is about: the endpoint's current
@@ -563,10 +647,9 @@ lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 
     return NULL;
 }
 
-/* The connection as known at this segment. */
+/* The connection as known at this segment. Tree only. */
 static void
-add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *ti,
-                     const tcps_frame *fr)
+add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tcps_frame *fr)
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
     gint64 now = tcps_frame_time_ns(pinfo);
@@ -575,10 +658,8 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
     proto_tree *ct;
     int e;
 
-    ci = proto_tree_add_item(st, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    proto_item_set_text(ci, "Connection");
+    ct = proto_tree_add_subtree(st, tvb, 0, 0, ett_tcpstate_conn, &ci, "Connection");
     proto_item_set_generated(ci);
-    ct = proto_item_add_subtree(ci, ett_tcpstate_conn);
 
     add_generated_string(ct, hf_tcpstate_conn_state, tvb,
                          tcps_zeek_state_name((tcps_zeek_state)fr->zeek_state));
@@ -605,13 +686,26 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
     add_generated_time(ct, hf_tcpstate_duration, tvb, now - conn->start_ns);
     if (fr->analysis & TCPS_AN_HALF_OPEN_COUNTED)
         add_generated_uint(ct, hf_tcpstate_half_open, tvb, conn->half_open_at_syn);
+}
 
-    if (fr->analysis & TCPS_AN_SYN_FLOOD)
+/* The connection-level experts as of this segment, tree or not. */
+static void
+add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *st,
+                       const tcps_frame *fr)
+{
+    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    gint64 now = tcps_frame_time_ns(pinfo);
+    int e;
+
+    if (fr->analysis & TCPS_AN_SYN_FLOOD) {
         expert_add_info_format(pinfo, ti, &ei_tcpstate_syn_flood,
-                               "Suspected SYN flood: %u half-open connections to this server "
-                               "endpoint within %u s (more than %u)",
-                               conn->half_open_at_syn, tcps_prefs.flood_seconds,
-                               tcps_prefs.flood_count);
+                               "SYN flood? %u half-open to this server in %u s",
+                               conn->half_open_at_syn, tcps_prefs.flood_seconds);
+        add_explanation(st, tvb, wmem_strdup_printf(pinfo->pool,
+                        "More than %u handshakes to this server endpoint began within %u s "
+                        "and are not complete (preference tcpstate.syn_flood_count)",
+                        tcps_prefs.flood_count, tcps_prefs.flood_seconds));
+    }
     if (fr->analysis & TCPS_AN_REUSE_IN_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
     if (fr->analysis & TCPS_AN_REUSE_AFTER_TW)
@@ -620,45 +714,57 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_it
         const tcps_since *stay = lingering_stay(conn, fr, e, pinfo->num);
         if (!stay)
             continue;
-        if ((fr->analysis & TCPS_AN_CLOSE_WAIT_LONG) && stay->state == TCPS_CLOSE_WAIT)
+        if ((fr->analysis & TCPS_AN_CLOSE_WAIT_LONG) && stay->state == TCPS_CLOSE_WAIT) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
-                                   "The %s has been in CLOSE_WAIT for %.1f s since frame %u: "
-                                   "its application has not closed", endpoint_name(e),
-                                   (now - stay->time_ns) / 1e9, stay->frame);
-        if ((fr->analysis & TCPS_AN_FIN_WAIT_2_LONG) && stay->state == TCPS_FIN_WAIT_2)
+                                   "%s in CLOSE_WAIT for %.1f s (since frame %u)",
+                                   e ? "Server" : "Client", (now - stay->time_ns) / 1e9,
+                                   stay->frame);
+            add_explanation(st, tvb, "The peer has closed, but this end's application has "
+                            "not called close(): its socket stays in CLOSE_WAIT");
+        }
+        if ((fr->analysis & TCPS_AN_FIN_WAIT_2_LONG) && stay->state == TCPS_FIN_WAIT_2) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
-                                   "The %s has been in FIN_WAIT_2 for %.1f s since frame %u: "
-                                   "its peer has not closed", endpoint_name(e),
-                                   (now - stay->time_ns) / 1e9, stay->frame);
+                                   "%s in FIN_WAIT_2 for %.1f s (since frame %u)",
+                                   e ? "Server" : "Client", (now - stay->time_ns) / 1e9,
+                                   stay->frame);
+            add_explanation(st, tvb, "This end has closed and its FIN was acknowledged, "
+                            "but the peer has not sent its own FIN");
+        }
     }
 }
 
 /* Final values: only once the whole capture has been read, i.e. when the
- * frame is dissected again (tshark -2, the GUI). */
+ * frame is dissected again (tshark -2, the GUI). Tree only. */
 static void
-add_final_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *ti,
-                const tcps_frame *fr)
+add_final_items(tvbuff_t *tvb, proto_tree *st, const tcps_frame *fr)
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
     proto_item *fi;
     proto_tree *ft;
-    int e;
 
-    fi = proto_tree_add_item(st, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    proto_item_set_text(fi, "Final (end of capture)");
+    ft = proto_tree_add_subtree(st, tvb, 0, 0, ett_tcpstate_final, &fi, "Final (end of capture)");
     proto_item_set_generated(fi);
-    ft = proto_item_add_subtree(fi, ett_tcpstate_final);
     add_generated_string(ft, hf_tcpstate_final_conn_state, tvb,
                          tcps_zeek_state_name(tcps_zeek_conn_state(&conn->zeek)));
     add_generated_string(ft, hf_tcpstate_final_history, tvb, tcps_zeek_history(&conn->zeek));
     add_generated_uint(ft, hf_tcpstate_final_client, tvb, conn->final_state[0]);
     add_generated_uint(ft, hf_tcpstate_final_server, tvb, conn->final_state[1]);
+}
 
-    /* Where a stay began that turned out too long or never ended well. */
+/* Where a stay began that turned out too long or never ended well: known
+ * once the whole capture has been read. Tree or not. */
+static void
+add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *st,
+                  const tcps_frame *fr)
+{
+    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    int e;
+
     for (e = 0; e < 2; e++) {
         const tcps_since_log *log = &conn->since[e];
         guint32 idx = fr->since[e];
         const tcps_since *since;
+        const char *until;
         gint64 stay;
 
         if (idx >= log->n)
@@ -667,21 +773,29 @@ add_final_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, proto_item *t
         if (since->frame != pinfo->num)
             continue;
         stay = tcps_conninfo_state_duration_ns(conn, e, idx);
-        if (since->state == TCPS_CLOSE_WAIT && stay >= (gint64)tcps_prefs.close_wait_seconds * 1000000000)
+        until = idx + 1 == log->n ? " to the end" : "";
+        if (since->state == TCPS_CLOSE_WAIT && stay >= (gint64)tcps_prefs.close_wait_seconds * 1000000000) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
-                                   "The %s stays in CLOSE_WAIT for %.1f s from here%s: "
-                                   "its application does not close", endpoint_name(e), stay / 1e9,
-                                   idx + 1 == log->n ? " to the end of the capture" : "");
-        if (since->state == TCPS_FIN_WAIT_2 && stay >= (gint64)tcps_prefs.fin_wait_2_seconds * 1000000000)
+                                   "%s stays in CLOSE_WAIT %.1f s from here%s",
+                                   e ? "Server" : "Client", stay / 1e9, until);
+            add_explanation(st, tvb, "The peer has closed, but this end's application does "
+                            "not call close() for a long time");
+        }
+        if (since->state == TCPS_FIN_WAIT_2 && stay >= (gint64)tcps_prefs.fin_wait_2_seconds * 1000000000) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
-                                   "The %s stays in FIN_WAIT_2 for %.1f s from here%s: "
-                                   "its peer does not close", endpoint_name(e), stay / 1e9,
-                                   idx + 1 == log->n ? " to the end of the capture" : "");
+                                   "%s stays in FIN_WAIT_2 %.1f s from here%s",
+                                   e ? "Server" : "Client", stay / 1e9, until);
+            add_explanation(st, tvb, "This end has closed; its peer does not send its own "
+                            "FIN for a long time");
+        }
         /* RFC 9293 §3.5: a server that answered and never got the ACK. */
-        if (e == 1 && since->state == TCPS_SYN_RCVD && idx + 1 == log->n && !conn->reset)
+        if (e == 1 && since->state == TCPS_SYN_RCVD && idx + 1 == log->n && !conn->reset) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_half_open,
-                                   "Half-open: the handshake never completes (server in SYN_RCVD "
-                                   "to the end of the capture, %.1f s)", stay / 1e9);
+                                   "Half-open: server in SYN_RCVD to the end (%.1f s)",
+                                   stay / 1e9);
+            add_explanation(st, tvb, "The server answered the SYN and never saw the ACK "
+                            "that completes the handshake");
+        }
     }
 }
 
@@ -690,8 +804,8 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
 {
     tcps_frame *fr;
     tcps_result r;
-    proto_tree *st;
-    proto_item *ti;
+    proto_tree *st = NULL;
+    proto_item *ti = NULL;
     char summary[64];
 
     if (PINFO_FD_VISITED(pinfo))
@@ -703,14 +817,22 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
 
     tcps_record_unpack(&fr->core, &r);
     tcps_result_summary(&r, summary, sizeof summary);
-    if (pref_info_column)
+    /* Before the TCP summary by default, so that the Flow Graph's arrow
+     * labels and comments, which cut the Info text short, keep the states. */
+    if (pref_info_column == TCPS_INFO_FIRST)
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", summary);
+    else if (pref_info_column == TCPS_INFO_LAST)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", summary);
     if (tree) {
-        ti = add_state_items(tvb, pinfo, tree, fr, &r, summary, &st);
-        add_connection_items(tvb, pinfo, st, ti, fr);
+        st = add_state_items(tvb, tree, pinfo->num, fr, &r, summary, &ti);
+        add_connection_items(tvb, pinfo, st, fr);
         if (PINFO_FD_VISITED(pinfo))
-            add_final_items(tvb, pinfo, st, ti, fr);
+            add_final_items(tvb, st, fr);
     }
+    add_state_experts(tvb, pinfo, ti, st, fr, &r);
+    add_connection_experts(tvb, pinfo, ti, st, fr);
+    if (PINFO_FD_VISITED(pinfo))
+        add_final_experts(tvb, pinfo, ti, st, fr);
     tap_queue_packet(tcpstate_tap, pinfo, fr);
     return tvb_captured_length(tvb);
 }
@@ -879,72 +1001,105 @@ proto_register_tcpstate(void)
           { "Final server state", "tcpstate.final.server", FT_UINT8, BASE_DEC,
             VALS(tcpstate_state_vals), 0x0,
             "The server's state after the connection's last segment (two passes, GUI)", HFILL } },
+
+        { &hf_tcpstate_explanation,
+          { "Explanation", "tcpstate.explanation", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The detail behind an expert info on this segment", HFILL } },
     };
 
     static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_conn, &ett_tcpstate_final };
 
+    /* tcpstate.analysis.transition.<state>: one per state entered. */
     static ei_register_info ei[] = {
-        { &ei_tcpstate_transition,
-          { "tcpstate.analysis.transition", PI_SEQUENCE, PI_CHAT,
-            "State transition", EXPFILL } },
+        { &ei_tcpstate_enter_closed,
+          { "tcpstate.analysis.transition.closed", PI_SEQUENCE, PI_CHAT,
+            "Enters CLOSED", EXPFILL } },
+        { &ei_tcpstate_enter_listen,
+          { "tcpstate.analysis.transition.listen", PI_SEQUENCE, PI_CHAT,
+            "Enters LISTEN", EXPFILL } },
+        { &ei_tcpstate_enter_syn_sent,
+          { "tcpstate.analysis.transition.syn_sent", PI_SEQUENCE, PI_CHAT,
+            "Enters SYN_SENT", EXPFILL } },
+        { &ei_tcpstate_enter_syn_rcvd,
+          { "tcpstate.analysis.transition.syn_rcvd", PI_SEQUENCE, PI_CHAT,
+            "Enters SYN_RCVD", EXPFILL } },
+        { &ei_tcpstate_enter_established,
+          { "tcpstate.analysis.transition.established", PI_SEQUENCE, PI_CHAT,
+            "Enters ESTABLISHED", EXPFILL } },
+        { &ei_tcpstate_enter_fin_wait_1,
+          { "tcpstate.analysis.transition.fin_wait_1", PI_SEQUENCE, PI_CHAT,
+            "Enters FIN_WAIT_1", EXPFILL } },
+        { &ei_tcpstate_enter_fin_wait_2,
+          { "tcpstate.analysis.transition.fin_wait_2", PI_SEQUENCE, PI_CHAT,
+            "Enters FIN_WAIT_2", EXPFILL } },
+        { &ei_tcpstate_enter_closing,
+          { "tcpstate.analysis.transition.closing", PI_SEQUENCE, PI_CHAT,
+            "Enters CLOSING", EXPFILL } },
+        { &ei_tcpstate_enter_time_wait,
+          { "tcpstate.analysis.transition.time_wait", PI_SEQUENCE, PI_CHAT,
+            "Enters TIME_WAIT", EXPFILL } },
+        { &ei_tcpstate_enter_close_wait,
+          { "tcpstate.analysis.transition.close_wait", PI_SEQUENCE, PI_CHAT,
+            "Enters CLOSE_WAIT", EXPFILL } },
+        { &ei_tcpstate_enter_last_ack,
+          { "tcpstate.analysis.transition.last_ack", PI_SEQUENCE, PI_CHAT,
+            "Enters LAST_ACK", EXPFILL } },
         { &ei_tcpstate_midstream,
           { "tcpstate.analysis.midstream", PI_SEQUENCE, PI_NOTE,
-            "Connection picked up midstream: states inferred without the handshake",
+            "Picked up midstream: states inferred",
             EXPFILL } },
         { &ei_tcpstate_syn_retransmit,
           { "tcpstate.analysis.syn_retransmission", PI_SEQUENCE, PI_NOTE,
-            "SYN retransmitted: no state change", EXPFILL } },
+            "SYN retransmitted", EXPFILL } },
         { &ei_tcpstate_synack_retransmit,
           { "tcpstate.analysis.synack_retransmission", PI_SEQUENCE, PI_NOTE,
-            "SYN/ACK retransmitted: no state change", EXPFILL } },
+            "SYN/ACK retransmitted", EXPFILL } },
         { &ei_tcpstate_fin_retransmit,
           { "tcpstate.analysis.fin_retransmission", PI_SEQUENCE, PI_NOTE,
             "FIN retransmitted", EXPFILL } },
         { &ei_tcpstate_simultaneous_open,
           { "tcpstate.analysis.simultaneous_open", PI_SEQUENCE, PI_CHAT,
-            "Simultaneous open: both ends sent a SYN (RFC 9293 3.5)", EXPFILL } },
+            "Simultaneous open (RFC 9293 3.5)", EXPFILL } },
         { &ei_tcpstate_simultaneous_close,
           { "tcpstate.analysis.simultaneous_close", PI_SEQUENCE, PI_CHAT,
-            "Simultaneous close: the FINs crossed (RFC 9293 3.6)", EXPFILL } },
+            "Simultaneous close (RFC 9293 3.6)", EXPFILL } },
         { &ei_tcpstate_refused,
           { "tcpstate.analysis.refused", PI_SEQUENCE, PI_WARN,
             "Connection refused: RST answers the SYN", EXPFILL } },
         { &ei_tcpstate_rst_out_of_window,
           { "tcpstate.analysis.rst_out_of_window", PI_SECURITY, PI_WARN,
-            "RST outside the sequence space seen: the receiver ignores it (RFC 5961); "
-            "stale or injected", EXPFILL } },
+            "RST out of window: ignored (RFC 5961)", EXPFILL } },
         { &ei_tcpstate_time_wait_restart,
           { "tcpstate.analysis.time_wait_restart", PI_SEQUENCE, PI_NOTE,
-            "FIN retransmitted into TIME_WAIT: the 2MSL timer restarts", EXPFILL } },
+            "FIN into TIME_WAIT: 2MSL restarts", EXPFILL } },
         { &ei_tcpstate_time_wait_expired,
           { "tcpstate.analysis.time_wait_expired", PI_SEQUENCE, PI_CHAT,
-            "TIME_WAIT ran out (2MSL) before this segment", EXPFILL } },
+            "TIME_WAIT ran out before this segment", EXPFILL } },
         { &ei_tcpstate_loss_revealed,
           { "tcpstate.analysis.loss_revealed", PI_SEQUENCE, PI_NOTE,
-            "This segment shows an earlier one was never received", EXPFILL } },
+            "Shows an earlier segment was lost", EXPFILL } },
         { &ei_tcpstate_lost,
           { "tcpstate.analysis.lost", PI_SEQUENCE, PI_WARN,
-            "This segment never reached its receiver", EXPFILL } },
+            "Lost: never reached its receiver", EXPFILL } },
         { &ei_tcpstate_data_after_fin,
           { "tcpstate.analysis.data_after_fin", PI_PROTOCOL, PI_WARN,
             "Data beyond the sender's own FIN", EXPFILL } },
         { &ei_tcpstate_from_closed,
           { "tcpstate.analysis.from_closed", PI_SEQUENCE, PI_WARN,
-            "Segment from an endpoint that is CLOSED", EXPFILL } },
+            "Segment from a CLOSED endpoint", EXPFILL } },
         { &ei_tcpstate_syn_in_synchronized,
           { "tcpstate.analysis.syn_in_synchronized", PI_PROTOCOL, PI_WARN,
-            "SYN on a synchronized connection: the receiver answers with a challenge ACK "
-            "(RFC 5961)", EXPFILL } },
+            "SYN on a synchronized connection (RFC 5961)", EXPFILL } },
         { &ei_tcpstate_bad_handshake_ack,
           { "tcpstate.analysis.bad_handshake_ack", PI_PROTOCOL, PI_WARN,
-            "Handshake ACK number is not the peer's ISN+1: the segment is rejected", EXPFILL } },
+            "Handshake ACK is not ISN+1: rejected", EXPFILL } },
         { &ei_tcpstate_invalid_flags,
           { "tcpstate.analysis.invalid_flags", PI_PROTOCOL, PI_WARN,
-            "Flag combination a TCP drops (no ACK, or SYN with FIN): no state change",
+            "Flags a TCP drops (no ACK, or SYN+FIN)",
             EXPFILL } },
         { &ei_tcpstate_time_wait_assassinated,
           { "tcpstate.analysis.time_wait_assassination", PI_SECURITY, PI_WARN,
-            "RST closes an endpoint in TIME_WAIT (RFC 1337)", EXPFILL } },
+            "RST kills TIME_WAIT (RFC 1337)", EXPFILL } },
         { &ei_tcpstate_half_open,
           { "tcpstate.analysis.half_open", PI_SEQUENCE, PI_WARN,
             "Half-open: the handshake never completes", EXPFILL } },
@@ -953,16 +1108,16 @@ proto_register_tcpstate(void)
             "Suspected SYN flood", EXPFILL } },
         { &ei_tcpstate_close_wait_lingering,
           { "tcpstate.analysis.close_wait_lingering", PI_SEQUENCE, PI_WARN,
-            "CLOSE_WAIT lingering: the application has not closed", EXPFILL } },
+            "CLOSE_WAIT lingering: application not closing", EXPFILL } },
         { &ei_tcpstate_fin_wait_2_lingering,
           { "tcpstate.analysis.fin_wait_2_lingering", PI_SEQUENCE, PI_NOTE,
-            "FIN_WAIT_2 lingering: the peer has not closed", EXPFILL } },
+            "FIN_WAIT_2 lingering: peer not closing", EXPFILL } },
         { &ei_tcpstate_reuse_in_time_wait,
           { "tcpstate.analysis.reuse_in_time_wait", PI_SEQUENCE, PI_NOTE,
-            "4-tuple reused while the previous connection's TIME_WAIT still held", EXPFILL } },
+            "4-tuple reused during TIME_WAIT", EXPFILL } },
         { &ei_tcpstate_reuse_after_time_wait,
           { "tcpstate.analysis.reuse_after_time_wait", PI_SEQUENCE, PI_CHAT,
-            "4-tuple reused after the previous connection's TIME_WAIT had ended", EXPFILL } },
+            "4-tuple reused after TIME_WAIT", EXPFILL } },
     };
 
     module_t *module;
@@ -977,10 +1132,11 @@ proto_register_tcpstate(void)
 
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     register_uint_pref(module, &uint_prefs[0]);
-    prefs_register_bool_preference(module, "info_column", "Show the states in the Info column",
-        "Append both endpoints' states, e.g. [C:SYN_SENT>ESTABLISHED S:SYN_RCVD], to the "
-        "Info column, so the packet list and the Flow Graph show them.",
-        &pref_info_column);
+    prefs_register_enum_preference(module, "info_column", "States in the Info column",
+        "Where both endpoints' states, e.g. [C:SYN_SENT>ESTABLISHED S:SYN_RCVD], go in the "
+        "Info column. Before the TCP summary (the default), the Flow Graph's arrow labels "
+        "and comments show them even where they cut the text short.",
+        &pref_info_column, info_column_vals, FALSE);
     for (i = 1; i < G_N_ELEMENTS(uint_prefs); i++)
         register_uint_pref(module, &uint_prefs[i]);
 

@@ -95,6 +95,18 @@ def run(cmd, check=True, **kw):
     return r
 
 
+def clock_offset():
+    """(CLOCK_MONOTONIC, CLOCK_REALTIME - CLOCK_MONOTONIC), read as closely together as we can"""
+    best = None
+    for _ in range(5):
+        a = time.monotonic()
+        r = time.time()
+        b = time.monotonic()
+        if best is None or b - a < best[0]:
+            best = (b - a, (a + b) / 2, r - (a + b) / 2)
+    return best[1], best[2]
+
+
 def nsx(side, *cmd, **kw):
     return run(["ip", "netns", "exec", NS[side]] + list(cmd), **kw)
 
@@ -200,7 +212,7 @@ class Lab:
             self._ns_fd[side] = os.open("/run/netns/" + NS[side], os.O_RDONLY)
         self.start_trace()
         self.start_capture()
-        self.clock_offset = time.time() - time.monotonic()
+        self.clock_start = clock_offset()
 
     def teardown(self):
         # stop the capture first: nothing of the teardown must be in it
@@ -248,6 +260,11 @@ class Lab:
         (INSTANCE / "tracing_on").write_text("1")
 
     def read_trace(self):
+        # trace times are CLOCK_MONOTONIC, the capture's are CLOCK_REALTIME:
+        # map with the offset interpolated between the start and the end
+        m0, off0 = self.clock_start
+        m1, off1 = self.clock_end = clock_offset()
+        slope = (off1 - off0) / (m1 - m0) if m1 > m0 else 0.0
         txt = (INSTANCE / "trace").read_text()
         (INSTANCE / "tracing_on").write_text("0")
         events = []
@@ -257,7 +274,8 @@ class Lab:
             m = re.match(r"\s*(.*?)\s+\[\d+\]\s+\S+\s+([\d.]+):\s+(\w+):\s+(.*)$", line)
             if not m:
                 continue
-            events.append((float(m.group(2)) + self.clock_offset, m.group(3), m.group(4), m.group(1)))
+            mono = float(m.group(2))
+            events.append((mono + off0 + (mono - m0) * slope, m.group(3), m.group(4), m.group(1)))
         return events
 
     # ---- capture
@@ -617,6 +635,10 @@ def write_outputs(lab, sc, frames, cps, events, problems):
     L.append("capture: tcpdump -i %s (client namespace), filter 'tcp'" % DEV["client"])
     L.append("sysctls: %s" % (lab.sysctl or "defaults"))
     L.append("drops: %s" % drops)
+    if getattr(lab, "clock_end", None):
+        L.append("clocks: CLOCK_REALTIME - CLOCK_MONOTONIC = %.6f s at the start, %.6f s at the end "
+                 "(trace times mapped to the capture's clock by linear interpolation)"
+                 % (lab.clock_start[1], lab.clock_end[1]))
     if problems or lab.warnings:
         L.append("")
         L.append("PROBLEMS: " + "; ".join(problems + lab.warnings))
