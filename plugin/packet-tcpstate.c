@@ -25,6 +25,8 @@
 #include "tcpstate_conninfo.h"
 #include "tcpstate_stats.h"
 #include "tcpstate_store.h"
+#include "tcpstate_menu.h"
+#include "tcpstate_ladder.h"
 
 static int proto_tcpstate = -1;
 static int tcpstate_tap = -1;
@@ -112,6 +114,9 @@ static expert_field ei_tcpstate_syn_in_synchronized = EI_INIT;
 static expert_field ei_tcpstate_bad_handshake_ack = EI_INIT;
 static expert_field ei_tcpstate_invalid_flags = EI_INIT;
 static expert_field ei_tcpstate_time_wait_assassinated = EI_INIT;
+static expert_field ei_tcpstate_fin_out_of_order = EI_INIT;
+static expert_field ei_tcpstate_peer_silent = EI_INIT;
+static expert_field ei_tcpstate_ended_unseen = EI_INIT;
 static expert_field ei_tcpstate_half_open = EI_INIT;
 static expert_field ei_tcpstate_syn_flood = EI_INIT;
 static expert_field ei_tcpstate_close_wait_lingering = EI_INIT;
@@ -267,9 +272,9 @@ static const event_expert event_experts[] = {
     { TCPS_EV_MIDSTREAM,              &ei_tcpstate_midstream,
       "The capture starts after the handshake: the states are inferred from this segment" },
     { TCPS_EV_SYN_RETRANSMIT,         &ei_tcpstate_syn_retransmit,
-      "The client sends its SYN again: it is still in SYN_SENT, nothing changes" },
+      "The client sends its SYN again: it has received no SYN/ACK and is still in SYN_SENT" },
     { TCPS_EV_SYNACK_RETRANSMIT,      &ei_tcpstate_synack_retransmit,
-      "The server sends its SYN/ACK again: it is still in SYN_RCVD, nothing changes" },
+      "The server sends its SYN/ACK again: it has not received the handshake's ACK" },
     { TCPS_EV_FIN_RETRANSMIT,         &ei_tcpstate_fin_retransmit,
       "A FIN sent again: its first copy, or the ACK of it, was lost" },
     { TCPS_EV_SIMULTANEOUS_OPEN,      &ei_tcpstate_simultaneous_open,
@@ -299,6 +304,15 @@ static const event_expert event_experts[] = {
       "A flag combination a TCP drops (no ACK, or SYN with FIN): no state change" },
     { TCPS_EV_TIME_WAIT_ASSASSINATED, &ei_tcpstate_time_wait_assassinated,
       "A RST closes an endpoint in TIME_WAIT before 2MSL (RFC 1337 hazard)" },
+    { TCPS_EV_FIN_OUT_OF_ORDER,       &ei_tcpstate_fin_out_of_order,
+      "Data before the FIN is missing: the FIN waits in the receiver's queue and the "
+      "receiver stays where it was until the hole is filled (RFC 9293 3.10.7.4)" },
+    { TCPS_EV_PEER_SILENT,            &ei_tcpstate_peer_silent,
+      "The sender's keep-alive probes went unanswered, so nothing reaches the peer: "
+      "this RST does not either, and the peer keeps its state" },
+    { TCPS_EV_ENDED_UNSEEN,           &ei_tcpstate_ended_unseen,
+      "A bare RST answers this segment: the receiver's connection had already ended, "
+      "by a timeout the wire does not show (e.g. Linux's tcp_fin_timeout)" },
 };
 
 static gboolean
@@ -414,8 +428,10 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     fr->live = (guint8)((res.state[0] << 4) | (res.state[1] & 0x0f));
 
     if (res.lost_frame) {
-        /* The sender shows it never got the segment that last changed it. */
-        int who = res.from_client ? 0 : 1;
+        /* An endpoint shows it never got the segment that last changed it:
+         * the sender, or a listener that never answered a SYN. */
+        int who = res.revision[1].cause == TCPS_REV_LOST ? 1
+                : res.revision[0].cause == TCPS_REV_LOST ? 0 : (res.from_client ? 0 : 1);
         tcps_frame *lost = st->rx_rec[who] ? tcps_store_get(store, st->rx_rec[who]) : NULL;
         if (lost) {
             tcps_record_mark_lost(&lost->core);
@@ -616,7 +632,7 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
         link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
-                               "The %s never received frame %u", endpoint_name(sender), link);
+                               "Frame %u never reached its receiver", link);
         add_explanation(st, tvb, "This segment repeats or answers as if an earlier segment "
                         "had never arrived: that one was lost on the way");
     }
@@ -1100,6 +1116,15 @@ proto_register_tcpstate(void)
         { &ei_tcpstate_time_wait_assassinated,
           { "tcpstate.analysis.time_wait_assassination", PI_SECURITY, PI_WARN,
             "RST kills TIME_WAIT (RFC 1337)", EXPFILL } },
+        { &ei_tcpstate_fin_out_of_order,
+          { "tcpstate.analysis.fin_out_of_order", PI_SEQUENCE, PI_NOTE,
+            "FIN out of order: not taken yet", EXPFILL } },
+        { &ei_tcpstate_peer_silent,
+          { "tcpstate.analysis.peer_silent", PI_SEQUENCE, PI_NOTE,
+            "RST after unanswered keep-alives: not taken", EXPFILL } },
+        { &ei_tcpstate_ended_unseen,
+          { "tcpstate.analysis.ended_unseen", PI_SEQUENCE, PI_NOTE,
+            "Receiver's connection had already ended", EXPFILL } },
         { &ei_tcpstate_half_open,
           { "tcpstate.analysis.half_open", PI_SEQUENCE, PI_WARN,
             "Half-open: the handshake never completes", EXPFILL } },
@@ -1184,4 +1209,6 @@ proto_reg_handoff_tcpstate(void)
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    tcps_menu_register();
+    tcps_ladder_register();
 }
