@@ -685,7 +685,7 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         conn_start(c, seg);
         if (c->flags & C_MIDSTREAM)
             out->events |= TCPS_EV_MIDSTREAM;
-    } else if (syn && !ack && !rst && !fin &&
+    } else if (syn && !ack && !rst && !fin && !seg->bad_checksum &&
                ((tcps_state_is_idle(ep_state(&c->ep[CLIENT])) &&
                  tcps_state_is_idle(ep_state(&c->ep[SERVER]))) ||
                 syn_opens_new_connection(c, cfg, seg,
@@ -737,7 +737,10 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         was_tw[i] = out->prev[i] == TCPS_TIME_WAIT;
     }
 
-    if (rst) {
+    if (seg->bad_checksum) {
+        /* A receiver discards a segment whose checksum fails (§3.1). */
+        out->events |= TCPS_EV_BAD_CHECKSUM;
+    } else if (rst) {
         on_rst(c, si, seg, out);
     } else if (syn && fin) {
         /* Meaningless; stacks drop it (Linux: tcp_rcv_state_process). */
@@ -760,17 +763,20 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     }
     /* Keep-alive probes (SEG.SEQ = SND.NXT-1, at most one octet): the
      * first one not answered yet. Any segment answers the peer's. */
-    c->ep[!si].probe_ns = 0;
-    if (ack && !syn && !fin && !rst && seg->len <= 1 && (c->ep[si].facts & F_HAVE_NXT) &&
-        seg->seq == c->ep[si].nxt - 1) {
-        if (!c->ep[si].probe_ns)
-            c->ep[si].probe_ns = seg->time_ns;
-    } else {
-        c->ep[si].probe_ns = 0;
+    if (!(out->events & TCPS_EV_BAD_CHECKSUM)) {   /* never arrives: no answer */
+        c->ep[!si].probe_ns = 0;
+        if (ack && !syn && !fin && !rst && seg->len <= 1 && (c->ep[si].facts & F_HAVE_NXT) &&
+            seg->seq == c->ep[si].nxt - 1) {
+            if (!c->ep[si].probe_ns)
+                c->ep[si].probe_ns = seg->time_ns;
+        } else {
+            c->ep[si].probe_ns = 0;
+        }
     }
     /* A dropped segment, or a SYN from outside the connection's sequence
      * space, says nothing about what the sender has sent in it. */
-    if (!(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED)))
+    if (!(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED |
+                         TCPS_EV_BAD_CHECKSUM)))
         track_sequence_space(&c->ep[si], seg);
     c->ep[si].tx_ns = seg->time_ns;
     c->ep[si].tx_frame = seg->frame;
@@ -778,7 +784,7 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     c->last_ns = seg->time_ns;
 
     if (out->prev[si] == TCPS_CLOSED && !rst && !(syn && !ack) &&
-        !(out->events & TCPS_EV_INVALID_FLAGS))
+        !(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_BAD_CHECKSUM)))
         out->events |= TCPS_EV_FROM_CLOSED;
 
     for (i = 0; i < 2; i++) {

@@ -81,6 +81,7 @@ typedef enum {
                                                   the receiver is taken not to get it */
 #define TCPS_EV_ENDED_UNSEEN        (1u << 21) /* hindsight only: the endpoint's socket had
                                                   ended (a timeout) before this segment */
+#define TCPS_EV_BAD_CHECKSUM        (1u << 22) /* its receiver drops it: bad checksum */
 
 /* One segment, as the engine needs it. */
 typedef struct {
@@ -95,6 +96,8 @@ typedef struct {
     int64_t  time_ns;    /* capture time */
     uint32_t frame;      /* caller's identifier of the segment (frame number),
                             echoed back in tcps_result.lost_frame */
+    bool     bad_checksum; /* its IP or TCP checksum was checked and is
+                            wrong: its receiver drops it, no state changes */
 } tcps_segment;
 
 /* Tunables; passed in, never global. */
