@@ -18,15 +18,8 @@ for t in wireshark Xvfb xdotool import; do
 done
 . "$here/gui-env.sh"
 gui_setup "$build/plugin/tcpstate.so" "$src/profiles/TCP States"
-xpid=""
-finish() { [ -n "${GUI_PID:-}" ] && kill "$GUI_PID" 2>/dev/null; [ -n "$xpid" ] && kill "$xpid"; gui_cleanup; }
-trap finish EXIT
-exec 3> "$GUI_TMP/display"
-Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp -ac >/dev/null 2>&1 &
-xpid=$!
-for _ in $(seq 50); do [ -s "$GUI_TMP/display" ] && break; sleep 0.1; done
-exec 3>&-
-export DISPLAY=":$(head -1 "$GUI_TMP/display")"
+trap gui_cleanup EXIT
+gui_xvfb
 
 win() {   # win TITLE-PART: wait for it, print its id
   local id=""
