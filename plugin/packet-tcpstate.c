@@ -24,6 +24,7 @@
 #include "tcpstate_record.h"
 #include "tcpstate_conninfo.h"
 #include "tcpstate_stats.h"
+#include "tcpstate_menu.h"
 
 static int proto_tcpstate = -1;
 static int tcpstate_tap = -1;
@@ -1128,4 +1129,5 @@ proto_reg_handoff_tcpstate(void)
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    tcps_menu_register();
 }

@@ -5,27 +5,28 @@ each stream's final Zeek conn_state and history, final states and closer,
 and every frame's expert infos, against tests/kernel/conn_expect.txt.
 
 usage: check_conn.py WRAPPER PLUGIN.so CAPTURES_DIR EXPECT_FILE
+
+Two tshark runs per capture (tests/tshark/tshark_run.py): one pass for its
+expert infos, two passes for the connections and expert infos.
 """
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tshark"))
-from check_capture import STATES, experts  # noqa: E402
+from check_capture import STATES, checked_experts  # noqa: E402
+from tshark_run import tshark  # noqa: E402
 
 CLOSERS = {"": "-", "1": "CLIENT", "2": "SERVER"}
+STREAM_FIELDS = ["frame.number", "tcp.stream", "tcpstate.final.conn_state",
+                 "tcpstate.final.history", "tcpstate.final.client", "tcpstate.final.server",
+                 "tcpstate.closer"]
 
 
-def streams(wrapper, plugin, capture):
-    cmd = [wrapper, plugin, "-2", "-r", capture, "-T", "fields", "-E", "separator=/t",
-           "-e", "tcp.stream", "-e", "tcpstate.final.conn_state", "-e", "tcpstate.final.history",
-           "-e", "tcpstate.final.client", "-e", "tcpstate.final.server", "-e", "tcpstate.closer"]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit("tshark failed on %s: %s" % (capture, res.stderr))
+def streams(rows):
+    """Each stream's final values, from the rows of a -2 run."""
     out = {}
-    for line in res.stdout.splitlines():
-        s, code, hist, c, srv, closer = (line.split("\t") + [""] * 6)[:6]
+    for frame in sorted(rows, key=int):
+        s, code, hist, c, srv, closer = rows[frame][1:]
         if not code:
             continue
         got = (code, hist, STATES[int(c)], STATES[int(srv)])
@@ -49,14 +50,18 @@ def main():
     failures = checks = 0
     for name in sorted(want_streams):
         cap = os.path.join(capdir, name + ".pcapng")
-        got = streams(wrapper, plugin, cap)
+        runs = {False: tshark(wrapper, plugin, cap, ["frame.number"], probe=True),
+                True: tshark(wrapper, plugin, cap, STREAM_FIELDS, ["-2"], probe=True)}
+        got = streams(runs[True].rows)
         checks += 1
         if got != want_streams[name]:
             failures += 1
             print("%s streams:\n  want %s\n  got  %s" % (name, want_streams[name], got))
         for two_pass in (False, True):
-            ex = experts(wrapper, plugin, cap, ["-2"] if two_pass else [])
-            for frame in sorted(set(ex) | set(want_experts.get(name, {})), key=int):
+            ex = dict((frame, checked_experts(names))
+                      for frame, names in runs[two_pass].experts.items())
+            frames = set(runs[two_pass].rows) | set(ex) | set(want_experts.get(name, {}))
+            for frame in sorted(frames, key=int):
                 spec = want_experts.get(name, {}).get(frame, [])
                 names = []
                 for part in spec:

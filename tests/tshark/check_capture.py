@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Run tshark with the plugin over one capture and compare every tcpstate
-field on every frame with the hand-written expectations, in one pass, in
-two passes (-2) and in two passes with a read filter (-2 -R).
+field and every tcpstate expert info on every frame with the hand-written
+expectations, in one pass, in two passes (-2) and in two passes with a read
+filter (-2 -R); and check that each display filter of FILTERS selects
+exactly the frames it should, in one pass and in two.
 
-usage: check_capture.py WRAPPER PLUGIN.so CAPTURE EXPECTED.tsv
+usage: check_capture.py [--misspelt] WRAPPER PLUGIN.so CAPTURE EXPECTED.tsv
+       check_capture.py --dump WRAPPER PLUGIN.so CAPTURE
 
-WRAPPER is tests/tshark-plugin.sh. Exits non-zero on any difference and
-prints each one. Python standard library only.
+Four tshark runs in all (see tshark_run.py): the filters and the expert
+infos ride along the one-pass and two-pass runs. --misspelt adds three runs
+that check `tshark -Y` refuses misspelt state names (the same for every
+capture, so one test asks). WRAPPER is tests/tshark-plugin.sh. Exits
+non-zero on any difference and prints each one. Python standard library only.
 """
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
+
+from tshark_run import tshark
 
 STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
           "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
@@ -87,31 +94,28 @@ def finals(expected):
 
 
 OPTIONS = []   # per-capture tshark options, from the expectations' header
+EXPERTS_IGNORED = "transition."   # transition.<state>, one per state change: checked through the states
+BOOLEANS = {"tcpstate.from_client", "tcpstate.changed", "tcpstate.midstream", "tcpstate.lost"}
+# Each frame is compared as one row: the FIELDS, then the expert infos.
+COLUMNS = FIELDS + ["experts"]
 
 
-def run(wrapper, plugin, capture, extra):
-    cmd = [wrapper, plugin] + OPTIONS + extra + ["-r", capture, "-T", "fields",
-                                       "-E", "separator=/t", "-E", "occurrence=a",
-                                       "-E", "aggregator=,"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit("tshark failed (%s): %s" % (" ".join(extra), res.stderr))
+def checked_experts(names):
+    return [n for n in names if not n.startswith(EXPERTS_IGNORED)]
+
+
+def run(wrapper, plugin, capture, extra, filters=()):
+    """One tshark run -> ({frame: row as in COLUMNS}, the Run)."""
+    res = tshark(wrapper, plugin, capture, FIELDS, OPTIONS + extra, filters, probe=True)
     rows = {}
-    for line in res.stdout.splitlines():
-        cols = line.split("\t")
-        cols += [""] * (len(FIELDS) - len(cols))
-        for i, name in enumerate(FIELDS):
-            if name in ("tcpstate.from_client", "tcpstate.changed", "tcpstate.midstream",
-                        "tcpstate.lost"):
-                cols[i] = boolean(cols[i])
-        rows[cols[0]] = cols
-    return rows
+    for frame, cols in res.rows.items():
+        cols = [boolean(v) if name in BOOLEANS else v for name, v in zip(FIELDS, cols)]
+        rows[frame] = cols + [",".join(checked_experts(res.experts.get(frame, [])))]
+    return rows, res
 
 
-# Display filters checked with --filters: each with the rows it must select.
-IDX = dict((name, i) for i, name in enumerate(FIELDS))
+# Display filters checked on every capture: each with the rows it must select.
+IDX = dict((name, i) for i, name in enumerate(COLUMNS))
 FILTERS = [
     ("tcpstate.server == CLOSE_WAIT", lambda r: r[IDX["tcpstate.server"]] == "9"),
     ("tcpstate.client == TIME_WAIT", lambda r: r[IDX["tcpstate.client"]] == "8"),
@@ -135,6 +139,7 @@ FILTERS = [
 ]
 MISSPELLED = ["tcpstate.server == CLOSE_WAT", "tcpstate.client == ESTABLISH",
               "tcpstate.phase == TEARDWON"]
+REJECTED = "cannot be found among the possible values"
 
 
 def compare(label, expected_rows, got, renumbered):
@@ -151,7 +156,7 @@ def compare(label, expected_rows, got, renumbered):
         if have != want:
             failures += 1
             print("%s: frame %s" % (label, want[0]))
-            for name, w, h in zip(FIELDS, want, have or [""] * len(FIELDS)):
+            for name, w, h in zip(COLUMNS, want, have or [""] * len(COLUMNS)):
                 if w != h:
                     print("    %-24s want %-14r got %r" % (name, w, h))
     if len(got) != len(expected_rows):
@@ -160,68 +165,65 @@ def compare(label, expected_rows, got, renumbered):
     return failures
 
 
-EXPERT_PREFIX = "tcpstate.analysis."
-EXPERTS_IGNORED = "transition."   # transition.<state>, one per state change: checked through the states
-
-
-def experts(wrapper, plugin, capture, extra):
-    """frame number -> sorted expert names (without the prefix), from PDML."""
-    cmd = [wrapper, plugin] + OPTIONS + extra + ["-r", capture, "-T", "pdml"]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit("tshark failed (%s): %s" % (" ".join(extra), res.stderr))
-    out = {}
-    for packet in ET.fromstring(res.stdout).iter("packet"):
-        num = None
-        names = []
-        for field in packet.iter("field"):
-            name = field.get("name", "")
-            if name == "frame.number":
-                num = field.get("show")
-            elif name.startswith(EXPERT_PREFIX):
-                short = name[len(EXPERT_PREFIX):]
-                if not short.startswith(EXPERTS_IGNORED):
-                    names.append(short)
-        out[num] = sorted(names)
-    return out
+def check_filters(label, expected_rows, res):
+    """Each filter of FILTERS selected exactly the frames its predicate
+    picks from the expected rows; each misspelt one failed to compile."""
+    failures = 0
+    for i, (flt, pred) in enumerate(FILTERS):
+        want = sorted((r[0] for r in expected_rows if pred(r)), key=int)
+        got = sorted(res.matches[i], key=int)
+        if i in res.errors or got != want:
+            failures += 1
+            print("%s: filter %r selects %s, want %s %s" %
+                  (label, flt, got, want, res.errors.get(i, "")))
+    for i, flt in enumerate(MISSPELLED, len(FILTERS)):
+        if REJECTED not in res.errors.get(i, ""):
+            failures += 1
+            print("%s: misspelt filter %r compiled (%r)" % (label, flt, res.errors.get(i)))
+    return failures
 
 
 def expected_experts(spec, two_pass):
     if spec == "none":
-        return []
+        return ""
     opts = dict((w.split("=") + [""])[:2] for w in spec.split()[3:])
     names = [n for n in opts.get("ex", "").split(",") if n]
     if two_pass:
         names += [n for n in opts.get("ex2", "").split(",") if n]
-    return sorted(names)
+    return ",".join(sorted(names))
 
 
-def check_experts(wrapper, plugin, capture, expected):
+def misspelt(wrapper, plugin, capture):
+    """tshark -Y must refuse a misspelt state name, with the reason."""
     failures = 0
-    for label, extra, two_pass in (("one pass", [], False), ("two passes", ["-2"], True)):
-        got = experts(wrapper, plugin, capture, extra)
-        for frame, _, spec, _ in expected:
-            want = expected_experts(spec, two_pass)
-            if got.get(frame, []) != want:
-                failures += 1
-                print("%s: frame %s experts: want %s, got %s" %
-                      (label, frame, ",".join(want) or "-", ",".join(got.get(frame, [])) or "-"))
+    for flt in MISSPELLED:
+        res = subprocess.run([wrapper, plugin] + OPTIONS + ["-r", capture, "-Y", flt],
+                             capture_output=True, text=True)
+        if res.returncode == 0 or REJECTED not in res.stderr:
+            failures += 1
+            print("misspelled filter %r was not rejected: rc=%d %s" %
+                  (flt, res.returncode, res.stderr.strip()))
     return failures
+
+
+def dump(wrapper, plugin, capture):
+    """Print the plugin's expert infos per frame, to help write expectations."""
+    one = tshark(wrapper, plugin, capture, ["frame.number"], probe=True)
+    two = tshark(wrapper, plugin, capture, ["frame.number"], ["-2"], probe=True)
+    for frame in sorted(two.rows, key=int):
+        first = checked_experts(one.experts.get(frame, []))
+        both = checked_experts(two.experts.get(frame, []))
+        extra = sorted(set(both) - set(first))
+        print(frame, "ex=" + ",".join(first), "ex2=" + ",".join(extra))
 
 
 def main():
     args = sys.argv[1:]
     if args and args[0] == "--dump":
-        # Print the plugin's expert infos per frame, to help write expectations.
-        wrapper, plugin, capture = args[1:4]
-        one = experts(wrapper, plugin, capture, [])
-        two = experts(wrapper, plugin, capture, ["-2"])
-        for frame in sorted(two, key=int):
-            extra = sorted(set(two[frame]) - set(one.get(frame, [])))
-            print(frame, "ex=" + ",".join(one.get(frame, [])), "ex2=" + ",".join(extra))
+        dump(*args[1:4])
         return
-    with_filters = "--filters" in args
-    args = [a for a in args if a != "--filters"]
+    with_misspelt = "--misspelt" in args
+    args = [a for a in args if a != "--misspelt"]
     wrapper, plugin, capture, expected_path = args[:4]
     expected = []
     options = []
@@ -236,40 +238,33 @@ def main():
     OPTIONS[:] = options
     fin = finals(expected)
     conn_of = lambda z: z.split()[3] if z != "-" else None
-    one = [expected_row(fr, fc, spec, False, z) for fr, fc, spec, z in expected]
-    two = [expected_row(fr, fc, spec, True, z, fin.get(conn_of(z))) for fr, fc, spec, z in expected]
+    one = [expected_row(fr, fc, spec, False, z) + [expected_experts(spec, False)]
+           for fr, fc, spec, z in expected]
+    two = [expected_row(fr, fc, spec, True, z, fin.get(conn_of(z))) + [expected_experts(spec, True)]
+           for fr, fc, spec, z in expected]
     annotated = [r for r in two if r[1] != ""]
     in_close_wait = [r for r in two if r[IDX["tcpstate.server"]] == "9"]
 
-    checks = [("one pass", [], one, False),
-              ("two passes", ["-2"], two, False),
-              ("two passes, -R tcpstate", ["-2", "-R", "tcpstate"], annotated, True),
+    # label, tshark options, expected rows, renumbered by -R, filters checked
+    checks = [("one pass", [], one, False, True),
+              ("two passes", ["-2"], two, False, True),
+              ("two passes, -R tcpstate", ["-2", "-R", "tcpstate"], annotated, True, False),
               ("two passes, -R server CLOSE_WAIT",
-               ["-2", "-R", "tcpstate.server == CLOSE_WAIT"], in_close_wait, True)]
+               ["-2", "-R", "tcpstate.server == CLOSE_WAIT"], in_close_wait, True, False)]
     failures = 0
     runs = 0
-    for label, extra, rows, renumbered in checks:
-        failures += compare(label, rows, run(wrapper, plugin, capture, extra), renumbered)
+    for label, extra, rows, renumbered, filtered in checks:
+        filters = [f for f, _ in FILTERS] + MISSPELLED if filtered else []
+        got, res = run(wrapper, plugin, capture, extra, filters)
         runs += 1
-    failures += check_experts(wrapper, plugin, capture, expected)
-    runs += 2
-    if with_filters:
-        for flt, pred in FILTERS:
-            for passes in ([], ["-2"]):
-                want = [r for r in (two if passes else one) if pred(r)]
-                got = run(wrapper, plugin, capture, passes + ["-Y", flt])
-                failures += compare("-Y %r %s" % (flt, " ".join(passes)), want, got, False)
-                runs += 1
-        for flt in MISSPELLED:
-            res = subprocess.run([wrapper, plugin] + OPTIONS + ["-r", capture, "-Y", flt],
-                                 capture_output=True, text=True)
-            runs += 1
-            if res.returncode == 0 or "cannot be found among the possible values" not in res.stderr:
-                failures += 1
-                print("misspelled filter %r was not rejected: rc=%d %s" %
-                      (flt, res.returncode, res.stderr.strip()))
-    print("%s: %d frames, %d tshark runs, %d differences" %
-          (capture.rsplit("/", 1)[-1], len(expected), runs, failures))
+        failures += compare(label, rows, got, renumbered)
+        if filtered:
+            failures += check_filters(label, rows, res)
+    if with_misspelt:
+        failures += misspelt(wrapper, plugin, capture)
+        runs += len(MISSPELLED)
+    print("%s: %d frames, %d filters, %d tshark runs, %d differences" %
+          (capture.rsplit("/", 1)[-1], len(expected), len(FILTERS), runs, failures))
     sys.exit(1 if failures else 0)
 
 

@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Shared helpers for the course labs: sockets on 127.0.0.1, states read from
+/proc/net/tcp (no root, no ss), and an optional capture with dumpcap or tcpdump.
+Linux only."""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HOST = "127.0.0.1"
+SETTLE = 0.25  # s: Linux may delay an ACK by up to ~40 ms (200 ms at most)
+
+# /proc/net/tcp "st" column: include/net/tcp_states.h
+PROC_STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
+               5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
+               9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING"}
+
+
+# States that a pending ACK ends within milliseconds on loopback.
+TRANSIENT = {"SYN_SENT", "SYN_RECV", "FIN_WAIT1", "LAST_ACK", "CLOSING"}
+
+
+def sockets():
+    """Every TCP socket of this network namespace: (local port, remote port, state)."""
+    out = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            lport = int(cols[1].rsplit(":", 1)[1], 16)
+            rport = int(cols[2].rsplit(":", 1)[1], 16)
+            out.append((lport, rport, PROC_STATES.get(int(cols[3], 16), cols[3])))
+    return out
+
+
+def state(lport, rport):
+    """The state of the socket with these ports, or "(gone)" when there is none."""
+    found = [st for lp, rp, st in sockets() if lp == lport and rp == rport]
+    return found[0] if found else "(gone)"
+
+
+def count(port, role, st):
+    """How many sockets of one role ('server': local port == port, 'client':
+    remote port == port) are in state st."""
+    return sum(1 for lp, rp, s in sockets()
+               if s == st and (lp == port if role == "server" else rp == port))
+
+
+def show(label, client, server):
+    """Print both ends' states after a pause for delayed ACKs.
+    client: (client port, server port); server is the same pair seen from the server."""
+    time.sleep(SETTLE)
+    deadline = time.time() + 3
+    c, s = state(*client), state(*server)
+    while (c in TRANSIENT or s in TRANSIENT) and time.time() < deadline:
+        time.sleep(0.05)   # a delayed ACK, on a loaded machine
+        c, s = state(*client), state(*server)
+    print(f"{label + ':':34} client {c:12} server {s}")
+
+
+def listener(reuse=True, port=0):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if reuse:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((HOST, port))
+    ls.listen(16)
+    return ls
+
+
+def pair(ls):
+    """Connect a client to listener ls; return (client, server, client ports, server ports)."""
+    port = ls.getsockname()[1]
+    c = socket.create_connection((HOST, port))
+    s, _ = ls.accept()
+    cport = c.getsockname()[1]
+    return c, s, (cport, port), (port, cport)
+
+
+def arguments(description):
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--port", type=int, default=0,
+                    help="server port (default: any free port)")
+    ap.add_argument("--capture", metavar="FILE.pcapng",
+                    help="also capture the lab's traffic on the loopback interface "
+                         "(needs capture permission, see the labs' README)")
+    return ap
+
+
+class Capture:
+    """dumpcap (or tcpdump) on lo, filtered to one port, for the duration of a with block."""
+
+    def __init__(self, path, port):
+        self.path, self.port, self.proc = path, port, None
+
+    def __enter__(self):
+        if not self.path:
+            return self
+        filt = f"tcp port {self.port}"
+        if shutil.which("dumpcap"):
+            cmd = ["dumpcap", "-q", "-i", "lo", "-f", filt, "-w", self.path]
+        elif shutil.which("tcpdump"):
+            cmd = ["tcpdump", "-q", "-i", "lo", "-U", "--immediate-mode", "-w", self.path, filt]
+        else:
+            sys.exit("neither dumpcap nor tcpdump found")
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(100):  # until the capture file exists: the capture has started
+            if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+                break
+            if self.proc.poll() is not None:
+                sys.exit("capture failed: " + self.proc.stderr.read().decode().strip())
+            time.sleep(0.05)
+        time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            time.sleep(1)  # let the last segments reach the capture
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(timeout=10)
+            print(f"captured to {self.path}; annotate it with:\n"
+                  f"  tshark -2 -r {self.path} -T fields -e frame.number -e tcp.srcport "
+                  f"-e tcp.flags.str -e tcpstate.summary")
+        return False
