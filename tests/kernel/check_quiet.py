@@ -403,6 +403,14 @@ tests/kernel/truth/ only): move it to truth/ with the fix.  After a fix,
 `check_quiet.py ... --write-known tests/kernel/quiet_known.txt` updates the
 list that ctest kernel.quiet holds the plugin to.
 
+Also failing, in ctest kernel.idle (tests/kernel/check_idle.py): 3 h of idle
+time inserted after frame 7 (both ESTABLISHED) of lost_final_ack and
+simultaneous_close loses their loss flags (tcpstate.lost, .reveals_lost) and,
+in lost_final_ack, turns the server's LAST_ACK on frame 12 into CLOSED, in one
+pass and with -2; 1 h is fine, 2 h is not: the 71.6-minute saturation of the
+32-bit microsecond offsets (issue 8).  Its --known-failing list is in
+tests/kernel/CMakeLists.txt.
+
 """
 
 
