@@ -17,9 +17,9 @@ import subprocess
 import sys
 
 FIELDS = ["frame.number", "tcp.stream", "tcpstate.summary", "tcpstate.phase",
-          "tcpstate.midstream", "tcpstate.conn_state", "tcpstate.history",
+          "tcpstate.midstream", "tcpstate.lost", "tcpstate.conn_state", "tcpstate.history",
           "tcpstate.duration", "tcpstate.handshake.rtt", "tcpstate.client.time_in_state"]
-BAD = re.compile(r"AddressSanitizer|runtime error|Dissector bug|assertion|Segmentation|CRITICAL")
+BAD = re.compile(r"AddressSanitizer|runtime error|Dissector bug|assertion|Segmentation fault|CRITICAL")
 
 
 def main():
