@@ -13,6 +13,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
+#include <epan/prefs-int.h>
 #include <epan/address.h>
 #include <epan/proto_data.h>
 #include <epan/tap.h>
@@ -24,6 +25,8 @@
 #include "tcpstate_record.h"
 #include "tcpstate_conninfo.h"
 #include "tcpstate_stats.h"
+#include "tcpstate_menu.h"
+#include "tcpstate_ladder.h"
 
 static int proto_tcpstate = -1;
 static int tcpstate_tap = -1;
@@ -111,6 +114,10 @@ static expert_field ei_tcpstate_syn_in_synchronized = EI_INIT;
 static expert_field ei_tcpstate_bad_handshake_ack = EI_INIT;
 static expert_field ei_tcpstate_invalid_flags = EI_INIT;
 static expert_field ei_tcpstate_time_wait_assassinated = EI_INIT;
+static expert_field ei_tcpstate_fin_out_of_order = EI_INIT;
+static expert_field ei_tcpstate_peer_silent = EI_INIT;
+static expert_field ei_tcpstate_ended_unseen = EI_INIT;
+static expert_field ei_tcpstate_bad_checksum = EI_INIT;
 static expert_field ei_tcpstate_half_open = EI_INIT;
 static expert_field ei_tcpstate_syn_flood = EI_INIT;
 static expert_field ei_tcpstate_close_wait_lingering = EI_INIT;
@@ -127,6 +134,8 @@ static int hf_tcp_ack_raw = -1;
 static int hf_tcp_flags = -1;
 static int hf_tcp_len = -1;
 static int hf_tcp_window = -1;
+static int hf_tcp_checksum_status = -1;
+static int hf_ip_checksum_status = -1;
 static int proto_tcp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
@@ -265,9 +274,9 @@ static const event_expert event_experts[] = {
     { TCPS_EV_MIDSTREAM,              &ei_tcpstate_midstream,
       "The capture starts after the handshake: the states are inferred from this segment" },
     { TCPS_EV_SYN_RETRANSMIT,         &ei_tcpstate_syn_retransmit,
-      "The client sends its SYN again: it is still in SYN_SENT, nothing changes" },
+      "The client sends its SYN again: it has received no SYN/ACK and is still in SYN_SENT" },
     { TCPS_EV_SYNACK_RETRANSMIT,      &ei_tcpstate_synack_retransmit,
-      "The server sends its SYN/ACK again: it is still in SYN_RCVD, nothing changes" },
+      "The server sends its SYN/ACK again: it has not received the handshake's ACK" },
     { TCPS_EV_FIN_RETRANSMIT,         &ei_tcpstate_fin_retransmit,
       "A FIN sent again: its first copy, or the ACK of it, was lost" },
     { TCPS_EV_SIMULTANEOUS_OPEN,      &ei_tcpstate_simultaneous_open,
@@ -297,6 +306,18 @@ static const event_expert event_experts[] = {
       "A flag combination a TCP drops (no ACK, or SYN with FIN): no state change" },
     { TCPS_EV_TIME_WAIT_ASSASSINATED, &ei_tcpstate_time_wait_assassinated,
       "A RST closes an endpoint in TIME_WAIT before 2MSL (RFC 1337 hazard)" },
+    { TCPS_EV_FIN_OUT_OF_ORDER,       &ei_tcpstate_fin_out_of_order,
+      "Data before the FIN is missing: the FIN waits in the receiver's queue and the "
+      "receiver stays where it was until the hole is filled (RFC 9293 3.10.7.4)" },
+    { TCPS_EV_PEER_SILENT,            &ei_tcpstate_peer_silent,
+      "The sender's keep-alive probes went unanswered, so nothing reaches the peer: "
+      "this RST does not either, and the peer keeps its state" },
+    { TCPS_EV_ENDED_UNSEEN,           &ei_tcpstate_ended_unseen,
+      "A bare RST answers this segment: the receiver's connection had already ended, "
+      "by a timeout the wire does not show (e.g. Linux's tcp_fin_timeout)" },
+    { TCPS_EV_BAD_CHECKSUM,           &ei_tcpstate_bad_checksum,
+      "The IP or TCP checksum is wrong (ip.check_checksum, tcp.check_checksum): the "
+      "receiver drops the segment, nothing changes" },
 };
 
 static gboolean
@@ -357,6 +378,68 @@ stream_for(const packet_info *pinfo, guint32 stream_index, guint16 sport, guint1
     return st;
 }
 
+/* The TCP fields every segment needs, ending in 0. */
+static const int *
+tcp_wanted_hfids(void)
+{
+    static int ids[9];
+
+    ids[0] = hf_tcp_stream;
+    ids[1] = hf_tcp_srcport;
+    ids[2] = hf_tcp_dstport;
+    ids[3] = hf_tcp_seq_raw;
+    ids[4] = hf_tcp_ack_raw;
+    ids[5] = hf_tcp_flags;
+    ids[6] = hf_tcp_len;
+    ids[7] = hf_tcp_window;
+    ids[8] = 0;
+    return ids;
+}
+
+/* Whether Wireshark validates a protocol's checksums (its check_checksum
+ * preference; off by default, because of checksum offload). */
+static gboolean
+validating(const char *proto)
+{
+    module_t *module = prefs_find_module(proto);
+    pref_t *pref = module ? prefs_find_preference(module, "check_checksum") : NULL;
+
+    return pref && prefs_get_bool_value(pref, pref_current);
+}
+
+/* Any occurrence of a checksum status field says "bad". */
+static gboolean
+checksum_bad(proto_tree *tree, int hf)
+{
+    GPtrArray *found = hf > 0 ? proto_get_finfo_ptr_array(tree, hf) : NULL;
+    guint i;
+
+    for (i = 0; found && i < found->len; i++)
+        if (fvalue_get_uinteger(TCPS_FI_FVALUE((field_info *)g_ptr_array_index(found, i))) ==
+            PROTO_CHECKSUM_E_BAD)
+            return TRUE;
+    return FALSE;
+}
+
+/* The checksum status fields are wanted only while their validation is on,
+ * so that by default they cost nothing (docs/zeek.md). Set at every file's
+ * start, after the preferences are read. */
+static void
+want_checksum_status(void)
+{
+    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    const int *base = tcp_wanted_hfids();
+    unsigned i;
+
+    for (i = 0; base[i] > 0; i++)
+        g_array_append_val(wanted, base[i]);
+    if (validating("tcp"))
+        g_array_append_val(wanted, hf_tcp_checksum_status);
+    if (validating("ip"))
+        g_array_append_val(wanted, hf_ip_checksum_status);
+    set_postdissector_wanted_hfids(tcpstate_handle, wanted);
+}
+
 /* First pass: run the engine and the analysis, store the record. NULL: not
  * a segment we can annotate (no TCP, a quoted header, or fields missing from
  * a header cut short). */
@@ -368,6 +451,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     tcps_stream *st;
     tcps_segment seg;
     tcps_zeek_segment zseg;
+    gboolean ip_bad;
     tcps_config cfg;
     tcps_result res;
     tcps_frame *fr;
@@ -400,6 +484,13 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
         seg.from_a = (addr_hash == st->a_addr_hash);
     seg.time_ns = tcps_frame_time_ns(pinfo);
     seg.frame = pinfo->num;
+    /* Checksums: zero unless validation is on (their fields are wanted
+     * only then). A bad IP checksum keeps the segment from Zeek too. */
+    ip_bad = checksum_bad(tree, hf_ip_checksum_status);
+    zseg.bad_checksum = checksum_bad(tree, hf_tcp_checksum_status);
+    seg.bad_checksum = ip_bad || zseg.bad_checksum;
+    /* Payload cut by the snap length: Zeek's reassembler never gets it. */
+    zseg.truncated = pinfo->fd->cap_len < pinfo->fd->pkt_len;
 
     cfg.msl_ms = tcps_prefs.msl_seconds * 1000u;
     tcps_conn_process(&st->conn, &cfg, &seg, &res);
@@ -409,8 +500,10 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0, fr);
 
     if (res.lost_frame) {
-        /* The sender shows it never got the segment that last changed it. */
-        int who = res.from_client ? 0 : 1;
+        /* An endpoint shows it never got the segment that last changed it:
+         * the sender, or a listener that never answered a SYN. */
+        int who = res.revision[1].cause == TCPS_REV_LOST ? 1
+                : res.revision[0].cause == TCPS_REV_LOST ? 0 : (res.from_client ? 0 : 1);
         if (st->rx_rec[who]) {
             tcps_record_mark_lost(&st->rx_rec[who]->core);
             wmem_map_insert(lost_links, st->rx_rec[who], GUINT_TO_POINTER(pinfo->num));
@@ -430,13 +523,14 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
         if (res.rx_recorded)
             st->rx_rec[res.from_client ? 1 : 0] = fr;
     }
-    zseg.from_orig = res.from_client;
+    zseg.from_orig = res.from_client;     /* bad_checksum, truncated: above */
     zseg.flags = (uint16_t)flags;
     zseg.seq = seq;
     zseg.ack = ack;
     zseg.len = len;
     zseg.window = window;
-    tcps_conninfo_segment(st->info, fr, pinfo, (guint16)dport, &zseg, &res, &tcps_prefs);
+    tcps_conninfo_segment(st->info, fr, pinfo, (guint16)dport, ip_bad ? NULL : &zseg, &res,
+                          &tcps_prefs);
     return fr;
 }
 
@@ -570,7 +664,7 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
         link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
-                               "The %s never received frame %u", endpoint_name(sender), link);
+                               "Frame %u never reached its receiver", link);
         add_explanation(st, tvb, "This segment repeats or answers as if an earlier segment "
                         "had never arrived: that one was lost on the way");
     }
@@ -822,6 +916,7 @@ static void
 tcpstate_init(void)
 {
     tcps_conninfo_init();
+    want_checksum_status();
 }
 
 void
@@ -1047,6 +1142,18 @@ proto_register_tcpstate(void)
         { &ei_tcpstate_time_wait_assassinated,
           { "tcpstate.analysis.time_wait_assassination", PI_SECURITY, PI_WARN,
             "RST kills TIME_WAIT (RFC 1337)", EXPFILL } },
+        { &ei_tcpstate_fin_out_of_order,
+          { "tcpstate.analysis.fin_out_of_order", PI_SEQUENCE, PI_NOTE,
+            "FIN out of order: not taken yet", EXPFILL } },
+        { &ei_tcpstate_peer_silent,
+          { "tcpstate.analysis.peer_silent", PI_SEQUENCE, PI_NOTE,
+            "RST after unanswered keep-alives: not taken", EXPFILL } },
+        { &ei_tcpstate_ended_unseen,
+          { "tcpstate.analysis.ended_unseen", PI_SEQUENCE, PI_NOTE,
+            "Receiver's connection had already ended", EXPFILL } },
+        { &ei_tcpstate_bad_checksum,
+          { "tcpstate.analysis.bad_checksum", PI_CHECKSUM, PI_WARN,
+            "Bad checksum: dropped by its receiver", EXPFILL } },
         { &ei_tcpstate_half_open,
           { "tcpstate.analysis.half_open", PI_SEQUENCE, PI_WARN,
             "Half-open: the handshake never completes", EXPFILL } },
@@ -1102,7 +1209,6 @@ proto_register_tcpstate(void)
 void
 proto_reg_handoff_tcpstate(void)
 {
-    GArray *wanted;
 
     /* Assigned one by one, as checkhf.pl expects of fields looked up by name. */
     hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
@@ -1114,18 +1220,13 @@ proto_reg_handoff_tcpstate(void)
     hf_tcp_len = proto_registrar_get_id_byname("tcp.len");
     hf_tcp_window = proto_registrar_get_id_byname("tcp.window_size_value");
 
-    wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    g_array_append_val(wanted, hf_tcp_stream);
-    g_array_append_val(wanted, hf_tcp_srcport);
-    g_array_append_val(wanted, hf_tcp_dstport);
-    g_array_append_val(wanted, hf_tcp_seq_raw);
-    g_array_append_val(wanted, hf_tcp_ack_raw);
-    g_array_append_val(wanted, hf_tcp_flags);
-    g_array_append_val(wanted, hf_tcp_len);
-    g_array_append_val(wanted, hf_tcp_window);
-    set_postdissector_wanted_hfids(tcpstate_handle, wanted);
+    hf_tcp_checksum_status = proto_registrar_get_id_byname("tcp.checksum.status");
+    hf_ip_checksum_status = proto_registrar_get_id_byname("ip.checksum.status");
+    want_checksum_status();
 
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    tcps_menu_register();
+    tcps_ladder_register();
 }

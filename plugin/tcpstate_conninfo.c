@@ -333,7 +333,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
                       const tcps_result *res, const tcps_analysis_prefs *settings)
 {
     gint64 now = tcps_frame_time_ns(pinfo);
-    guint16 flags = zseg->flags;
+    guint16 flags = zseg ? zseg->flags : 0;
     gboolean corrected = (res->events & TCPS_EV_LOSS_REVEALED) != 0;
     size_t hist_len;
     tcps_snapshot snap;
@@ -348,9 +348,10 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
 
     /* Who closed first: the first FIN or RST a TCP would act on. A RST
      * outside the window is dropped by its receiver (RFC 9293 3.10.7.4,
-     * RFC 5961 3.2): it closes nothing. */
+     * RFC 5961 3.2): it closes nothing, nor does a segment with a bad
+     * checksum (dropped too). */
     if (!conn->closer && (flags & (TCPS_TH_FIN | TCPS_TH_RST)) &&
-        !(res->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_RST_IGNORED))) {
+        !(res->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_RST_IGNORED | TCPS_EV_BAD_CHECKSUM))) {
         conn->closer = res->from_client ? 1 : 2;
         conn->closer_frame = pinfo->num;
     }
@@ -413,7 +414,8 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     if (conn->pending && (conn->reset || conn->final_state[1] != TCPS_SYN_RCVD))
         no_longer_half_open(conn);
 
-    tcps_zeek_update(&conn->zeek, zseg);
+    if (zseg)       /* NULL: a bad IP checksum, which Zeek never sees */
+        tcps_zeek_update(&conn->zeek, zseg);
     hist_len = tcps_zeek_history_len(&conn->zeek);
     snap.hist_len = (guint8)MIN(hist_len, 255);
     snap.zeek_state = (guint8)tcps_zeek_conn_state(&conn->zeek);

@@ -125,7 +125,8 @@ gboolean tcps_conninfo_live(const tcps_conn_info *conn);
 tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport);
 
 /* Account for one analysed segment: fills in fr (whose core is already
- * packed) and updates conn. */
+ * packed) and updates conn. zseg is NULL for a segment Zeek never sees
+ * (a bad IP checksum under ip.check_checksum). */
 void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
                            guint16 dport, const tcps_zeek_segment *zseg,
                            const tcps_result *res, const tcps_analysis_prefs *settings);

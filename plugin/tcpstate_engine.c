@@ -11,7 +11,6 @@
  */
 #include "tcpstate_engine.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +30,7 @@
 #define F_HAVE_ACK     (1u << 12)
 #define F_HAVE_TX      (1u << 13)
 #define F_HAVE_RTT     (1u << 14)
+#define F_FIN_QUEUED   (1u << 15) /* the peer's FIN arrived out of order: queued */
 
 #define F_SYNCHRONIZED (F_SYN_SENT | F_SYN_RCVD | F_SYN_ACKED)
 
@@ -45,6 +45,7 @@
 #define SERVER 1
 
 /* Sequence space is modulo 2^32 (§3.4): compare by signed difference. */
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
@@ -93,44 +94,34 @@ void tcps_conn_init(tcps_conn *conn)
     memset(conn, 0, sizeof *conn);
 }
 
-/* Offsets from the connection's first segment, so one endpoint fits in 40
- * bytes: microseconds for round trips, milliseconds for TIME_WAIT. */
-static uint32_t offset(const tcps_conn *c, int64_t t_ns, int64_t unit_ns)
+/* Time from `since` to `now`. Timestamps may go backwards (merged
+ * captures): a negative span counts as none. 64-bit nanoseconds neither wrap
+ * nor saturate. */
+static int64_t elapsed(int64_t since, int64_t now)
 {
-    int64_t d = t_ns - c->t0_ns;
-
-    if (d <= 0)
-        return 0;
-    d /= unit_ns;
-    return d > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-}
-
-static uint32_t now_us(const tcps_conn *c, const tcps_segment *seg)
-{
-    return offset(c, seg->time_ns, 1000);
+    return now > since ? now - since : 0;
 }
 
 /* Segment seg changed e by arriving: remember it, in case e later shows it
  * never arrived. */
-static void received(tcps_endpoint *e, const tcps_conn *c, const tcps_segment *seg,
-                     tcps_result *out)
+static void received(tcps_endpoint *e, const tcps_segment *seg, tcps_result *out)
 {
     e->rx_frame = seg->frame;
-    e->rx_us = now_us(c, seg);
+    e->rx_ns = seg->time_ns;
     out->rx_recorded = true;
 }
 
 /* The handshake gives the round trip from the capture point to each end and
  * back: SYN to SYN/ACK for the server, SYN/ACK to ACK for the client. */
-static void sample_rtt(tcps_endpoint *responder, const tcps_endpoint *asker, uint32_t now)
+static void sample_rtt(tcps_endpoint *responder, const tcps_endpoint *asker, int64_t now)
 {
-    uint32_t rtt;
+    int64_t rtt;
 
     if (!(asker->facts & F_HAVE_TX))
         return;
-    rtt = now - asker->tx_us;
-    if (!(responder->facts & F_HAVE_RTT) || rtt < responder->rtt_us) {
-        responder->rtt_us = rtt;
+    rtt = elapsed(asker->tx_ns, now);
+    if (!(responder->facts & F_HAVE_RTT) || rtt < responder->rtt_ns) {
+        responder->rtt_ns = rtt;
         responder->facts |= F_HAVE_RTT;
     }
 }
@@ -139,9 +130,22 @@ static void sample_rtt(tcps_endpoint *responder, const tcps_endpoint *asker, uin
  * now passing? Only if e sent it less than one round trip (capture point ->
  * e -> capture point) after that segment passed us: then the two crossed.
  * Without a measured round trip, a contradiction counts as a loss. */
-static bool crossed(const tcps_endpoint *e, uint32_t now)
+static bool crossed(const tcps_endpoint *e, int64_t now)
 {
-    return (e->facts & F_HAVE_RTT) && now - e->rx_us < e->rtt_us;
+    return (e->facts & F_HAVE_RTT) && elapsed(e->rx_ns, now) < e->rtt_ns;
+}
+
+/* Hindsight: endpoint ei held `held` from frame `from` up to this segment
+ * (tcps_revision in tcpstate_engine.h). */
+static void revise(tcps_result *out, int ei, uint32_t from, tcps_state held,
+                   tcps_state before, tcps_rev_cause cause)
+{
+    if (!from)
+        return;
+    out->revision[ei].from_frame = from;
+    out->revision[ei].held = (uint8_t)held;
+    out->revision[ei].before = (uint8_t)before;
+    out->revision[ei].cause = (uint8_t)cause;
 }
 
 /* True once the engine has decided that endpoint A is the client. */
@@ -172,7 +176,6 @@ static void conn_start(tcps_conn *c, const tcps_segment *seg)
     tcps_endpoint *cl, *sv;
 
     tcps_conn_init(c);
-    c->t0_ns = seg->time_ns;
     if (syn && !ack && !rst)
         sender_is_client = true;             /* the active opener */
     else if (syn && ack && !rst)
@@ -255,7 +258,7 @@ static bool rst_acceptable(const tcps_endpoint *snd, const tcps_endpoint *rcv,
  * drop the facts that segment gave it, and name the segment once. */
 static void mark_lost(tcps_endpoint *e, uint32_t facts_to_drop, tcps_result *out)
 {
-    e->facts = (uint16_t)(e->facts & ~facts_to_drop);
+    e->facts &= ~facts_to_drop;
     if (e->rx_frame) {
         out->events |= TCPS_EV_LOSS_REVEALED;
         out->lost_frame = e->rx_frame;
@@ -268,6 +271,31 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
     tcps_state ss = (tcps_state)out->prev[si], rs = (tcps_state)out->prev[!si];
     bool accepted = rst_acceptable(snd, rcv, rs, seg);
+    /* Keep-alive probes that the peer never answered (a live peer answers
+     * each with an ACK, a closed one with a RST) show that nothing reaches
+     * it: the RST with which the sender gives up does not either. */
+    bool unheard = snd->probe_ns && elapsed(snd->probe_ns, seg->time_ns) >
+                                    ((rcv->facts & F_HAVE_RTT) ? rcv->rtt_ns : 0);
+
+    if (unheard) {
+        out->events |= TCPS_EV_PEER_SILENT;
+        accepted = false;
+    }
+    if (accepted && ss == TCPS_SYN_RCVD && !(snd->facts & F_SYNACK_SENT) &&
+        rs == TCPS_SYN_SENT) {
+        /* A RST, not a SYN/ACK, answers the SYN: no listener (§3.10.7.1).
+         * The server was CLOSED all along, never LISTEN or SYN_RCVD. */
+        revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_REFUSED);
+    } else if (!(seg->flags & TCPS_TH_ACK) && (snd->facts & F_PEER_FIN) &&
+               snd->rx_frame && snd->rx_frame == rcv->tx_frame &&
+               (snd->facts & F_HAVE_NXT) && seg->seq == snd->nxt) {
+        /* A bare RST at SEG.ACK of the peer's FIN: what a TCP with no
+         * connection answers (§3.10.7.1). A live one acknowledges a FIN, so
+         * the sender's socket was already gone when the FIN came: a timeout
+         * the wire does not show (Linux's tcp_fin_timeout for an orphaned
+         * FIN_WAIT_2) had closed it. */
+        revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_ENDED);
+    }
 
     if (accepted) {
         out->events |= TCPS_EV_RST_ACCEPTED;
@@ -279,15 +307,14 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
             /* §3.10.7.4: a passive open goes back to LISTEN and forgets the
              * half-open connection; figure 9 recovers from an old duplicate
              * SYN this way. The connection itself goes on: no reset. */
-            rcv->facts = (uint16_t)(rcv->facts &
-                                    ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED |
-                                      F_HAVE_ISN | F_HAVE_NXT | F_HAVE_ACK));
+            rcv->facts &= ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED |
+                            F_HAVE_ISN | F_HAVE_NXT | F_HAVE_ACK);
         } else {
             rcv->facts |= F_CLOSED;
             c->flags |= C_RESET;
         }
-        received(rcv, c, seg, out);
-    } else if (rs != TCPS_CLOSED && rs != TCPS_LISTEN) {
+        received(rcv, seg, out);
+    } else if (rs != TCPS_CLOSED && rs != TCPS_LISTEN && !unheard) {
         out->events |= TCPS_EV_RST_IGNORED;
     }
 
@@ -298,7 +325,7 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
      * come from the sender's live connection (stale or injected): it closes
      * nobody. */
     if (ss != TCPS_CLOSED && ss != TCPS_LISTEN && ss != TCPS_SYN_SENT &&
-        (accepted || rs == TCPS_CLOSED || rs == TCPS_LISTEN)) {
+        (accepted || unheard || rs == TCPS_CLOSED || rs == TCPS_LISTEN)) {
         snd->facts |= F_CLOSED;
         c->flags |= C_RESET;
     }
@@ -308,25 +335,31 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
  * changed it gave it. Its state when sending is without those facts. If
  * that segment was still in flight (crossed), it arrives afterwards and the
  * facts stand; otherwise it was lost. */
-static void contradicted(tcps_endpoint *e, int si, uint32_t facts, uint32_t now,
+static void contradicted(tcps_endpoint *e, int si, uint32_t facts, int64_t now,
                          tcps_result *out)
 {
     tcps_endpoint before = *e;
+    tcps_state held;
 
-    before.facts = (uint16_t)(before.facts & ~facts);
-    out->prev[si] = (uint8_t)ep_state(&before);
-    if (!crossed(e, now))
+    before.facts &= ~facts;
+    held = ep_state(&before);
+    out->prev[si] = (uint8_t)held;
+    if (crossed(e, now)) {
+        revise(out, si, e->rx_frame, held, TCPS_NUM_STATES, TCPS_REV_CROSSED);
+    } else {
+        revise(out, si, e->rx_frame, held, TCPS_NUM_STATES, TCPS_REV_LOST);
         mark_lost(e, facts, out);
+    }
 }
 
 /* The receiver takes a SYN if it is waiting for one (§3.10.7.2 LISTEN,
  * §3.10.7.3 SYN_SENT: simultaneous open). */
-static void receive_syn(const tcps_conn *c, tcps_endpoint *rcv, tcps_state rs,
-                        const tcps_segment *seg, tcps_result *out)
+static void receive_syn(tcps_endpoint *rcv, tcps_state rs, const tcps_segment *seg,
+                        tcps_result *out)
 {
     if ((rs == TCPS_LISTEN || rs == TCPS_SYN_SENT) && !(rcv->facts & F_SYN_RCVD)) {
         rcv->facts |= F_SYN_RCVD;
-        received(rcv, c, seg, out);
+        received(rcv, seg, out);
     }
 }
 
@@ -340,9 +373,17 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         if ((snd->facts & F_SYN_RCVD) && !(snd->facts & F_SYNACK_SENT)) {
             /* It sends its bare SYN again, so it had not received the
              * SYN/ACK we took as received: it was still in SYN_SENT. */
-            contradicted(snd, si, F_SYN_RCVD | F_SYN_ACKED, now_us(c, seg), out);
+            contradicted(snd, si, F_SYN_RCVD | F_SYN_ACKED, seg->time_ns, out);
+        } else if (out->prev[!si] == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE) &&
+                   !(rcv->facts & F_SYNACK_SENT) && !crossed(rcv, seg->time_ns)) {
+            /* Sent again with no SYN/ACK since the first: the listener
+             * never took the first (lost, or dropped by a full queue), for
+             * a listener that has it answers each SYN. It was still LISTEN;
+             * this one may be taken. A SYN/ACK lost between the listener
+             * and the capture point would look the same. */
+            contradicted(rcv, !si, F_SYN_RCVD, seg->time_ns, out);
         }
-        receive_syn(c, rcv, (tcps_state)out->prev[!si], seg, out);
+        receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
         return;
     }
     if (snd->facts & (F_SYN_SENT | F_FIN_SENT | F_SYN_ACKED)) {
@@ -358,12 +399,15 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
          * SYN_SENT on sending and SYN_RCVD when the client's SYN came in.
          * We show that on this segment: prev SYN_SENT, after SYN_RCVD. */
         out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
-        snd->facts = (uint16_t)(snd->facts & ~F_PASSIVE);
+        snd->facts &= ~F_PASSIVE;
         out->prev[si] = TCPS_SYN_SENT;
+        /* Hindsight: it never listened; it was already SYN_SENT when the
+         * client's SYN passed, which it takes only now. */
+        revise(out, si, snd->rx_frame, TCPS_SYN_SENT, TCPS_CLOSED, TCPS_REV_CROSSED);
     }
     snd->facts |= F_SYN_SENT | F_HAVE_ISN;
     snd->isn = seg->seq;
-    receive_syn(c, rcv, (tcps_state)out->prev[!si], seg, out);
+    receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
 }
 
 static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
@@ -377,11 +421,11 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
         if (snd->facts & F_SYN_ACKED) {
             /* It resends its SYN/ACK, so it had not received the ACK we
              * took as completing its handshake: it was still SYN_RCVD. */
-            contradicted(snd, si, F_SYN_ACKED, now_us(c, seg), out);
+            contradicted(snd, si, F_SYN_ACKED, seg->time_ns, out);
         }
     } else {
         /* The first SYN/ACK answers the peer's SYN: a round-trip sample. */
-        sample_rtt(snd, rcv, now_us(c, seg));
+        sample_rtt(snd, rcv, seg->time_ns);
         snd->facts |= F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD;
         if (!(snd->facts & F_HAVE_ISN)) {
             snd->facts |= F_HAVE_ISN;
@@ -396,7 +440,7 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
                    (!(rcv->facts & F_HAVE_NXT) || seq_le(seg->ack, rcv->nxt)));
         if (ok) {
             rcv->facts |= F_SYN_RCVD | F_SYN_ACKED;
-            received(rcv, c, seg, out);
+            received(rcv, seg, out);
         } else {
             out->events |= TCPS_EV_BAD_HANDSHAKE_ACK;
         }
@@ -419,10 +463,35 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
     }
     if ((snd->facts & F_FIN_SENT) && seg->len > 0 && seq_gt(end, snd->fin_seq))
         out->events |= TCPS_EV_DATA_AFTER_FIN;
+    if (rcv->facts & F_FIN_SENT) {
+        /* Its ACK field tells whether it has taken the peer's FIN. */
+        if (seq_gt(seg->ack, rcv->fin_seq) && !(snd->facts & F_PEER_FIN)) {
+            /* It has: the queued FIN, or one the capture shows a hole
+             * before, was in sequence by then. */
+            snd->facts = (snd->facts | F_PEER_FIN) & ~F_FIN_QUEUED;
+            if (fin)
+                out->prev[si] = (uint8_t)ep_state(snd);   /* took it, then closed */
+        } else if (!fin && seq_lt(seg->ack, rcv->fin_seq) && (snd->facts & F_PEER_FIN) &&
+                   !(snd->facts & F_FIN_SENT) && snd->rx_frame == rcv->fin_frame &&
+                   (snd->facts & F_HAVE_RTT) && !crossed(snd, seg->time_ns)) {
+            /* An ACK below the FIN, sent a round trip after the FIN passed:
+             * data before the FIN is missing, so the FIN waits in its queue
+             * and it is still ESTABLISHED (§3.10.7.4). The FIN was not lost:
+             * it is taken once the hole is filled. */
+            tcps_endpoint before = *snd;
+            before.facts &= ~F_PEER_FIN;
+            out->prev[si] = (uint8_t)ep_state(&before);
+            revise(out, si, snd->rx_frame, (tcps_state)out->prev[si], TCPS_NUM_STATES,
+                   TCPS_REV_FIN_QUEUED);
+            snd->facts = (snd->facts & ~F_PEER_FIN) | F_FIN_QUEUED;
+            out->events |= TCPS_EV_FIN_OUT_OF_ORDER;
+        }
+    }
     if (fin) {
         if (!(snd->facts & F_FIN_SENT)) {
             snd->facts |= F_FIN_SENT;
             snd->fin_seq = end;
+            snd->fin_frame = seg->frame;
             if (!(c->flags & C_FIN_SEEN)) {
                 c->flags |= C_FIN_SEEN;
                 c->first_closer = (uint8_t)si;
@@ -438,6 +507,10 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
                 snd->facts |= F_ACTIVE_CLOSE;
                 out->events |= TCPS_EV_SIMULTANEOUS_CLOSE;
                 out->prev[si] = TCPS_FIN_WAIT_1;
+                /* Hindsight: FIN_WAIT_1 already when the peer's FIN passed,
+                 * which it takes only now. */
+                revise(out, si, snd->rx_frame, TCPS_FIN_WAIT_1, TCPS_NUM_STATES,
+                       TCPS_REV_CROSSED);
             }
             /* Otherwise CLOSE_WAIT -> LAST_ACK. */
             out->teardown_steps |= (uint8_t)(c->first_closer == si ? 1u : 4u);
@@ -448,16 +521,22 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
                 /* It sends its FIN again, so it had not received the ACK we
                  * took as acknowledging it: typically the lost final ACK
                  * that TIME_WAIT exists for (§3.6). */
-                contradicted(snd, si, F_FIN_ACKED, now_us(c, seg), out);
+                contradicted(snd, si, F_FIN_ACKED, seg->time_ns, out);
             } else if ((snd->facts & F_PEER_FIN) && (rcv->facts & F_FIN_SENT) &&
                        !seq_gt(seg->ack, rcv->fin_seq)) {
                 /* A retransmission timeout after the peer's FIN, its ACK
                  * field still does not cover that FIN: the FIN never
                  * reached it. The states stand: its FIN crosses the peer's
                  * retransmission as the first ones crossed (figure 13), so
-                 * it still ends in CLOSING. Only the loss is reported. */
-                if (!crossed(snd, now_us(c, seg)))
+                 * it still ends in CLOSING. Live, only the loss is
+                 * reported; in hindsight it held FIN_WAIT_1 until now. */
+                if (!crossed(snd, seg->time_ns)) {
+                    tcps_endpoint before = *snd;
+                    before.facts &= ~F_PEER_FIN;
+                    revise(out, si, snd->rx_frame, ep_state(&before), TCPS_NUM_STATES,
+                           TCPS_REV_LOST);
                     mark_lost(snd, 0, out);
+                }
             }
         }
     }
@@ -482,7 +561,7 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
         /* SYN_RCVD -> ESTABLISHED: the handshake's third step, which
          * answers the SYN/ACK: a round-trip sample for the sender. */
         rcv->facts |= F_SYN_ACKED;
-        sample_rtt(snd, rcv, now_us(c, seg));
+        sample_rtt(snd, rcv, seg->time_ns);
         if (!(rcv->facts & F_FIN_SENT))
             out->handshake_step = 3;
         changed = true;
@@ -494,20 +573,34 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
         changed = true;
     }
 
-    /* The FIN bit (eighth check); only a synchronized receiver takes it. */
-    if (fin && (rcv->facts & (F_SYN_ACKED | F_FIN_SENT))) {
-        if (!(rcv->facts & F_PEER_FIN)) {
-            rcv->facts |= F_PEER_FIN;
+    /* The FIN bit (eighth check); only a synchronized receiver takes it,
+     * and only in sequence: with data before it missing, it waits in the
+     * queue (§3.10.7.4). The capture shows such a hole when the segment
+     * starts beyond everything its sender was seen to send; a hole behind
+     * the capture point shows later, in the receiver's own ACKs. */
+    if ((fin || (rcv->facts & F_FIN_QUEUED)) && (rcv->facts & (F_SYN_ACKED | F_FIN_SENT)) &&
+        !(rcv->facts & F_PEER_FIN)) {
+        bool hole = (snd->facts & F_HAVE_NXT) && seq_gt(seg->seq, snd->nxt);
+        bool fills = !(rcv->facts & F_FIN_QUEUED) ||
+                     ((rcv->facts & F_HAVE_ACK) && seq_le(seg->seq, rcv->last_ack) &&
+                      seq_gt(end + (fin ? 1u : 0u), rcv->last_ack));
+        if (fin && hole) {
+            rcv->facts |= F_FIN_QUEUED;
+            out->events |= TCPS_EV_FIN_OUT_OF_ORDER;
+        } else if (fills) {
+            rcv->facts = (rcv->facts | F_PEER_FIN) & ~F_FIN_QUEUED;
             changed = true;
-        } else if (rs == TCPS_TIME_WAIT) {
+        }
+    } else if (fin && (rcv->facts & (F_SYN_ACKED | F_FIN_SENT))) {
+        if (rs == TCPS_TIME_WAIT) {
             /* §3.10.7.4: a FIN in TIME_WAIT is acknowledged and restarts
              * the 2·MSL timeout. */
-            rcv->tw_since_ms = offset(c, seg->time_ns, 1000000);
+            rcv->tw_since_ns = seg->time_ns;
             out->events |= TCPS_EV_TIME_WAIT_RESTART;
         }
     }
     if (changed)
-        received(rcv, c, seg, out);
+        received(rcv, seg, out);
 }
 
 static tcps_phase conn_phase(const tcps_conn *c, const uint8_t st[2])
@@ -545,13 +638,44 @@ static void track_sequence_space(tcps_endpoint *snd, const tcps_segment *seg)
     }
 }
 
+/* Is a bare SYN on a synchronized connection the first of a new one? The
+ * old connection's close was not captured, but its ends are gone when the
+ * 4-tuple has been silent for 2·MSL and the SYN's number lies outside the
+ * old sequence space (further than TCPS_OLD_WINDOW from where the sender's
+ * old data ended). A live connection would take such a SYN for an old
+ * duplicate and answer it with a challenge ACK (RFC 5961 §4). */
+#define TCPS_OLD_WINDOW (1u << 20)
+
+static bool syn_opens_new_connection(const tcps_conn *c, const tcps_config *cfg,
+                                     const tcps_segment *seg, int si)
+{
+    const tcps_endpoint *snd = &c->ep[si];
+    int64_t two_msl_ns = (int64_t)cfg->msl_ms * 2 * 1000000;
+
+    if (elapsed(c->last_ns, seg->time_ns) < two_msl_ns || !(snd->facts & F_HAVE_NXT))
+        return false;
+    return seq_ge(seg->seq, snd->nxt + TCPS_OLD_WINDOW) ||
+           seq_lt(seg->seq, snd->nxt - TCPS_OLD_WINDOW);
+}
+
+/* A fresh start on the same 4-tuple, from this bare SYN. */
+static void restart(tcps_conn *c, const tcps_segment *seg, tcps_result *out)
+{
+    bool progressed = (c->ep[CLIENT].facts | c->ep[SERVER].facts) &
+                      (F_SYN_SENT | F_SYN_RCVD | F_FIN_SENT | F_CLOSED);
+
+    conn_start(c, seg);
+    if (progressed)
+        out->events |= TCPS_EV_REUSE;
+}
+
 void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
                        const tcps_segment *seg, tcps_result *out)
 {
     uint16_t fl = seg->flags;
     bool syn = fl & TCPS_TH_SYN, ack = fl & TCPS_TH_ACK;
     bool rst = fl & TCPS_TH_RST, fin = fl & TCPS_TH_FIN;
-    int64_t two_msl_ms = (int64_t)cfg->msl_ms * 2;
+    int64_t two_msl_ns = (int64_t)cfg->msl_ms * 2 * 1000000;
     bool was_tw[2];
     int si, i;
 
@@ -561,18 +685,43 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         conn_start(c, seg);
         if (c->flags & C_MIDSTREAM)
             out->events |= TCPS_EV_MIDSTREAM;
-    } else if (syn && !ack && !rst && !fin &&
-               tcps_state_is_idle(ep_state(&c->ep[CLIENT])) &&
-               tcps_state_is_idle(ep_state(&c->ep[SERVER]))) {
+    } else if (syn && !ack && !rst && !fin && !seg->bad_checksum &&
+               ((tcps_state_is_idle(ep_state(&c->ep[CLIENT])) &&
+                 tcps_state_is_idle(ep_state(&c->ep[SERVER]))) ||
+                syn_opens_new_connection(c, cfg, seg,
+                                         (seg->from_a == a_is_client(c)) ? CLIENT
+                                                                                 : SERVER))) {
         /* A new SYN once both ends are gone (or in TIME_WAIT) opens a new
          * incarnation of the 4-tuple; Wireshark usually gives it a new
          * tcp.stream as well. */
-        bool progressed = (c->ep[CLIENT].facts | c->ep[SERVER].facts) &
-                          (F_SYN_SENT | F_SYN_RCVD | F_FIN_SENT | F_CLOSED);
-        conn_start(c, seg);
-        if (progressed)
-            out->events |= TCPS_EV_REUSE;
+        restart(c, seg, out);
+    } else if (syn && ack && !rst && !fin && c->syn_frame && seg->from_a != c->syn_from_a &&
+               seg->ack == c->syn_seq + 1) {
+        /* A SYN/ACK acknowledging a SYN that the old connection would have
+         * answered with a challenge ACK: the peer had no old connection
+         * either, so that SYN opened a new one (docs/semantics.md, 4-tuple
+         * reuse). Start over from it; hindsight shows its frame as step 1. */
+        tcps_segment first = *seg;
+        tcps_result at_syn;
+
+        first.flags = TCPS_TH_SYN;
+        first.seq = c->syn_seq;
+        first.ack = 0;
+        first.len = 0;
+        first.from_a = c->syn_from_a;
+        first.time_ns = c->syn_ns;
+        first.frame = c->syn_frame;
+        first.src_port = seg->dst_port;
+        first.dst_port = seg->src_port;
+        c->flags &= (uint8_t)~C_STARTED;
+        c->ep[CLIENT].facts |= F_CLOSED;   /* counts as a reuse */
+        tcps_conn_process(c, cfg, &first, &at_syn);
+        for (i = 0; i < 2; i++)
+            revise(out, i, first.frame, (tcps_state)at_syn.state[i],
+                   (tcps_state)at_syn.prev[i], TCPS_REV_NEW_CONN);
+        out->events |= TCPS_EV_REUSE;
     }
+    c->syn_frame = 0;
 
     si = (seg->from_a == a_is_client(c)) ? CLIENT : SERVER;
     out->from_client = (si == CLIENT);
@@ -580,8 +729,7 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     /* TIME_WAIT ends 2·MSL after it began (§3.10.7.4 TIME-WAIT). */
     for (i = 0; i < 2; i++) {
         tcps_endpoint *e = &c->ep[i];
-        if (ep_state(e) == TCPS_TIME_WAIT &&
-            (int64_t)offset(c, seg->time_ns, 1000000) - e->tw_since_ms >= two_msl_ms) {
+        if (ep_state(e) == TCPS_TIME_WAIT && elapsed(e->tw_since_ns, seg->time_ns) >= two_msl_ns) {
             e->facts |= F_CLOSED;
             out->events |= TCPS_EV_TIME_WAIT_EXPIRED;
         }
@@ -589,7 +737,10 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         was_tw[i] = out->prev[i] == TCPS_TIME_WAIT;
     }
 
-    if (rst) {
+    if (seg->bad_checksum) {
+        /* A receiver discards a segment whose checksum fails (§3.1). */
+        out->events |= TCPS_EV_BAD_CHECKSUM;
+    } else if (rst) {
         on_rst(c, si, seg, out);
     } else if (syn && fin) {
         /* Meaningless; stacks drop it (Linux: tcp_rcv_state_process). */
@@ -604,21 +755,42 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     } else {
         on_ack_segment(c, si, seg, out);
     }
+    if (out->events & TCPS_EV_SYN_IN_SYNCHRONIZED) {
+        c->syn_frame = seg->frame;
+        c->syn_seq = seg->seq;
+        c->syn_ns = seg->time_ns;
+        c->syn_from_a = seg->from_a;
+    }
+    /* Keep-alive probes (SEG.SEQ = SND.NXT-1, at most one octet): the
+     * first one not answered yet. Any segment answers the peer's. */
+    if (!(out->events & TCPS_EV_BAD_CHECKSUM)) {   /* never arrives: no answer */
+        c->ep[!si].probe_ns = 0;
+        if (ack && !syn && !fin && !rst && seg->len <= 1 && (c->ep[si].facts & F_HAVE_NXT) &&
+            seg->seq == c->ep[si].nxt - 1) {
+            if (!c->ep[si].probe_ns)
+                c->ep[si].probe_ns = seg->time_ns;
+        } else {
+            c->ep[si].probe_ns = 0;
+        }
+    }
     /* A dropped segment, or a SYN from outside the connection's sequence
      * space, says nothing about what the sender has sent in it. */
-    if (!(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED)))
+    if (!(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED |
+                         TCPS_EV_BAD_CHECKSUM)))
         track_sequence_space(&c->ep[si], seg);
-    c->ep[si].tx_us = now_us(c, seg);
+    c->ep[si].tx_ns = seg->time_ns;
+    c->ep[si].tx_frame = seg->frame;
     c->ep[si].facts |= F_HAVE_TX;
+    c->last_ns = seg->time_ns;
 
     if (out->prev[si] == TCPS_CLOSED && !rst && !(syn && !ack) &&
-        !(out->events & TCPS_EV_INVALID_FLAGS))
+        !(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_BAD_CHECKSUM)))
         out->events |= TCPS_EV_FROM_CLOSED;
 
     for (i = 0; i < 2; i++) {
         out->state[i] = (uint8_t)ep_state(&c->ep[i]);
         if (out->state[i] == TCPS_TIME_WAIT && !was_tw[i])
-            c->ep[i].tw_since_ms = offset(c, seg->time_ns, 1000000);
+            c->ep[i].tw_since_ns = seg->time_ns;
     }
     /* A handshake segment belongs to the handshake even when it is the one
      * that leaves both ends ESTABLISHED. */

@@ -75,6 +75,13 @@ typedef enum {
 #define TCPS_EV_BAD_HANDSHAKE_ACK   (1u << 16) /* SYN/ACK or third ACK not acking ISN+1 */
 #define TCPS_EV_INVALID_FLAGS       (1u << 17) /* e.g. SYN+FIN, or no ACK: dropped by RFC 9293 */
 #define TCPS_EV_TIME_WAIT_ASSASSINATED (1u << 18) /* a RST closed a TIME_WAIT (RFC 1337) */
+#define TCPS_EV_FIN_OUT_OF_ORDER    (1u << 19) /* the receiver has not taken the peer's FIN:
+                                                  data before it is missing (§3.10.7.4) */
+#define TCPS_EV_PEER_SILENT         (1u << 20) /* RST after unanswered keep-alive probes:
+                                                  the receiver is taken not to get it */
+#define TCPS_EV_ENDED_UNSEEN        (1u << 21) /* hindsight only: the endpoint's socket had
+                                                  ended (a timeout) before this segment */
+#define TCPS_EV_BAD_CHECKSUM        (1u << 22) /* its receiver drops it: bad checksum */
 
 /* One segment, as the engine needs it. */
 typedef struct {
@@ -89,37 +96,73 @@ typedef struct {
     int64_t  time_ns;    /* capture time */
     uint32_t frame;      /* caller's identifier of the segment (frame number),
                             echoed back in tcps_result.lost_frame */
+    bool     bad_checksum; /* its IP or TCP checksum was checked and is
+                            wrong: its receiver drops it, no state changes */
 } tcps_segment;
 
 /* Tunables; passed in, never global. */
 typedef struct {
-    uint32_t msl_ms;     /* maximum segment lifetime; TIME_WAIT lasts 2·MSL */
+    uint32_t msl_ms;     /* maximum segment lifetime; TIME_WAIT lasts 2·MSL;
+                            a SYN after 2·MSL of silence, outside the old
+                            sequence space, opens a new connection */
 } tcps_config;
 
 /* What one endpoint is known to have done: the state is derived from these
  * facts (ep_state() in tcpstate_engine.c), which lets a later segment correct a single
- * assumption without replaying history. Times are offsets from the
- * connection's first segment. Treat as opaque. */
+ * assumption without replaying history. Times are capture times in
+ * nanoseconds (64 bits: no wrap, no saturation). Treat as opaque. */
 typedef struct {
     uint32_t isn;         /* sequence number of its SYN */
     uint32_t nxt;         /* one past the highest sequence number it sent */
     uint32_t fin_seq;     /* sequence number its FIN occupies */
     uint32_t last_ack;    /* last acknowledgment number it sent */
     uint32_t rx_frame;    /* segment whose arrival last changed its state */
-    uint32_t rx_us;       /* when that segment passed the capture point */
-    uint32_t tx_us;       /* when it last sent a segment */
-    uint32_t rtt_us;      /* round trip capture point -> it -> capture point */
-    uint32_t tw_since_ms; /* when its current TIME_WAIT (re)started */
-    uint16_t facts;       /* TCPS_F_* (private) */
+    uint32_t tx_frame;    /* its latest segment */
+    uint32_t fin_frame;   /* its first FIN */
+    uint32_t facts;       /* F_* (private) */
+    int64_t  rx_ns;       /* when that segment passed the capture point */
+    int64_t  tx_ns;       /* when it last sent a segment */
+    int64_t  rtt_ns;      /* round trip capture point -> it -> capture point */
+    int64_t  tw_since_ns; /* when its current TIME_WAIT (re)started */
+    int64_t  probe_ns;    /* its first keep-alive probe not answered yet, 0 none */
 } tcps_endpoint;
 
 /* One connection (one incarnation of a 4-tuple). Treat as opaque. */
 typedef struct {
     tcps_endpoint ep[2];  /* [0] = client, [1] = server */
-    int64_t  t0_ns;       /* time of its first segment */
+    int64_t  last_ns;     /* time of its latest segment */
+    int64_t  syn_ns;      /* a bare SYN its receiver answers with a challenge
+                             ACK (RFC 5961 §4), kept in case a SYN/ACK shows
+                             it opened a new connection: when, */
+    uint32_t syn_seq;     /* its sequence number, */
+    uint32_t syn_frame;   /* its frame, 0 none */
+    bool     syn_from_a;  /* and its sender */
     uint8_t  flags;       /* TCPS_C_* (private) */
     uint8_t  first_closer;/* 0 client, 1 server; valid once a FIN was seen */
 } tcps_conn;
+
+/* Hindsight (docs/semantics.md): a segment proves that one endpoint did not
+ * hold, from an earlier frame on, the states the earlier frames show for it.
+ * The caller rewrites its stored records of frames [from_frame, this frame):
+ * the endpoint's state after each is `held`, its state before each is `held`
+ * too except on from_frame, where it is `before` (or unchanged when `before`
+ * is TCPS_NUM_STATES); on this frame its state before is `held`. */
+typedef enum {
+    TCPS_REV_NONE = 0,
+    TCPS_REV_LOST,        /* from_frame never reached the endpoint */
+    TCPS_REV_CROSSED,     /* from_frame reached it only after it sent this one */
+    TCPS_REV_REFUSED,     /* no listener: RST answers the SYN, no SYN/ACK */
+    TCPS_REV_ENDED,       /* a bare RST answers from_frame: the socket was gone */
+    TCPS_REV_FIN_QUEUED,  /* from_frame's FIN arrived out of order, not taken */
+    TCPS_REV_NEW_CONN,    /* from_frame was the SYN of a new connection */
+} tcps_rev_cause;
+
+typedef struct {
+    uint32_t from_frame;  /* 0: no revision */
+    uint8_t  held;
+    uint8_t  before;
+    uint8_t  cause;       /* tcps_rev_cause */
+} tcps_revision;
 
 /* The engine's answer for one segment. */
 typedef struct {
@@ -136,6 +179,7 @@ typedef struct {
     bool     rx_recorded;      /* this segment changed its receiver by
                                   arriving: if the receiver later shows it
                                   never got it, lost_frame will name it */
+    tcps_revision revision[2]; /* [0] client, [1] server: see tcps_revision */
 } tcps_result;
 
 /* A connection that has seen nothing yet. */

@@ -10,17 +10,25 @@
  *   4. FIN counted          (TCP_Endpoint::FIN_cnt, for Size())
  *   5. ACK bookkeeping      init_peer / update_ack_seq of the receiver
  *   6. update_last_seq      retransmission 't'
+ *   0. ValidateChecksum     a bad checksum: 'c', and nothing else
+ *      SetPartialStatus     whether the connection began without a SYN
+ *   1. init_endpoint        sequence bases of the sender
+ *   2. update_history       s h a d f r i q letters
+ *   3. update_window        zero window 'w'
+ *   4. FIN counted          (TCP_Endpoint::FIN_cnt, for Size())
+ *   5. ACK bookkeeping      init_peer / update_ack_seq of the receiver
+ *   6. update_last_seq      retransmission 't'
  *   7. UpdateStateMachine   the sender's (and maybe receiver's) state
+ *   8. AckReceived          the receiver's reassembler: content gaps 'g'
+ *   9. DataSent             the sender's reassembler takes the payload
  * Everything the per-packet code does besides this (events, weirds, timers,
- * reassembly, content delivery) cannot change conn_state or history, except
- * the reassembler's content gaps 'g', which are not implemented (see
- * docs/zeek.md).
+ * content delivery) cannot change conn_state or history.
  */
 #include "tcpstate_zeek.h"
 
 #include <string.h>
 
-_Static_assert(sizeof(tcps_zeek) == 96, "tcps_zeek is documented as 96 bytes");
+_Static_assert(sizeof(tcps_zeek) == 128, "tcps_zeek is documented as 128 bytes");
 _Static_assert(TCPS_ZEEK_HISTORY_MAX < 255, "history length is a uint8_t");
 
 #define TH_FIN 0x001
@@ -32,6 +40,12 @@ _Static_assert(TCPS_ZEEK_HISTORY_MAX < 255, "history length is a uint8_t");
  * further than this from last_seq are not trusted (update_last_seq), nor is
  * an ack of 0 that far ahead (update_ack_seq). */
 #define TOO_LARGE_SEQ_DELTA 1048576
+
+/* tcp_max_above_hole_without_any_acks (scripts/base/init-bare.zeek): data
+ * buffered this far above a hole before any of the sender's data was
+ * acked makes the reassembler give up on that direction
+ * (TCP_Reassembler::DataSent, skip_deliveries): no more gaps from it. */
+#define MAX_ABOVE_HOLE_WITHOUT_ACKS 16384
 
 /* TCP_Endpoint::HistoryMasks, one bit per once-only letter class. Zeek keeps
  * the originator's in the low half of Connection::hist_seen and the
@@ -49,6 +63,9 @@ _Static_assert(TCPS_ZEEK_HISTORY_MAX < 255, "history length is a uint8_t");
 #define ZF_FLIPPED  0x02  /* Zeek's FlipRoles ran: its orig is our ep[1] */
 #define ZF_RX_SHIFT 2     /* 3 bits: the RSTOS0 history matcher */
 #define ZF_RX_MASK  (7u << ZF_RX_SHIFT)
+#define ZF_ORIG_SEEN 0x20 /* TCPSessionAdapter::first_packet_seen, ORIG */
+#define ZF_RESP_SEEN 0x40 /* ... RESP */
+#define ZF_PARTIAL   0x80 /* TCPSessionAdapter::is_partial */
 
 /* States of the RSTOS0 history matcher. */
 enum { RX_START = 0, RX_CARET, RX_SCAN, RX_MATCH, RX_FAIL };
@@ -57,6 +74,7 @@ enum { RX_START = 0, RX_CARET, RX_SCAN, RX_MATCH, RX_FAIL };
 #define ST_STATE(b) ((unsigned)(b) & 7u)
 #define ST_PREV(b)  (((unsigned)(b) >> 3) & 7u)
 #define ST_FIN      0x40u  /* FIN_cnt > 0 */
+#define ST_SKIP     0x80u  /* its reassembler gave up (skip_deliveries) */
 
 enum {
     INACTIVE = TCPS_ZEEK_EP_INACTIVE,
@@ -89,7 +107,7 @@ static void set_state(tcps_zeek *z, int i, unsigned s)
     unsigned cur = ST_STATE(z->st[i]);
 
     if (s != cur)
-        z->st[i] = (uint8_t)((z->st[i] & ST_FIN) | (cur << 3) | s);
+        z->st[i] = (uint8_t)((z->st[i] & (ST_FIN | ST_SKIP)) | (cur << 3) | s);
 }
 
 /* Index into ep[] of Zeek's originator. */
@@ -174,9 +192,140 @@ static void scaled_history(tcps_zeek *z, uint32_t *counter, bool is_orig, char c
     }
 }
 
+static bool no_data_acked(const tcps_zeek_endpoint *e);
+
+/* The same for the 16-bit counters: letters at 1, 10, ... 10000. */
+static void scaled_history16(tcps_zeek *z, uint16_t *counter, bool is_orig, char code)
+{
+    uint32_t c = *counter;
+
+    if (c == UINT16_MAX)
+        return;
+    scaled_history(z, &c, is_orig, code);
+    *counter = (uint16_t)c;
+}
+
 void tcps_zeek_init(tcps_zeek *z)
 {
     memset(z, 0, sizeof *z);
+    /* Reassembler(1): relative sequence numbers, 1 is the first data octet. */
+    z->ep[0].reassem = z->ep[1].reassem = 1;
+}
+
+/* TCPSessionAdapter::SetPartialStatus: a connection whose originator's
+ * first segment is not a bare SYN, or whose responder's first is no SYN. */
+static void set_partial_status(tcps_zeek *z, bool is_orig, uint16_t flags)
+{
+    bool syn = flags & TH_SYN, ack = flags & TH_ACK;
+
+    if (is_orig) {
+        if (!(z->flags & ZF_ORIG_SEEN) && (!syn || ack))
+            z->flags |= ZF_PARTIAL;
+        else if (!(z->flags & ZF_ORIG_SEEN))
+            z->flags &= (uint8_t)~ZF_PARTIAL;
+        z->flags |= ZF_ORIG_SEEN;
+    } else {
+        if (!(z->flags & ZF_RESP_SEEN) && !(z->flags & ZF_PARTIAL) && !syn)
+            z->flags |= ZF_PARTIAL;
+        z->flags |= ZF_RESP_SEEN;
+    }
+}
+
+/* is_clean in TCP_Reassembler.cc. */
+static bool is_clean(const tcps_zeek *z, int i)
+{
+    return state_of(z, i) == ESTABLISHED ||
+           (state_of(z, i) == CLOSED && prev_of(z, i) == ESTABLISHED);
+}
+
+/* TCP_Reassembler::Gap: endpoint i's data has a hole. It enters the
+ * history (TCP_Endpoint::Gap) only while both ends are established or
+ * cleanly closing: elsewhere gaps come from RSTs' sequence numbers or from
+ * segments before a partial connection began. */
+static void content_gap(tcps_zeek *z, int i)
+{
+    if (is_clean(z, i) && is_clean(z, 1 - i))
+        scaled_history16(z, &z->ep[i].gaps, i == zeek_orig(z), 'G');
+}
+
+/* TCP_Reassembler::Undelivered: the peer acknowledged endpoint i's data up
+ * to up_to, past what was delivered. Each hole below up_to is a gap. */
+static void undelivered(tcps_zeek *z, int i, uint32_t up_to)
+{
+    tcps_zeek_endpoint *e = &z->ep[i];
+
+    /* A partial connection's faked start: the first ack, or one octet
+     * past it after a keep-alive, is no gap. */
+    if (up_to <= 2 && (z->flags & ZF_PARTIAL))
+        return;
+    if (!(z->st[i] & ST_SKIP)) {
+        if (e->blk_lo != e->blk_hi && e->blk_lo < up_to) {
+            content_gap(z, i);              /* the hole below the block */
+            e->reassem = e->blk_hi;         /* then the block is delivered */
+        }
+        if (up_to > e->reassem)
+            content_gap(z, i);
+    }
+    if (up_to > e->reassem)
+        e->reassem = up_to;                 /* "we've done our best" */
+    if (e->blk_hi <= e->reassem)
+        e->blk_lo = e->blk_hi = 0;          /* trimmed */
+}
+
+/* TCP_Reassembler::AckReceived for endpoint i's data, then
+ * Reassembler::TrimToSeq, which calls Undelivered past last_reassem_seq. */
+static void ack_received(tcps_zeek *z, int i, uint32_t seq)
+{
+    const tcps_zeek_endpoint *e = &z->ep[i];
+
+    /* Its FIN octet is no data: an ack at or past FIN_seq counts up to
+     * FIN_seq - 1, which is hist_fin (rel_seq + len of its FIN). */
+    if ((z->st[i] & ST_FIN) && seq > e->hist_fin)
+        seq = e->hist_fin;
+    if (seq > e->reassem)
+        undelivered(z, i, seq);
+}
+
+/* TCP_Reassembler::DataSent and Reassembler::NewBlock / BlockInserted:
+ * endpoint i sent len octets at relative seq. Data it has not sent beyond
+ * a hole is delivered at once; data above a hole waits in one range. */
+static void data_sent(tcps_zeek *z, int i, uint32_t seq, uint32_t len)
+{
+    tcps_zeek_endpoint *e = &z->ep[i];
+    uint32_t upper = seq + len, acked = e->ack - e->start;
+
+    if (z->st[i] & ST_SKIP)
+        return;
+    if (seq < acked) {                      /* already acknowledged */
+        if (upper <= acked)
+            return;
+        seq = acked;
+    }
+    if (upper <= e->reassem)
+        return;                             /* already delivered */
+    if (seq <= e->reassem) {
+        e->reassem = upper;
+        if (e->blk_lo != e->blk_hi && e->blk_lo <= e->reassem) {
+            if (e->blk_hi > e->reassem)
+                e->reassem = e->blk_hi;
+            e->blk_lo = e->blk_hi = 0;
+        }
+    } else if (e->blk_lo == e->blk_hi) {
+        e->blk_lo = seq;
+        e->blk_hi = upper;
+    } else {
+        /* A second range above another hole: kept as one range, so the
+         * hole between them will not count as a gap of its own. */
+        if (seq < e->blk_lo)
+            e->blk_lo = seq;
+        if (upper > e->blk_hi)
+            e->blk_hi = upper;
+    }
+    if (no_data_acked(e) && e->blk_lo != e->blk_hi &&
+        e->blk_hi - e->reassem > MAX_ABOVE_HOLE_WITHOUT_ACKS) {
+        e->blk_lo = e->blk_hi = 0;
+        z->st[i] |= ST_SKIP;
+    }
 }
 
 /* init_endpoint (TCPSessionAdapter.cc): set the sender's sequence bases. */
@@ -344,8 +493,8 @@ void tcps_zeek_update(tcps_zeek *z, const tcps_zeek_segment *s)
     bool syn = s->flags & TH_SYN, fin = s->flags & TH_FIN, rst = s->flags & TH_RST;
     int ei = s->from_orig ? 0 : 1, pi = 1 - ei;
     tcps_zeek_endpoint *e = &z->ep[ei], *p = &z->ep[pi];
-    bool is_orig;
-    uint32_t seg_len, end, rel_seq;
+    bool is_orig, acked = false, underflow;
+    uint32_t seg_len, end, rel_seq, rel_ack = 0;
     int32_t delta_last;
 
     /* The first segment: if its sender is the responder, Zeek's
@@ -358,6 +507,14 @@ void tcps_zeek_update(tcps_zeek *z, const tcps_zeek_segment *s)
     }
     is_orig = s->from_orig != ((z->flags & ZF_FLIPPED) != 0);
 
+    /* TCPAnalyzer::ValidateChecksum -> TCP_Endpoint::ChecksumError: the
+     * letter, then the segment is dropped. */
+    if (s->bad_checksum) {
+        scaled_history16(z, &e->chk, is_orig, 'C');
+        return;
+    }
+    set_partial_status(z, is_orig, s->flags);
+
     /* get_segment_len: SYN and FIN take one octet; a RST's payload is not
      * part of the stream. */
     seg_len = s->len + syn + fin;
@@ -367,6 +524,7 @@ void tcps_zeek_update(tcps_zeek *z, const tcps_zeek_segment *s)
 
     init_endpoint(z, ei, syn, s->seq, end);
     rel_seq = s->seq - e->start;            /* get_relative_seq, mod 2^32 */
+    underflow = seq_delta(s->seq, e->start) < 0;
 
     update_history(z, ei, is_orig, s, rel_seq);
 
@@ -380,16 +538,21 @@ void tcps_zeek_update(tcps_zeek *z, const tcps_zeek_segment *s)
         z->st[ei] |= ST_FIN;
 
     if (s->flags & TH_ACK) {
+        acked = true;
         if (state_of(z, pi) == INACTIVE) {
             /* init_peer: number the peer as though its SYN was ack-1. */
             p->start = p->ack = p->last = s->ack - 1;
-        } else if (seq_delta(s->ack, p->start) >= 0 && !rst) {
-            /* update_ack_seq; acks below the peer's start (underflow)
-             * and acks on RSTs are not trusted. */
-            int32_t delta_ack = seq_delta(s->ack, p->ack);
+            rel_ack = 1;
+        } else if (seq_delta(s->ack, p->start) >= 0) {
+            rel_ack = s->ack - p->start;
+            if (!rst) {
+                /* update_ack_seq; acks below the peer's start (underflow,
+                 * rel_ack 0) and acks on RSTs are not trusted. */
+                int32_t delta_ack = seq_delta(s->ack, p->ack);
 
-            if (!(s->ack == 0 && delta_ack > TOO_LARGE_SEQ_DELTA) && delta_ack > 0)
-                p->ack = s->ack;
+                if (!(s->ack == 0 && delta_ack > TOO_LARGE_SEQ_DELTA) && delta_ack > 0)
+                    p->ack = s->ack;
+            }
         }
     }
 
@@ -407,6 +570,13 @@ void tcps_zeek_update(tcps_zeek *z, const tcps_zeek_segment *s)
         scaled_history(z, &e->rxmt, is_orig, 'T');  /* TCP_Endpoint::DidRxmit */
 
     update_state_machine(z, ei, pi, is_orig, s);
+
+    /* After the state machine, so that a gap revealed by the ack on a FIN
+     * or RST is judged with the states it leaves. */
+    if (acked)
+        ack_received(z, pi, rel_ack);
+    if (s->len > 0 && !s->truncated && !rst && !underflow)
+        data_sent(z, ei, syn ? rel_seq + 1 : rel_seq, s->len);
 }
 
 /* TCP_Endpoint::NoDataAcked: at most the SYN octet acknowledged. */

@@ -71,6 +71,14 @@ typedef struct {
     uint32_t seq, ack;   /* raw sequence / acknowledgment numbers */
     uint32_t len;        /* payload octets */
     uint32_t window;     /* raw window field (unscaled) */
+    bool     bad_checksum; /* the TCP checksum was checked and is wrong:
+                            Zeek records 'c'/'C' and drops the segment
+                            (TCPAnalyzer::ValidateChecksum). A segment with
+                            a bad IP checksum never reaches Zeek's TCP
+                            analysis: do not feed it at all. */
+    bool     truncated;  /* its payload was not all captured: Zeek's
+                            reassembler never gets it, so an ACK of it
+                            reveals a content gap ('g'/'G') */
 } tcps_zeek_segment;
 
 /* Letters kept in the history. Zeek's own string is unbounded, but grows
@@ -80,9 +88,10 @@ typedef struct {
  * conn_state rule that reads the history, RSTOS0, still sees them). */
 #define TCPS_ZEEK_HISTORY_MAX 25
 
-/* What Zeek keeps per endpoint (TCP_Endpoint), reduced to what conn_state
- * and history need. Sequence numbers are absolute, compared modulo 2^32.
- * Treat as opaque. 32 bytes. */
+/* What Zeek keeps per endpoint (TCP_Endpoint and its TCP_Reassembler),
+ * reduced to what conn_state and history need. Sequence numbers are
+ * absolute, compared modulo 2^32; the reassembler's are relative to start
+ * (1 is the first data octet after the SYN). Treat as opaque. 48 bytes. */
 typedef struct {
     uint32_t start;      /* start_seq: ISN, or first seq - 1 if no SYN seen */
     uint32_t last;       /* last_seq: one past the highest seq it sent */
@@ -92,16 +101,22 @@ typedef struct {
     uint32_t hist_rst;   /* whether s/h, f, r are recorded again */
     uint32_t rxmt;       /* retransmissions seen ('t'), saturating */
     uint32_t win0;       /* zero windows advertised ('w'), saturating */
+    uint32_t reassem;    /* last_reassem_seq: its data delivered up to here */
+    uint32_t blk_lo;     /* its data buffered above a hole, [blk_lo, blk_hi); */
+    uint32_t blk_hi;     /* empty when equal (one range: see docs/zeek.md) */
+    uint16_t gaps;       /* content gaps of its data ('g'), saturating */
+    uint16_t chk;        /* its segments with a bad checksum ('c'), saturating */
 } tcps_zeek_endpoint;
 
-/* One connection. Treat as opaque. Exactly 96 bytes (checked at compile
+/* One connection. Treat as opaque. Exactly 128 bytes (checked at compile
  * time in tcpstate_zeek.c), history buffer included. */
 typedef struct {
     tcps_zeek_endpoint ep[2];  /* [0] the caller's originator, [1] responder */
     uint16_t seen;             /* Connection::hist_seen: once-only letters */
-    uint8_t  st[2];            /* state | prev_state << 3 | FIN seen << 6 */
+    uint8_t  st[2];            /* state | prev_state << 3 | FIN seen << 6
+                                  | reassembler gave up << 7 */
     uint8_t  flags;            /* private: first segment seen, roles flipped,
-                                  RSTOS0 history matcher */
+                                  RSTOS0 history matcher, partial status */
     uint8_t  len;              /* strlen(hist) */
     char     hist[TCPS_ZEEK_HISTORY_MAX + 1];
 } tcps_zeek;

@@ -17,7 +17,10 @@ The convention (see tests/docs/README.md):
   capture, root) is preceded by the comment
   <!-- doc-test: not run: REASON -->. The reason is required.
 * A console block may be preceded by <!-- doc-test: exit=N --> when its
-  commands are expected to fail with status N.
+  commands are expected to fail with status N, or by
+  <!-- doc-test: if: SHELL-COMMAND --> when it can run only where that
+  command succeeds (e.g. "unshare -rn true"); elsewhere it is reported as not
+  run.
 * Any other block that looks like commands (language sh/bash/shell/console, or
   lines starting with tshark, cmake, sudo ...) is an error: every command shown
   is either checked or explicitly not run.
@@ -113,6 +116,11 @@ def classify(block):
         reason = marker[len("not run"):].lstrip(":").strip()
         return "skip" if reason else f"{block.where()}: 'not run' needs a reason"
     if first.startswith("$ "):
+        cond = re.match(r"if:\s*(.+)", marker)
+        if cond and subprocess.run(["bash", "-c", cond.group(1)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL).returncode != 0:
+            block.marker = f"not run: this system fails '{cond.group(1)}'"
+            return "skip"
         return "check"
     if marker:
         return f"{block.where()}: doc-test marker on a block with no '$ ' command"

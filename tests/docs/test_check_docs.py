@@ -29,6 +29,18 @@ $ seq 10
 sudo true
 ```
 
+<!-- doc-test: if: false -->
+```
+$ echo never run
+wrong output, not compared
+```
+
+<!-- doc-test: if: true -->
+```
+$ echo run
+run
+```
+
 <!-- doc-test: exit=3 -->
 ```
 $ echo no; exit 3
@@ -46,6 +58,7 @@ CASES = {
     "unchecked command block": GOOD + "\n```sh\ntshark -r x.pcap\n```\n",
     "not run without a reason": GOOD.replace("not run: needs root", "not run"),
     "wrong exit status": GOOD.replace("exit=3", "exit=2"),
+    "condition met, wrong output": GOOD.replace("$ echo run\nrun", "$ echo run\nrn"),
 }
 
 

@@ -90,12 +90,9 @@ def parse_log(path):
         if section and section.startswith("== frames"):
             m = re.match(r"\s*(\d+)\s+([\d.]+)\s+(\S+) -> (\S+)\s+(.*)$", line)
             if m:
-                info = m.group(5)
-                fl = re.findall(r"\[((?:SYN|ACK|FIN|RST|PSH|URG|ECE|CWR)(?:, (?:SYN|ACK|FIN|RST|PSH|URG|ECE|CWR))*)\]", info)
-                flags = sum(FLAG[x] for x in fl[-1].split(", ")) if fl else 0
                 frames.append(dict(no=int(m.group(1)), t=float(m.group(2)), src=parse_ep(m.group(3)),
-                                   dst=parse_ep(m.group(4)), flags=flags,
-                                   dropped="<-- DROPPED" in info))
+                                   dst=parse_ep(m.group(4)), flags=None,
+                                   dropped="<-- DROPPED" in m.group(5)))
         elif section and section.startswith("== script"):
             m = re.match(r"\s*([+-][\d.]+) .{16} trace\s+(\w+): (.*?)  \[", line)
             if m:
@@ -213,8 +210,15 @@ class Kernel:
             tl.append((f["t"], "SYN_RCVD", "request sock: SYN/ACK frame %d" % f["no"]))
             rst = self._to(side, f["src"], f["dst"], f["t"], FLAG["RST"])
             full = [x for x in tl if x[0] > f["t"] and x[2].startswith("trace")]
+            # unanswered, it is dropped after tcp_synack_retries retransmissions
+            # (1 s initial timeout, doubling): 63 s by default
+            retries = self.sysctls.get(side, {}).get("net.ipv4.tcp_synack_retries", 5)
+            expiry = f["t"] + 2 ** (retries + 1) - 1
             if rst and (not full or rst[0]["t"] < full[0][0]):
                 tl.append((rst[0]["t"], "LISTEN", "request sock reset (frame %d)" % rst[0]["no"]))
+            elif not full or expiry < full[0][0]:
+                tl.append((expiry, "LISTEN", "timer: request sock expired after %d SYN/ACK "
+                           "retransmissions" % retries))
             tl.sort(key=lambda x: x[0])
 
     def sent_after(self, local, peer, no):
@@ -278,7 +282,7 @@ def state_name(v):
 
 
 def plugin_rows(wrapper, plugin, capture, live):
-    fields = ["frame.number", "frame.time_relative", "tcp.stream", "tcpstate.from_client",
+    fields = ["frame.number", "frame.time_relative", "tcp.stream", "tcp.flags", "tcpstate.from_client",
               "ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
               "tcpstate.client", "tcpstate.server"]
     if live:
@@ -293,14 +297,14 @@ def plugin_rows(wrapper, plugin, capture, live):
     rows = []
     for line in r.stdout.splitlines():
         v = (line.split("\t") + [""] * len(fields))[:len(fields)]
-        src = (v[4] or v[5], int(v[6]))
-        dst = (v[7] or v[8], int(v[9]))
-        fc = v[3] in ("1", "True")
-        row = dict(no=int(v[0]), t=float(v[1]), stream=int(v[2]),
+        src = (v[5] or v[6], int(v[7]))
+        dst = (v[8] or v[9], int(v[10]))
+        fc = v[4] in ("1", "True")
+        row = dict(no=int(v[0]), t=float(v[1]), stream=int(v[2]), flags=int(v[3], 16),
                    client=src if fc else dst, server=dst if fc else src,
-                   hindsight=(state_name(v[10]), state_name(v[11])))
+                   hindsight=(state_name(v[11]), state_name(v[12])))
         if live:
-            row["live"] = (state_name(v[12]), state_name(v[13]))
+            row["live"] = (state_name(v[13]), state_name(v[14]))
         rows.append(row)
     return rows
 
@@ -310,11 +314,13 @@ def plugin_rows(wrapper, plugin, capture, live):
 
 def check_capture(name, frames, events, sysctls, rows, views):
     """returns (counts {view: {agree, explained, disagree}}, lines, disagreements)"""
+    if len(rows) != len(frames) or any(abs(r["t"] - f["t"]) > 2e-6 for r, f in zip(rows, frames)):
+        raise RuntimeError("%s: the log's frames do not match the capture" % name)
+    for r, f in zip(rows, frames):
+        f["flags"] = r["flags"]     # the capture's, not guessed from the Info column
     k = Kernel(frames, events, sysctls)
     counts = {v: dict(agree=0, explained=0, disagree=0) for v in views}
     out, bad = [], []
-    if len(rows) != len(frames) or any(abs(r["t"] - f["t"]) > 2e-6 for r, f in zip(rows, frames)):
-        raise RuntimeError("%s: the log's frames do not match the capture" % name)
     align = k.alignment()
     if any(abs(e) > DELTA / 2 for e in align):
         raise RuntimeError("%s: trace and capture clocks differ by up to %.0f us (limit %.0f us)" %
@@ -337,7 +343,7 @@ def check_capture(name, frames, events, sysctls, rows, views):
                 key = (ks, local, peer)
                 for view in views:
                     got = pr[view][idx]
-                    verdict, why = judge(k, key, got, t0, t1, view, dropped_to, local)
+                    verdict, why = judge(k, key, got, t0, t1, view, dropped_to, local, pr["t"])
                     counts[view][verdict] += 1
                     kstart = k.state_at(key, t0 + DELTA) if ks else "(none)"
                     line = "%-9s gap %-7s %-9s frame %-3d %s %s:%d plugin %s kernel %s%s" % (
@@ -350,7 +356,7 @@ def check_capture(name, frames, events, sysctls, rows, views):
     return counts, out, bad, align
 
 
-def judge(k, key, got, t0, t1, view, dropped_to, local):
+def judge(k, key, got, t0, t1, view, dropped_to, local, t_conn):
     side = key[0]
     if side is None:
         return "explained", "not a kernel socket: crafted segments from a spoofed address"
@@ -362,6 +368,12 @@ def judge(k, key, got, t0, t1, view, dropped_to, local):
     if inside and got in (kstart, kend):
         return "explained", "kernel changed inside the gap, no segment on the wire: " + \
             "; ".join("%s at %+.3fs (%s)" % (s, t - t0, why) for t, s, why in inside)
+    since = k.changes(key, t_conn + DELTA, t0 + DELTA)
+    if since and got == k.state_at(key, t_conn + DELTA) and \
+            all(why.startswith("timer") for _t, _s, why in since):
+        return "explained", "timer: the kernel changed after the connection's last frame, with " \
+            "no segment of it on the wire since: " + \
+            "; ".join("%s at %+.3fs (%s)" % (s, t - t_conn, why) for t, s, why in since)
     lost = [no for no, dst in dropped_to if dst == local]
     if lost and not k.sent_after(local, key[2], lost[-1]):
         return "explained", "unknowable: segment(s) %s to this side lost after the capture point, " \
@@ -385,7 +397,19 @@ frame `gap`'s first number, the plugin's state of `side` (from the
 connection's last frame `frame`) is not the kernel's.  `hindsight` is
 `tcpstate.client/.server` under `tshark -2`, `live` is
 `tcpstate.live.client/.server`.  The raw kernel evidence is in
-tests/kernel/logs/<capture>.log.
+tests/kernel/logs/<capture>.log.  A truth file the plugin contradicts at a
+knowable checkpoint waits in tests/kernel/pending/ (kernel.truth reads
+tests/kernel/truth/ only): move it to truth/ with the fix.  After a fix,
+`check_quiet.py ... --write-known tests/kernel/quiet_known.txt` updates the
+list that ctest kernel.quiet holds the plugin to.
+
+Also failing, in ctest kernel.idle (tests/kernel/check_idle.py): 3 h of idle
+time inserted after frame 7 (both ESTABLISHED) of lost_final_ack and
+simultaneous_close loses their loss flags (tcpstate.lost, .reveals_lost) and,
+in lost_final_ack, turns the server's LAST_ACK on frame 12 into CLOSED, in one
+pass and with -2; 1 h is fine, 2 h is not: the 71.6-minute saturation of the
+32-bit microsecond offsets (issue 8).  Its --known-failing list is in
+tests/kernel/CMakeLists.txt.
 
 """
 
@@ -398,8 +422,8 @@ def main():
     ap.add_argument("--logs", required=True)
     ap.add_argument("--verbose", "-v", action="store_true", help="print every comparison")
     ap.add_argument("--markdown", action="store_true", help="print the counts as a markdown table")
-    ap.add_argument("--known", help="file of known disagreements (capture gap view side per line): "
-                    "these are reported but do not fail; a listed one that no longer occurs fails")
+    ap.add_argument("--known", help="file of known disagreements (capture gap view side count per "
+                    "line): these are reported but do not fail; any other count fails")
     ap.add_argument("--write-known", metavar="FILE",
                     help="write the disagreements found as a --known file")
     ap.add_argument("--write-notes", metavar="FILE",
@@ -430,17 +454,19 @@ def main():
     except (RuntimeError, OSError) as e:
         print("check_quiet: %s" % e, file=sys.stderr)
         return 2
-    known = set()
+    known = {}
     if args.known:
         for line in open(args.known):
             f = line.split("#")[0].split()
             if f:
-                known.add(tuple(f[:4]))
+                known[tuple(f[:4])] = int(f[4])
     total = {v: dict(agree=0, explained=0, disagree=0) for v in views}
-    table, seen, align = [], set(), []
+    table, seen, align = [], {}, []
     for name, (counts, lines, bad, al) in zip(names, results):
         align += al
-        seen |= {(b["capture"], b["gap"], b["view"], b["side"]) for b in bad}
+        for b in bad:
+            key = (b["capture"], b["gap"], b["view"], b["side"])
+            seen[key] = seen.get(key, 0) + 1
         shown = lines if args.verbose else [l for l in lines if l.startswith("DISAGREE")]
         if shown or args.verbose:
             print("== %s" % name)
@@ -461,22 +487,32 @@ def main():
     if args.write_known:
         with open(args.write_known, "w") as fh:
             fh.write("# Known disagreements of tests/kernel/check_quiet.py (see tests/kernel/README.md).\n"
-                     "# capture gap view side  # frame: plugin says / kernel says\n")
+                     "# capture gap view side count  # plugin says / kernel says (first one)\n")
+            done = set()
             for b in allbad:
-                fh.write("%(capture)s %(gap)s %(view)s %(side)s  # frame %(frame)d: plugin %(plugin)s, "
-                         "kernel %(kernel)s\n" % b)
+                key = (b["capture"], b["gap"], b["view"], b["side"])
+                if key not in done:
+                    done.add(key)
+                    fh.write("%s %d  # plugin %s, kernel %s\n" % (" ".join(key), seen[key], b["plugin"],
+                                                                   b["kernel"]))
     if args.write_notes:
         with open(args.write_notes, "w") as fh:
             fh.write(NOTES_HEAD)
             fh.write("| capture | gap | frame | view | side | plugin says | kernel says | note |\n"
                      "|---|---|---|---|---|---|---|---|\n")
+            groups = {}
             for b in allbad:
-                fh.write("| %(capture)s | %(gap)s | %(frame)d | %(view)s | %(side)s | %(plugin)s | "
-                         "%(kernel)s | %(why)s |\n" % b)
+                key = tuple(b[x] for x in ("capture", "gap", "view", "side", "plugin", "kernel", "why"))
+                groups.setdefault(key, []).append(b["frame"])
+            for (cap, gap, view, side, plugin, kern, why), fr in groups.items():
+                frs = ", ".join(map(str, fr)) if len(fr) <= 6 else \
+                    "%d connections, last frames %d .. %d" % (len(fr), min(fr), max(fr))
+                fh.write("| %s | %s | %s | %s | %s | %s | %s | %s |\n" %
+                         (cap, gap, frs, view, side, plugin, kern, why))
     print("time alignment: %d SYN/ACK -> ESTABLISHED anchors, trace minus capture %+.0f .. %+.0f us"
           % (len(align), min(align) * 1e6, max(align) * 1e6) if align else "time alignment: no anchors")
-    new = sorted(seen - known)
-    fixed = sorted(k for k in known - seen if not args.scenarios or k[0] in names)
+    new = sorted(k for k in seen if seen[k] != known.get(k))
+    fixed = sorted(k for k in known if k not in seen and (not args.scenarios or k[0] in names))
     for v in views:
         print("%s: %d comparisons in quiet gaps, %d agree, %d explained, %d disagree" %
               (v, sum(total[v].values()), total[v]["agree"], total[v]["explained"], total[v]["disagree"]))
@@ -484,9 +520,10 @@ def main():
         print("live: not checked (the plugin has no tcpstate.live.client/.server)")
     if args.known:
         print("known disagreements (%s): %d listed, %d still occur" %
-              (args.known, len(known), len(known & seen)))
+              (args.known, len(known), len(set(known) & set(seen))))
         for k in new:
-            print("NEW disagreement: %s" % " ".join(k))
+            print("NEW disagreement: %s: %d comparison(s)%s" % (" ".join(k), seen[k], (
+                ", %d listed" % known[k]) if k in known else ""))
         for k in fixed:
             print("FIXED, remove it from %s: %s" % (args.known, " ".join(k)))
         return 1 if new or fixed else 0

@@ -74,6 +74,12 @@ static const tcps_result *tx(rig *g, char who, uint16_t flags, uint32_t seq, uin
         assert_int_equal((r)->state[1], (s));             \
     } while (0)
 
+#define EXPECT_REVISION(r, e, from, held_, cause_) do {          \
+        assert_int_equal((r)->revision[e].from_frame, (from));     \
+        assert_int_equal((r)->revision[e].held, (held_));          \
+        assert_int_equal((r)->revision[e].cause, (cause_));        \
+    } while (0)
+
 /* Client ISN 1000, server ISN 5000: handshake done, next seqs 1001 / 5001. */
 static void handshake(rig *g)
 {
@@ -118,10 +124,14 @@ static void test_retransmitted_syn_and_synack(void **state)
 
     rig_init(&g);
     tx(&g, 'C', SYN, 1000, 0, 0);
-    r = tx(&g, 'C', SYN, 1000, 0, 0);           /* SYN again: nothing moves */
-    EXPECT(r, SS, SS, SR, SR);
+    r = tx(&g, 'C', SYN, 1000, 0, 0);           /* SYN again, no SYN/ACK yet: */
+    EXPECT(r, SS, SS, LI, SR);                   /* the listener never took the first */
     assert_int_equal(r->handshake_step, 1);
     assert_true(r->events & TCPS_EV_SYN_RETRANSMIT);
+    assert_int_equal(r->lost_frame, 1);
+    assert_int_equal(r->revision[1].from_frame, 1);
+    assert_int_equal(r->revision[1].held, LI);
+    assert_int_equal(r->revision[1].cause, TCPS_REV_LOST);
     r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
     EXPECT(r, SS, ES, SR, SR);
     r = tx(&g, 'S', SYN | ACK, 5000, 1001, 0);  /* SYN/ACK again */
@@ -350,12 +360,14 @@ static void test_simultaneous_close_with_both_fins_lost(void **state)
     EXPECT(r, F1, CG, F1, CG);
     g.now_ns += 200 * NS_PER_MS;
     r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
-    EXPECT(r, CG, CG, CG, CG);
+    EXPECT(r, CG, CG, CG, CG);        /* hindsight: it never got frame 5, FIN_WAIT_1 */
     assert_true(r->events & TCPS_EV_LOSS_REVEALED);
     assert_int_equal(r->lost_frame, 5);
+    EXPECT_REVISION(r, 0, 5, F1, TCPS_REV_LOST);
     r = tx(&g, 'S', FIN | ACK, 5001, 1001, 0);
     EXPECT(r, CG, CG, CG, CG);
     assert_int_equal(r->lost_frame, 4);
+    EXPECT_REVISION(r, 1, 4, F1, TCPS_REV_LOST);
     r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);             /* reported once */
     assert_false(r->events & TCPS_EV_LOSS_REVEALED);
     r = tx(&g, 'C', ACK, 1002, 5002, 0);
@@ -914,6 +926,295 @@ static void test_segment_from_closed(void **state)
     assert_true(r->events & TCPS_EV_FROM_CLOSED);
 }
 
+/* The client closes first, the server's final ACK (frame *ack_frame) is
+ * lost, and the server sends its FIN again 200 ms later: that result. */
+static const tcps_result *lose_final_ack(rig *g, uint32_t *ack_frame)
+{
+    tx(g, 'C', FIN | ACK, 1001, 5001, 0);
+    tx(g, 'S', ACK, 5001, 1002, 0);
+    tx(g, 'S', FIN | ACK, 5001, 1002, 0);
+    tx(g, 'C', ACK, 1002, 5002, 0);
+    *ack_frame = g->frame;
+    g->now_ns += 200 * NS_PER_MS;
+    return tx(g, 'S', FIN | ACK, 5001, 1002, 0);
+}
+
+/* Regression: times were 32-bit microsecond offsets from the connection's
+ * first segment, saturating after 71.6 minutes. In an older connection a
+ * lost final ACK went undetected and the retransmitted FIN showed the server
+ * CLOSED. */
+static void test_lost_final_ack_after_72_minutes(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    uint32_t ack_frame;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    g.now_ns += INT64_C(72) * 60 * 1000 * NS_PER_MS;
+    r = lose_final_ack(&g, &ack_frame);
+    EXPECT(r, TW, TW, LA, LA);
+    assert_int_equal(r->lost_frame, ack_frame);
+}
+
+/* Regression: a timestamp going backwards (merged captures) underflowed the
+ * round trip into ~71 minutes, so every later contradiction passed for a
+ * crossing and no loss was ever found. */
+static void test_time_going_backwards(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    uint32_t ack_frame;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    g.now_ns -= 15 * NS_PER_MS;                /* 5 ms before the SYN/ACK */
+    tx(&g, 'C', ACK, 1001, 5001, 0);           /* the client's round trip */
+    tx(&g, 'S', FIN | ACK, 5001, 1001, 0);
+    tx(&g, 'C', ACK, 1001, 5002, 0);
+    tx(&g, 'C', FIN | ACK, 1001, 5002, 0);
+    tx(&g, 'S', ACK, 5002, 1002, 0);
+    ack_frame = g.frame;
+    g.now_ns += 200 * NS_PER_MS;
+    r = tx(&g, 'C', FIN | ACK, 1001, 5002, 0);
+    EXPECT(r, LA, LA, TW, TW);
+    assert_int_equal(r->lost_frame, ack_frame);
+}
+
+/* Regression: a 4-tuple reused after a close the capture missed. The fresh
+ * SYN, 10 minutes later and far outside the old sequence space, joined the
+ * old connection; its SYN/ACK then showed S:ESTABLISHED and a false loss. */
+static void test_reuse_after_unseen_close(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', ACK | PSH, 1001, 5001, 100);
+    g.now_ns += INT64_C(10) * 60 * 1000 * NS_PER_MS;
+    r = tx(&g, 'C', SYN, 77777777, 0, 0);
+    EXPECT(r, CL, SS, LI, SR);
+    assert_true(r->events & TCPS_EV_REUSE);
+    assert_int_equal(r->handshake_step, 1);
+    r = tx(&g, 'S', SYN | ACK, 99999, 77777778, 0);
+    EXPECT(r, SS, ES, SR, SR);
+    assert_int_equal(r->lost_frame, 0);
+    assert_false(r->events & (TCPS_EV_LOSS_REVEALED | TCPS_EV_SYNACK_RETRANSMIT));
+}
+
+/* The same after only 5 s of silence: the SYN alone proves nothing (the old
+ * connection may live on and answer with a challenge ACK), but a SYN/ACK
+ * acknowledging it shows both old ends were gone. */
+static void test_reuse_shown_by_synack(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    uint32_t syn_frame;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    g.now_ns += 5000 * NS_PER_MS;
+    r = tx(&g, 'C', SYN, 777777, 0, 0);
+    EXPECT(r, ES, ES, ES, ES);
+    assert_true(r->events & TCPS_EV_SYN_IN_SYNCHRONIZED);
+    syn_frame = g.frame;
+    r = tx(&g, 'S', SYN | ACK, 99999, 777778, 0);
+    EXPECT(r, SS, ES, SR, SR);
+    assert_true(r->events & TCPS_EV_REUSE);
+    assert_int_equal(r->lost_frame, 0);
+    assert_int_equal(r->handshake_step, 2);
+    r = tx(&g, 'C', ACK, 777778, 100000, 0);
+    EXPECT(r, ES, ES, SR, ES);
+    assert_int_equal(r->handshake_step, 3);
+    (void)syn_frame;
+}
+
+/* Regression: a FIN was taken without checking it is in sequence. Data
+ * before it is lost after the capture point; the server's duplicate ACK
+ * below the FIN shows it is still ESTABLISHED (§3.10.7.4: a FIN is processed
+ * only in sequence). The retransmitted data fills the hole: then the queued
+ * FIN is taken. */
+static void test_out_of_order_fin(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', ACK | PSH, 1001, 5001, 100);   /* lost after the capture point */
+    r = tx(&g, 'C', FIN | ACK, 1101, 5001, 0);
+    EXPECT(r, ES, F1, ES, CW);                   /* as far as the wire shows */
+    g.now_ns += 200 * NS_PER_MS;
+    r = tx(&g, 'S', ACK, 5001, 1001, 0);         /* duplicate ACK below the FIN */
+    EXPECT(r, F1, F1, ES, ES);
+    assert_true(r->events & TCPS_EV_FIN_OUT_OF_ORDER);
+    assert_int_equal(r->lost_frame, 0);
+    r = tx(&g, 'C', ACK | PSH, 1001, 5001, 100); /* the hole filled */
+    EXPECT(r, F1, F1, ES, CW);
+    r = tx(&g, 'S', ACK, 5001, 1102, 0);
+    EXPECT(r, F1, F2, CW, CW);
+}
+
+/* A hole the capture itself shows: the FIN's sequence number lies beyond
+ * everything its sender was seen to send. */
+static void test_fin_after_a_hole_in_the_capture(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', FIN | ACK, 1101, 5001, 0);
+    EXPECT(r, ES, F1, ES, ES);
+    assert_true(r->events & TCPS_EV_FIN_OUT_OF_ORDER);
+    r = tx(&g, 'S', ACK, 5001, 1102, 0);         /* it had the data after all */
+    EXPECT(r, F1, F2, ES, CW);
+}
+
+/* Hindsight revisions (tcps_revision): which earlier frames a segment
+ * proves wrong, for which endpoint, and what that endpoint really held. */
+static void test_revision_lost_final_ack(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    uint32_t ack_frame;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = lose_final_ack(&g, &ack_frame);
+    EXPECT_REVISION(r, 1, ack_frame, LA, TCPS_REV_LOST);
+    assert_int_equal(r->revision[1].before, TCPS_NUM_STATES);
+    assert_int_equal(r->revision[0].from_frame, 0);
+}
+
+static void test_revision_refused_without_listener(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    r = tx(&g, 'S', RST | ACK, 0, 1001, 0);
+    EXPECT(r, SS, CL, SR, CL);                            /* live */
+    EXPECT_REVISION(r, 1, 1, CL, TCPS_REV_REFUSED);       /* never listened */
+    assert_int_equal(r->revision[1].before, CL);
+    assert_int_equal(r->revision[0].from_frame, 0);
+}
+
+static void test_revision_simultaneous_open_and_close(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    r = tx(&g, 'S', SYN, 5000, 0, 0);
+    /* the server never listened: SYN_SENT (from CLOSED) when frame 1 passed */
+    EXPECT_REVISION(r, 1, 1, SS, TCPS_REV_CROSSED);
+    assert_int_equal(r->revision[1].before, CL);
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);                /* frame 4 */
+    r = tx(&g, 'S', FIN | ACK, 5001, 1001, 0);
+    /* it had sent its FIN before frame 4 came: FIN_WAIT_1 from there */
+    EXPECT_REVISION(r, 1, 4, F1, TCPS_REV_CROSSED);
+    assert_int_equal(r->revision[1].before, TCPS_NUM_STATES);
+}
+
+/* Linux removes an orphaned FIN_WAIT_2 after tcp_fin_timeout; the peer's
+ * late FIN is then answered by a bare RST, which only a TCP without the
+ * connection sends. */
+static void test_revision_orphaned_fin_wait_2(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    tx(&g, 'S', ACK, 5001, 1002, 0);
+    g.now_ns += 3000 * NS_PER_MS;
+    r = tx(&g, 'S', FIN | ACK, 5001, 1002, 0);           /* frame 6 */
+    EXPECT(r, F2, TW, CW, LA);                            /* live */
+    r = tx(&g, 'C', RST, 1002, 0, 0);
+    EXPECT(r, TW, CL, LA, CL);
+    EXPECT_REVISION(r, 0, 6, CL, TCPS_REV_ENDED);
+    assert_int_equal(r->revision[0].before, CL);
+}
+
+/* Keep-alive probes nobody answers, then the RST of a keep-alive timeout:
+ * nothing reached the server, the RST neither. */
+static void test_rst_after_unanswered_keepalives(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', ACK | PSH, 1001, 5001, 10);
+    tx(&g, 'S', ACK, 5001, 1011, 0);
+    g.now_ns += 1000 * NS_PER_MS;
+    r = tx(&g, 'C', ACK, 1010, 5001, 0);
+    EXPECT(r, ES, ES, ES, ES);
+    g.now_ns += 1000 * NS_PER_MS;
+    tx(&g, 'C', ACK, 1010, 5001, 0);
+    g.now_ns += 1000 * NS_PER_MS;
+    r = tx(&g, 'C', RST | ACK, 1011, 5001, 0);
+    EXPECT(r, ES, CL, ES, ES);
+    assert_true(r->events & TCPS_EV_PEER_SILENT);
+    assert_false(r->events & (TCPS_EV_RST_ACCEPTED | TCPS_EV_RST_IGNORED));
+
+    /* an answered probe proves nothing of the kind */
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', ACK | PSH, 1001, 5001, 10);
+    tx(&g, 'S', ACK, 5001, 1011, 0);
+    tx(&g, 'C', ACK, 1010, 5001, 0);
+    tx(&g, 'S', ACK, 5001, 1011, 0);
+    r = tx(&g, 'C', RST | ACK, 1011, 5001, 0);
+    EXPECT(r, ES, CL, ES, CL);
+}
+
+static void test_revision_new_connection_and_queued_fin(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    g.now_ns += 5000 * NS_PER_MS;
+    tx(&g, 'C', SYN, 777777, 0, 0);                       /* frame 4 */
+    r = tx(&g, 'S', SYN | ACK, 99999, 777778, 0);
+    EXPECT_REVISION(r, 0, 4, SS, TCPS_REV_NEW_CONN);
+    EXPECT_REVISION(r, 1, 4, SR, TCPS_REV_NEW_CONN);
+    assert_int_equal(r->revision[0].before, CL);
+    assert_int_equal(r->revision[1].before, LI);
+
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', ACK | PSH, 1001, 5001, 100);
+    tx(&g, 'C', FIN | ACK, 1101, 5001, 0);                /* frame 5 */
+    g.now_ns += 200 * NS_PER_MS;
+    r = tx(&g, 'S', ACK, 5001, 1001, 0);
+    EXPECT_REVISION(r, 1, 5, ES, TCPS_REV_FIN_QUEUED);
+    assert_int_equal(r->lost_frame, 0);
+}
+
 static void test_summary_and_names(void **state)
 {
     tcps_result r;
@@ -964,7 +1265,8 @@ static void test_record_roundtrip(void **state)
     assert_true(out.from_client);
     assert_true(out.midstream);
     assert_int_equal(out.events, in.events);
-    assert_true(sizeof(tcps_conn) <= 128);
+    /* 64-bit times (no saturation after 71.6 min) and the kept SYN: 176 */
+    assert_true(sizeof(tcps_conn) <= 176);
 }
 
 int main(void)
@@ -1007,6 +1309,18 @@ int main(void)
         cmocka_unit_test(test_recovery_from_old_duplicate_syn),
         cmocka_unit_test(test_syn_on_established),
         cmocka_unit_test(test_segment_from_closed),
+        cmocka_unit_test(test_lost_final_ack_after_72_minutes),
+        cmocka_unit_test(test_time_going_backwards),
+        cmocka_unit_test(test_reuse_after_unseen_close),
+        cmocka_unit_test(test_reuse_shown_by_synack),
+        cmocka_unit_test(test_out_of_order_fin),
+        cmocka_unit_test(test_fin_after_a_hole_in_the_capture),
+        cmocka_unit_test(test_revision_lost_final_ack),
+        cmocka_unit_test(test_revision_refused_without_listener),
+        cmocka_unit_test(test_revision_simultaneous_open_and_close),
+        cmocka_unit_test(test_revision_orphaned_fin_wait_2),
+        cmocka_unit_test(test_rst_after_unanswered_keepalives),
+        cmocka_unit_test(test_revision_new_connection_and_queued_fin),
         cmocka_unit_test(test_summary_and_names),
         cmocka_unit_test(test_record_roundtrip),
     };

@@ -28,14 +28,19 @@
 /* Originator ISN 1000, responder ISN 5000; windows nonzero unless said. */
 enum { OISN = 1000, RISN = 5000, WIN = 65535 };
 
-static void txw(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t ack,
-                uint32_t len, uint32_t win)
+/* How a segment was captured: checksum bad, payload cut short. */
+enum { GOOD = 0, BAD = 1, CUT = 2 };
+
+static void txc(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t ack,
+                uint32_t len, uint32_t win, int how)
 {
     tcps_zeek_segment s;
     char before[TCPS_ZEEK_HISTORY_MAX + 1];
 
     strcpy(before, tcps_zeek_history(z));
     memset(&s, 0, sizeof s);
+    s.bad_checksum = (how & BAD) != 0;
+    s.truncated = (how & CUT) != 0;
     s.from_orig = (who == 'O');
     s.flags = flags;
     s.seq = seq;
@@ -46,6 +51,12 @@ static void txw(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t a
     /* Append-only, always. */
     assert_int_equal(strncmp(tcps_zeek_history(z), before, strlen(before)), 0);
     assert_int_equal(strlen(tcps_zeek_history(z)), tcps_zeek_history_len(z));
+}
+
+static void txw(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t ack,
+                uint32_t len, uint32_t win)
+{
+    txc(z, who, flags, seq, ack, len, win, GOOD);
 }
 
 static void tx(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len)
@@ -679,7 +690,204 @@ static void test_names_and_size(void **state)
         assert_string_equal(tcps_zeek_state_name((tcps_zeek_state)i), names[i]);
     assert_string_equal(tcps_zeek_state_name(TCPS_ZEEK_NUM), "?");
     assert_string_equal(tcps_zeek_state_name((tcps_zeek_state)-1), "?");
-    assert_int_equal(sizeof(tcps_zeek), 96);
+    assert_int_equal(sizeof(tcps_zeek), 128);
+}
+
+/* TCPAnalyzer::ValidateChecksum: a segment with a bad TCP checksum adds
+ * 'C'/'c' through TCP_Endpoint::ChecksumError (ScaledHistoryEntry: 1st,
+ * 10th, 100th ...) and is then dropped: no other letter, no state. Zeek's
+ * trace syn-bad (one SYN, bad checksum) logs OTH with history C. */
+static void test_bad_checksum(void **state)
+{
+    tcps_zeek z;
+    int i;
+    (void)state;
+
+    tcps_zeek_init(&z);
+    txc(&z, 'O', SYN, OISN, 0, 0, WIN, BAD);
+    EXPECT(&z, "C", TCPS_ZEEK_OTH);
+    assert_int_equal(tcps_zeek_endpoint_state(&z, true), TCPS_ZEEK_EP_INACTIVE);
+    /* The good SYN sent again: as though the first never came. */
+    tx(&z, 'O', SYN, OISN, 0, 0);
+    EXPECT(&z, "CS", TCPS_ZEEK_S0);
+    txc(&z, 'R', SYN | ACK, RISN, OISN + 1, 0, WIN, BAD);
+    EXPECT(&z, "CSc", TCPS_ZEEK_S0);
+    assert_int_equal(tcps_zeek_endpoint_state(&z, false), TCPS_ZEEK_EP_INACTIVE);
+    tx(&z, 'R', SYN | ACK, RISN, OISN + 1, 0);
+    tx(&z, 'O', ACK, OISN + 1, RISN + 1, 0);
+    EXPECT(&z, "CSchA", TCPS_ZEEK_S1);
+    /* A bad data segment neither delivers nor counts as sent: the good
+     * copy is no retransmission ('t'), and its ack reveals no gap. */
+    txc(&z, 'O', ACK | PSH, OISN + 1, RISN + 1, 100, WIN, BAD);
+    EXPECT(&z, "CSchA", TCPS_ZEEK_S1);
+    tx(&z, 'O', ACK | PSH, OISN + 1, RISN + 1, 100);
+    tx(&z, 'R', ACK, RISN + 1, OISN + 101, 0);
+    EXPECT(&z, "CSchADa", TCPS_ZEEK_S1);
+    assert_int_equal(tcps_zeek_size(&z, true), 100);
+    /* The 10th bad one from the originator adds 'C' again. */
+    for (i = 3; i <= 9; i++)
+        txc(&z, 'O', ACK, OISN + 101, RISN + 1, 0, WIN, BAD);
+    EXPECT(&z, "CSchADa", TCPS_ZEEK_S1);
+    txc(&z, 'O', ACK | FIN, OISN + 101, RISN + 1, 0, WIN, BAD);
+    EXPECT(&z, "CSchADaC", TCPS_ZEEK_S1);
+}
+
+/* A first segment with a bad checksum still creates Zeek's connection,
+ * roles flipped ('^') included (the connection exists before the checksum
+ * is checked). */
+static void test_bad_checksum_first_from_responder(void **state)
+{
+    tcps_zeek z;
+    (void)state;
+
+    tcps_zeek_init(&z);
+    txc(&z, 'R', SYN | ACK, RISN, OISN + 1, 0, WIN, BAD);
+    EXPECT(&z, "^c", TCPS_ZEEK_OTH);
+}
+
+/* Zeek's trace tcp/miss_end_data.pcap (btest core/tcp/miss-end-data):
+ * the responder's 2902 octets were never captured; the originator's ack of
+ * the responder's FIN makes TCP_Reassembler::Undelivered report them
+ * (content_gap F 1 2902), and with both ends established or cleanly
+ * closing TCP_Endpoint::Gap adds 'g'. Zeek: SF, ShADafgF, resp_bytes 2902.
+ * The ack of the FIN itself is no gap (AckReceived stops at FIN_seq - 1). */
+static void test_gap_miss_end_data(void **state)
+{
+    tcps_zeek z;
+    (void)state;
+
+    tcps_zeek_init(&z);
+    handshake(&z);
+    tx(&z, 'O', ACK | PSH, OISN + 1, RISN + 1, 538);
+    tx(&z, 'R', ACK, RISN + 1, OISN + 539, 0);
+    EXPECT(&z, "ShADa", TCPS_ZEEK_S1);
+    tx(&z, 'R', ACK | FIN, RISN + 2903, OISN + 539, 0);
+    EXPECT(&z, "ShADaf", TCPS_ZEEK_S3);
+    tx(&z, 'O', ACK, OISN + 539, RISN + 2904, 0);
+    EXPECT(&z, "ShADafg", TCPS_ZEEK_S3);
+    tx(&z, 'O', ACK | FIN, OISN + 539, RISN + 2904, 0);
+    tx(&z, 'R', ACK, RISN + 2904, OISN + 540, 0);
+    EXPECT(&z, "ShADafgF", TCPS_ZEEK_SF);
+    assert_int_equal(tcps_zeek_size(&z, true), 538);
+    assert_int_equal(tcps_zeek_size(&z, false), 2902);
+}
+
+/* Zeek's trace tcp/retransmit-fast009.trace (btest core/tcp/rxmit-history):
+ * every payload was cut short by the snap length (missed_bytes is all of
+ * orig_bytes + resp_bytes), so the reassembler never gets any data and
+ * every ack of new data is a gap, 'G' and 'g' at the 1st (then 10th ...).
+ * A responder segment sent again is 't'; the originator's RST: RSTO.
+ * Zeek: RSTO, ShADaGdgtR. */
+static void test_gap_truncated_payloads(void **state)
+{
+    tcps_zeek z;
+    uint32_t r = RISN + 1;
+    int i;
+    (void)state;
+
+    tcps_zeek_init(&z);
+    handshake(&z);
+    txc(&z, 'O', ACK | PSH, OISN + 1, RISN + 1, 474, WIN, CUT);
+    tx(&z, 'R', ACK, RISN + 1, OISN + 475, 0);
+    EXPECT(&z, "ShADaG", TCPS_ZEEK_S1);
+    for (i = 0; i < 8; i++) {
+        txc(&z, 'R', ACK, r, OISN + 475, 1448, WIN, CUT);
+        r += 1448;
+        if (i % 2)
+            tx(&z, 'O', ACK, OISN + 475, r, 0);
+    }
+    EXPECT(&z, "ShADaGdg", TCPS_ZEEK_S1);
+    txc(&z, 'R', ACK, r - 1448, OISN + 475, 1448, WIN, CUT);
+    EXPECT(&z, "ShADaGdgt", TCPS_ZEEK_S1);
+    tx(&z, 'O', RST | ACK, OISN + 475, r, 0);
+    EXPECT(&z, "ShADaGdgtR", TCPS_ZEEK_RSTO);
+}
+
+/* Reassembly: data above a hole waits; the hole filled before the ack is
+ * no gap (the late segment is 't' to update_last_seq); an ack over a hole
+ * below a waiting range is one gap, and the range is then delivered
+ * (TCP_Reassembler::Undelivered). The originator's data: 'G'. */
+static void test_gap_reassembly(void **state)
+{
+    tcps_zeek z;
+    (void)state;
+
+    tcps_zeek_init(&z);
+    handshake(&z);
+    tx(&z, 'O', ACK | PSH, OISN + 101, RISN + 1, 100);    /* above [1, 101) */
+    tx(&z, 'O', ACK | PSH, OISN + 1, RISN + 1, 100);      /* fills it */
+    tx(&z, 'R', ACK, RISN + 1, OISN + 201, 0);
+    EXPECT(&z, "ShADTa", TCPS_ZEEK_S1);
+    tx(&z, 'O', ACK | PSH, OISN + 301, RISN + 1, 100);    /* [201, 301) missing */
+    tx(&z, 'R', ACK, RISN + 1, OISN + 401, 0);
+    EXPECT(&z, "ShADTaG", TCPS_ZEEK_S1);
+    /* Delivered up to 401 now: an ack of it again, or of less, is none. */
+    tx(&z, 'R', ACK, RISN + 1, OISN + 401, 0);
+    EXPECT(&z, "ShADTaG", TCPS_ZEEK_S1);
+    /* Nine more gaps, then the 10th letter. */
+    {
+        uint32_t o = OISN + 401;
+        int i;
+        for (i = 2; i <= 10; i++) {
+            o += 100;                                     /* 100 missing */
+            tx(&z, 'R', ACK, RISN + 1, o, 0);
+        }
+    }
+    EXPECT(&z, "ShADTaGG", TCPS_ZEEK_S1);
+}
+
+/* Gaps enter the history only while both ends are ESTABLISHED, or CLOSED
+ * from ESTABLISHED (is_clean): not during the handshake, not after a RST.
+ * A partial connection's first ack is no gap (Undelivered, up_to <= 2). */
+static void test_gap_only_when_clean(void **state)
+{
+    tcps_zeek z;
+    (void)state;
+
+    /* A bare ACK acks data the SYN never carried: the originator is
+     * SYN_SENT, not clean. */
+    tcps_zeek_init(&z);
+    tx(&z, 'O', SYN, OISN, 0, 0);
+    tx(&z, 'R', ACK, RISN, OISN + 11, 0);
+    EXPECT(&z, "Sa", TCPS_ZEEK_S0);
+    /* The same on an established connection is a gap. */
+    tcps_zeek_init(&z);
+    tx(&z, 'O', SYN, OISN, 0, 0);
+    tx(&z, 'R', SYN | ACK, RISN, OISN + 11, 0);
+    EXPECT(&z, "ShG", TCPS_ZEEK_S1);
+    /* After the originator's RST, no longer. */
+    tcps_zeek_init(&z);
+    handshake(&z);
+    tx(&z, 'O', RST, OISN + 1, 0, 0);
+    tx(&z, 'R', ACK, RISN + 1, OISN + 500, 0);            /* after the RST */
+    EXPECT(&z, "ShARa", TCPS_ZEEK_RSTO);
+
+    /* Midstream: the responder's first ack of the originator's data. */
+    tcps_zeek_init(&z);
+    tx(&z, 'O', ACK, OISN, RISN, 0);
+    tx(&z, 'R', ACK, RISN, OISN + 1, 0);
+    EXPECT(&z, "Aa", TCPS_ZEEK_OTH);
+}
+
+/* tcp_max_above_hole_without_any_acks (16384): more data than that above a
+ * hole before any of it was acked, and the reassembler gives up on that
+ * direction (skip_deliveries): its later holes are no gaps. */
+static void test_gap_gives_up(void **state)
+{
+    tcps_zeek z;
+    (void)state;
+
+    tcps_zeek_init(&z);
+    handshake(&z);
+    tx(&z, 'O', ACK | PSH, OISN + 1001, RISN + 1, 16385);  /* [1, 1001) missing */
+    tx(&z, 'R', ACK, RISN + 1, OISN + 17386, 0);
+    EXPECT(&z, "ShADa", TCPS_ZEEK_S1);
+    /* The same above 16384 is still a gap. */
+    tcps_zeek_init(&z);
+    handshake(&z);
+    tx(&z, 'O', ACK | PSH, OISN + 1001, RISN + 1, 15384);
+    tx(&z, 'R', ACK, RISN + 1, OISN + 16385, 0);
+    EXPECT(&z, "ShADaG", TCPS_ZEEK_S1);
 }
 
 int main(void)
@@ -711,6 +919,13 @@ int main(void)
         cmocka_unit_test(test_history_cap),
         cmocka_unit_test(test_random_append_only),
         cmocka_unit_test(test_names_and_size),
+        cmocka_unit_test(test_bad_checksum),
+        cmocka_unit_test(test_bad_checksum_first_from_responder),
+        cmocka_unit_test(test_gap_miss_end_data),
+        cmocka_unit_test(test_gap_truncated_payloads),
+        cmocka_unit_test(test_gap_reassembly),
+        cmocka_unit_test(test_gap_only_when_clean),
+        cmocka_unit_test(test_gap_gives_up),
     };
     return cmocka_run_group_tests_name("tcpstate zeek", tests, NULL, NULL);
 }

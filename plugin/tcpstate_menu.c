@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tcpstate_menu.c — Statistics → TCP Connection State → Connections and
+ * → Transitions in the GUI.
+ *
+ * Why stats trees and not the stat-tap tables of tcpstate_stats.c: in
+ * Wireshark 4.0 a plugin gets a Statistics submenu only as a stats tree
+ * registered by stats_tree_register_plugin() with a "Menu/Item" name
+ * (ui/qt/wireshark_main_window_slots.cpp, addStatsPluginsToMenu). A stat-tap
+ * table shows in no menu from REGISTER_STAT_GROUP_GENERIC and as a literal
+ * "TCP Connection State/Connections" item from the unsorted group. The
+ * tables stay for tshark (`-z tcpstate,conn`); these trees count the same
+ * things, and tshark prints them too (`-z tcpstate_conn,tree`).
+ *
+ * Connections are counted once each, under their values as of their latest
+ * segment that matched the filter: the final values in the GUI, which has
+ * read the whole capture before any statistics run.
+ */
+#include <epan/packet.h>
+#include <epan/stats_tree.h>
+
+#include "tcpstate_menu.h"
+#include "tcpstate_conninfo.h"
+
+#define NODE_BY_CODE   "By Zeek conn_state"
+#define NODE_BY_STATES "By final states"
+#define NODE_CLIENT    "Client"
+#define NODE_SERVER    "Server"
+
+/* Per open tree: how each connection was counted, so that it moves when
+ * its values change. stats_tree has no user pointer, hence the map. */
+static GHashTable *counted_by_tree;   /* stats_tree * -> (conn -> COUNTED_AS) */
+
+#define COUNTED_AS(code, client, server) \
+    GUINT_TO_POINTER(0x1000000u | ((guint)(code) << 16) | ((guint)(client) << 8) | (server))
+
+static int node_by_code, node_by_states, node_client, node_server;
+
+static void
+conn_tree_init(stats_tree *st)
+{
+    if (!counted_by_tree)
+        counted_by_tree = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                                (GDestroyNotify)g_hash_table_destroy);
+    g_hash_table_insert(counted_by_tree, st, g_hash_table_new(g_direct_hash, g_direct_equal));
+    node_by_code = stats_tree_create_node(st, NODE_BY_CODE, 0, STAT_DT_INT, TRUE);
+    node_by_states = stats_tree_create_node(st, NODE_BY_STATES, 0, STAT_DT_INT, TRUE);
+}
+
+static void
+conn_tree_cleanup(stats_tree *st)
+{
+    if (counted_by_tree)
+        g_hash_table_remove(counted_by_tree, st);
+}
+
+static const char *
+states_name(packet_info *pinfo, guint client, guint server)
+{
+    return wmem_strdup_printf(pinfo->pool, "C:%s S:%s", tcps_state_name((tcps_state)client),
+                              tcps_state_name((tcps_state)server));
+}
+
+static tap_packet_status
+conn_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+                 tap_flags_t flags _U_)
+{
+    tcps_conn_info *conn = tcps_conninfo_get((const tcps_frame *)data);
+    GHashTable *counted = counted_by_tree ? g_hash_table_lookup(counted_by_tree, st) : NULL;
+    guint code;
+    gpointer now, was;
+
+    if (!conn || !counted)
+        return TAP_PACKET_DONT_REDRAW;
+    code = (guint)tcps_zeek_conn_state(&conn->zeek);
+    now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
+    was = g_hash_table_lookup(counted, conn);
+    if (was == now)
+        return TAP_PACKET_DONT_REDRAW;
+    if (was) {
+        guint w = GPOINTER_TO_UINT(was);
+        increase_stat_node(st, tcps_zeek_state_name((tcps_zeek_state)((w >> 16) & 0xff)),
+                           node_by_code, FALSE, -1);
+        increase_stat_node(st, states_name(pinfo, (w >> 8) & 0xff, w & 0xff),
+                           node_by_states, FALSE, -1);
+    } else {
+        tick_stat_node(st, NODE_BY_CODE, 0, TRUE);
+        tick_stat_node(st, NODE_BY_STATES, 0, TRUE);
+    }
+    tick_stat_node(st, tcps_zeek_state_name((tcps_zeek_state)code), node_by_code, FALSE);
+    tick_stat_node(st, states_name(pinfo, conn->final_state[0], conn->final_state[1]),
+                   node_by_states, FALSE);
+    g_hash_table_insert(counted, conn, now);
+    return TAP_PACKET_REDRAW;
+}
+
+static void
+transitions_tree_init(stats_tree *st)
+{
+    node_client = stats_tree_create_node(st, NODE_CLIENT, 0, STAT_DT_INT, TRUE);
+    node_server = stats_tree_create_node(st, NODE_SERVER, 0, STAT_DT_INT, TRUE);
+}
+
+static tap_packet_status
+transitions_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_,
+                        const void *data, tap_flags_t flags _U_)
+{
+    static const char *const end_names[2] = { NODE_CLIENT, NODE_SERVER };
+    const int nodes[2] = { node_client, node_server };
+    tcps_result r;
+    tap_packet_status status = TAP_PACKET_DONT_REDRAW;
+    int e;
+
+    tcps_record_unpack(&((const tcps_frame *)data)->core, &r);
+    for (e = 0; e < 2; e++) {
+        if (r.prev[e] == r.state[e])
+            continue;
+        tick_stat_node(st, end_names[e], 0, TRUE);
+        tick_stat_node(st, wmem_strdup_printf(pinfo->pool, "%s -> %s",
+                                              tcps_state_name((tcps_state)r.prev[e]),
+                                              tcps_state_name((tcps_state)r.state[e])),
+                       nodes[e], FALSE);
+        status = TAP_PACKET_REDRAW;
+    }
+    return status;
+}
+
+void
+tcps_menu_register(void)
+{
+    stats_tree_register_plugin("tcpstate", "tcpstate_conn", "TCP Connection State/Connections",
+                               0, conn_tree_packet, conn_tree_init, conn_tree_cleanup);
+    stats_tree_register_plugin("tcpstate", "tcpstate_transitions",
+                               "TCP Connection State/Transitions",
+                               0, transitions_tree_packet, transitions_tree_init, NULL);
+}

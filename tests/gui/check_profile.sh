@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The "TCP States" profile: its columns print the expected names, and every
+# filter it holds (buttons and colouring rules) compiles with the plugin.
+#
+# usage: tests/gui/check_profile.sh PLUGIN.so PROFILE_DIR CAPTURE EXPECTED_COLUMNS
+set -eu
+so=$1 profile=$2 capture=$3 expected=$4
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/gui-env.sh"
+gui_setup "$so" "$profile"
+trap gui_cleanup EXIT
+cap=$(gui_copy "$capture")
+fail=0
+
+# The profile's own columns (No., Time, Source, Destination, Client, Server,
+# Phase, step, Lost, Length, Info), in two passes.
+got=$(gui_run tshark -C "$(basename "$profile")" -2 -r "$cap" 2>&1)
+if ! diff -u "$expected" <(printf '%s\n' "$got" | sed 's/ *$//'); then
+  echo "FAIL: columns differ from $expected"; fail=1
+fi
+
+# Every filter of the profile compiles (one tshark run per file).
+buttons=$(grep -v '^#' "$profile/dfilter_buttons" | awk -F'","' 'NF {print $3}')
+colours=$(grep -v '^#' "$profile/colorfilters" | awk -F'@' 'NF {print $3}')
+for set in buttons colours; do
+  n=0; expr=""
+  while IFS= read -r f; do
+    [ -n "$f" ] || continue
+    n=$((n + 1))
+    expr="${expr:+$expr || }($f)"
+    if ! out=$(gui_run tshark -r "$cap" -c 1 -Y "$f" 2>&1 >/dev/null); then
+      echo "FAIL: $set filter does not compile: $f"; echo "$out"; fail=1
+    fi
+  done <<< "${!set}"
+  [ "$n" -ge 6 ] || { echo "FAIL: only $n $set"; fail=1; }
+done
+[ $fail = 0 ] && echo "profile OK: columns, $(echo "$buttons" | wc -l) buttons, $(echo "$colours" | wc -l) colouring rules"
+exit $fail

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# GUI smoke test: Wireshark (Qt) under Xvfb with the tcpstate build under
+# test and the "TCP States" profile, on a capture. It opens
+# Statistics -> TCP Connection State -> Connections, then fails if Wireshark
+# crashed, never showed the capture or the statistics window, or logged a
+# critical message. Skipped (77) without wireshark, Xvfb or xdotool.
+#
+# usage: tests/gui/smoke.sh PLUGIN.so PROFILE_DIR CAPTURE
+set -u
+so=$1 profile=$2 capture=$3
+for t in wireshark Xvfb xdotool tshark; do
+  command -v "$t" >/dev/null 2>&1 || { echo "$t not installed: skipped"; exit 77; }
+done
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/gui-env.sh"
+gui_setup "$so" "$profile" || exit 2
+cap=$(gui_copy "$capture")
+log=$GUI_TMP/wireshark.log
+xpid="" wpid=""
+cleanup() {
+  [ -n "$wpid" ] && kill "$wpid" 2>/dev/null
+  [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+  wait 2>/dev/null
+  gui_cleanup
+}
+trap cleanup EXIT
+
+# A display of our own: Xvfb picks a free number and writes it to fd 3.
+exec 3> "$GUI_TMP/display"
+Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp -ac >/dev/null 2>&1 &
+xpid=$!
+for _ in $(seq 50); do [ -s "$GUI_TMP/display" ] && break; sleep 0.1; done
+exec 3>&-
+[ -s "$GUI_TMP/display" ] || { echo "FAIL: Xvfb did not start"; exit 1; }
+export DISPLAY=":$(head -1 "$GUI_TMP/display")"
+
+gui_start wireshark -C "$(basename "$profile")" -r "$cap" >"$log" 2>&1
+wpid=$GUI_PID
+
+# wait_window NAME: up to 15 s for a visible window whose title holds NAME.
+wait_window() {
+  for _ in $(seq 150); do
+    kill -0 "$wpid" 2>/dev/null || return 2
+    xdotool search --onlyvisible --name "$1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+fail=0
+if ! wait_window "$(basename "$cap")"; then
+  echo "FAIL: no main window showing $(basename "$cap")"; fail=1
+else
+  # No window manager gives it the focus: take it, then drive the menus.
+  xdotool search --onlyvisible --name "$(basename "$cap")" windowfocus --sync >/dev/null 2>&1
+  sleep 0.5
+  # Statistics (Alt+S) -> its last entry, TCP Connection State -> Connections.
+  xdotool key alt+s; sleep 0.5; xdotool key Up; sleep 0.3; xdotool key Right; sleep 0.3
+  xdotool key Return
+  wait_window "Connections" || { echo "FAIL: no Connections statistics window"; fail=1; }
+  sleep 1
+fi
+if ! kill -0 "$wpid" 2>/dev/null; then
+  wait "$wpid"; echo "FAIL: wireshark exited (status $?)"; fail=1
+fi
+if grep -E "CRITICAL|ERROR|Segmentation fault|Aborted|core dumped" "$log"; then
+  echo "FAIL: critical messages above"; fail=1
+fi
+[ $fail = 0 ] && echo "GUI OK: $(basename "$cap") loaded, Statistics -> TCP Connection State -> Connections opened"
+exit $fail
