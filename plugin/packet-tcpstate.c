@@ -25,6 +25,7 @@
 #include "tcpstate_record.h"
 #include "tcpstate_conninfo.h"
 #include "tcpstate_stats.h"
+#include "tcpstate_store.h"
 #include "tcpstate_menu.h"
 #include "tcpstate_ladder.h"
 
@@ -151,11 +152,17 @@ static tcps_analysis_prefs tcps_prefs = {
     .close_wait_seconds = 60,
     .fin_wait_2_seconds = 60,
 };
-/* Where the Info column gets [C:... S:...]. */
-enum { TCPS_INFO_OFF, TCPS_INFO_FIRST, TCPS_INFO_LAST };
+/* What the Info column gets, and where. The default is short and first so
+ * that the Flow Graph's arrow labels, which Wireshark 4.0 cuts at about 40
+ * characters, show both states on every arrow: the full summary of a
+ * teardown segment, [C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT], is
+ * 51 characters; the short form, [C:>FIN_WAIT_1 S:>CLOSE_WAIT], at most 31. */
+enum { TCPS_INFO_OFF, TCPS_INFO_FIRST, TCPS_INFO_FULL, TCPS_INFO_LAST };
 static const enum_val_t info_column_vals[] = {
-    { "first", "Before the TCP summary", TCPS_INFO_FIRST },
-    { "last",  "After the TCP summary",  TCPS_INFO_LAST },
+    { "first", "Short, before the TCP summary: [C:>FIN_WAIT_1 S:>CLOSE_WAIT]", TCPS_INFO_FIRST },
+    { "full",  "Full, before the TCP summary: [C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT]",
+      TCPS_INFO_FULL },
+    { "last",  "Full, after the TCP summary",  TCPS_INFO_LAST },
     { "off",   "Not at all",             TCPS_INFO_OFF },
     { NULL, NULL, 0 }
 };
@@ -196,20 +203,21 @@ static const tcps_uint_pref uint_prefs[] = {
 };
 
 /* File-scoped stores, emptied whenever a capture is closed or re-read.
- * Frame records hang off each frame (p_add_proto_data), never a
- * frame-number map: in a first pass with a read filter, tshark hands the
- * number of a dropped frame to the next one. */
+ * Frame records live in one flat store indexed by frame number
+ * (tcpstate_store.h). In a first pass with a read filter, tshark hands the
+ * number of a dropped frame to the next one: a first-pass frame always
+ * replaces what its number held (store_frame). */
+static tcps_store *store;
 static wmem_map_t *streams;        /* tcp.stream -> tcps_stream */
-static wmem_map_t *lost_links;     /* tcps_frame * -> frame number: for a lost
-                                      segment, the frame showing it; for that
-                                      frame, the lost one (rare events only) */
+static wmem_map_t *lost_shown_by;  /* lost frame -> the frame showing it */
+static wmem_map_t *lost_revealed;  /* that frame -> the lost one (rare events) */
 
 /* One TCP stream. A is the sender of the first segment we saw; the engine
  * decides which of A and B is the client. */
 typedef struct {
     tcps_conn       conn;
     tcps_conn_info *info;      /* the current incarnation */
-    tcps_frame     *rx_rec[2]; /* client, server: the segment whose arrival
+    guint32         rx_rec[2]; /* client, server: the frame whose arrival
                                   last changed that endpoint, to be marked
                                   lost if the endpoint shows it never came */
     guint32         a_addr_hash;  /* only consulted when both ports are equal */
@@ -495,33 +503,39 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     cfg.msl_ms = tcps_prefs.msl_seconds * 1000u;
     tcps_conn_process(&st->conn, &cfg, &seg, &res);
 
-    fr = wmem_new0(wmem_file_scope(), tcps_frame);
+    fr = tcps_store_put(store, pinfo->num);
+    if (!fr)
+        return NULL;
     tcps_record_pack(&fr->core, &res);
-    p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0, fr);
+    /* The live view: what the segments so far show (one pass). */
+    fr->live = (guint8)((res.state[0] << 4) | (res.state[1] & 0x0f));
 
     if (res.lost_frame) {
         /* An endpoint shows it never got the segment that last changed it:
          * the sender, or a listener that never answered a SYN. */
         int who = res.revision[1].cause == TCPS_REV_LOST ? 1
                 : res.revision[0].cause == TCPS_REV_LOST ? 0 : (res.from_client ? 0 : 1);
-        if (st->rx_rec[who]) {
-            tcps_record_mark_lost(&st->rx_rec[who]->core);
-            wmem_map_insert(lost_links, st->rx_rec[who], GUINT_TO_POINTER(pinfo->num));
-            wmem_map_insert(lost_links, fr, GUINT_TO_POINTER(res.lost_frame));
-            st->rx_rec[who] = NULL;
+        tcps_frame *lost = st->rx_rec[who] ? tcps_store_get(store, st->rx_rec[who]) : NULL;
+        if (lost) {
+            tcps_record_mark_lost(&lost->core);
+            wmem_map_insert(lost_shown_by, GUINT_TO_POINTER(st->rx_rec[who]),
+                            GUINT_TO_POINTER(pinfo->num));
+            wmem_map_insert(lost_revealed, GUINT_TO_POINTER(pinfo->num),
+                            GUINT_TO_POINTER(res.lost_frame));
+            st->rx_rec[who] = 0;
         }
     }
     if (res.rx_recorded)
-        st->rx_rec[res.from_client ? 1 : 0] = fr;
+        st->rx_rec[res.from_client ? 1 : 0] = pinfo->num;
 
     /* A new incarnation: the stream's first segment, or a SYN that made the
      * engine start over on the same stream. */
     if (!st->info || (res.events & TCPS_EV_REUSE)) {
         st->info = tcps_conninfo_new(pinfo, (guint16)sport, (guint16)dport);
         st->info->owner = st;
-        st->rx_rec[0] = st->rx_rec[1] = NULL;
+        st->rx_rec[0] = st->rx_rec[1] = 0;
         if (res.rx_recorded)
-            st->rx_rec[res.from_client ? 1 : 0] = fr;
+            st->rx_rec[res.from_client ? 1 : 0] = pinfo->num;
     }
     zseg.from_orig = res.from_client;     /* bad_checksum, truncated: above */
     zseg.flags = (uint16_t)flags;
@@ -532,6 +546,44 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     tcps_conninfo_segment(st->info, fr, pinfo, (guint16)dport, ip_bad ? NULL : &zseg, &res,
                           &tcps_prefs);
     return fr;
+}
+
+/* The frame analysed last in the first pass, to tell a frame dissected
+ * again before the pass is over from a new frame given the same number. */
+static guint32 last_num;
+static gint64 last_file_off;
+
+/* A frame number the first pass hands out again: the frame that had it was
+ * dropped by a read filter. Nothing may keep pointing at it. */
+static void
+forget_frame(guint32 num)
+{
+    tcps_frame *old = tcps_store_get(store, num);
+    tcps_stream *st;
+
+    if (!old)
+        return;
+    st = (tcps_stream *)tcps_conninfo_get(old)->owner;
+    if (st && st->rx_rec[0] == num)
+        st->rx_rec[0] = 0;
+    if (st && st->rx_rec[1] == num)
+        st->rx_rec[1] = 0;
+    wmem_map_remove(lost_shown_by, GUINT_TO_POINTER(num));
+    wmem_map_remove(lost_revealed, GUINT_TO_POINTER(num));
+    tcps_store_erase(store, num);
+}
+
+/* First pass: the frame's record, computed unless this very frame was
+ * analysed already. */
+static tcps_frame *
+first_pass_frame(packet_info *pinfo, proto_tree *tree)
+{
+    if (pinfo->num == last_num && pinfo->fd->file_off == last_file_off)
+        return tcps_store_get(store, pinfo->num);
+    forget_frame(pinfo->num);
+    last_num = pinfo->num;
+    last_file_off = pinfo->fd->file_off;
+    return analyze_frame(pinfo, tree);
 }
 
 static proto_item *
@@ -588,8 +640,8 @@ add_explanation(proto_tree *st, tvbuff_t *tvb, const char *text)
 
 /* The states, steps and per-segment flags. Tree only. */
 static proto_tree *
-add_state_items(tvbuff_t *tvb, proto_tree *tree, const tcps_frame *fr, const tcps_result *r,
-                const char *summary, proto_item **ti)
+add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *fr,
+                const tcps_result *r, const char *summary, proto_item **ti)
 {
     int sender = r->from_client ? 0 : 1;
     proto_tree *st;
@@ -625,13 +677,13 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, const tcps_frame *fr, const tcp
         add_generated_bool(st, hf_tcpstate_midstream, tvb, TRUE);
 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(num)));
         if (link)
             add_generated_uint(st, hf_tcpstate_reveals_lost, tvb, link);
     }
     /* Known only once later frames are read (tshark -2, the GUI). */
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(num)));
         add_generated_bool(st, hf_tcpstate_lost, tvb, TRUE);
         if (link)
             add_generated_uint(st, hf_tcpstate_lost_shown_by, tvb, link);
@@ -662,14 +714,14 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
         }
 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
                                "Frame %u never reached its receiver", link);
         add_explanation(st, tvb, "This segment repeats or answers as if an earlier segment "
                         "had never arrived: that one was lost on the way");
     }
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_links, fr));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_lost,
                                "Lost: never reached the %s (frame %u shows it)",
                                endpoint_name(!sender), link);
@@ -684,12 +736,10 @@ static const tcps_since *
 lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 num)
 {
     const tcps_since_log *log = &conn->since[e];
-    guint32 idx = tcps_conninfo_snapshot(fr)->since[e];
+    guint32 idx = fr->since[e];
 
-    if (!log->n)
-        return NULL;
     if (idx >= log->n)
-        idx = log->n - 1;
+        return NULL;
     if (log->v[idx].state == TCPS_CLOSE_WAIT || log->v[idx].state == TCPS_FIN_WAIT_2)
         return &log->v[idx];
     if (idx > 0 && log->v[idx].frame == num)
@@ -702,7 +752,6 @@ static void
 add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tcps_frame *fr)
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
-    const tcps_snapshot *snap = tcps_conninfo_snapshot(fr);
     gint64 now = tcps_frame_time_ns(pinfo);
     const char *history = tcps_zeek_history(&conn->zeek);
     proto_item *ci;
@@ -713,9 +762,9 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
     proto_item_set_generated(ci);
 
     add_generated_string(ct, hf_tcpstate_conn_state, tvb,
-                         tcps_zeek_state_name((tcps_zeek_state)snap->zeek_state));
+                         tcps_zeek_state_name((tcps_zeek_state)fr->zeek_state));
     add_generated_string(ct, hf_tcpstate_history, tvb,
-                         wmem_strndup(pinfo->pool, history, snap->hist_len));
+                         wmem_strndup(pinfo->pool, history, fr->hist_len));
     if (fr->analysis & TCPS_AN_CLOSER_KNOWN) {
         add_generated_uint(ct, hf_tcpstate_closer, tvb, conn->closer);
         add_generated_uint(ct, hf_tcpstate_closer_frame, tvb, conn->closer_frame);
@@ -809,17 +858,16 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
                   const tcps_frame *fr)
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
-    const tcps_snapshot *snap = tcps_conninfo_snapshot(fr);
     int e;
 
     for (e = 0; e < 2; e++) {
         const tcps_since_log *log = &conn->since[e];
-        guint32 idx = snap->since[e] < log->n ? snap->since[e] : log->n - 1;
+        guint32 idx = fr->since[e];
         const tcps_since *since;
         const char *until;
         gint64 stay;
 
-        if (!log->n)
+        if (idx >= log->n)
             continue;
         since = &log->v[idx];
         if (since->frame != pinfo->num)
@@ -860,9 +908,10 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     proto_item *ti = NULL;
     char summary[64];
 
-    fr = (tcps_frame *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, 0);
-    if (!fr && !PINFO_FD_VISITED(pinfo))
-        fr = analyze_frame(pinfo, tree);
+    if (PINFO_FD_VISITED(pinfo))
+        fr = tcps_store_get(store, pinfo->num);
+    else
+        fr = first_pass_frame(pinfo, tree);
     if (!fr)
         return 0;
 
@@ -871,11 +920,15 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     /* Before the TCP summary by default, so that the Flow Graph's arrow
      * labels and comments, which cut the Info text short, keep the states. */
     if (pref_info_column == TCPS_INFO_FIRST)
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[C:%s%s S:%s%s] ",
+                         r.prev[0] != r.state[0] ? ">" : "", tcps_state_name((tcps_state)r.state[0]),
+                         r.prev[1] != r.state[1] ? ">" : "", tcps_state_name((tcps_state)r.state[1]));
+    else if (pref_info_column == TCPS_INFO_FULL)
         col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", summary);
     else if (pref_info_column == TCPS_INFO_LAST)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", summary);
     if (tree) {
-        st = add_state_items(tvb, tree, fr, &r, summary, &ti);
+        st = add_state_items(tvb, tree, pinfo->num, fr, &r, summary, &ti);
         add_connection_items(tvb, pinfo, st, fr);
         if (PINFO_FD_VISITED(pinfo))
             add_final_items(tvb, st, fr);
@@ -917,6 +970,16 @@ tcpstate_init(void)
 {
     tcps_conninfo_init();
     want_checksum_status();
+    if (!store)
+        store = tcps_store_new();
+    tcps_store_clear(store);
+    last_num = 0;
+}
+
+static void
+tcpstate_cleanup(void)
+{
+    tcps_store_clear(store);
 }
 
 void
@@ -1187,18 +1250,21 @@ proto_register_tcpstate(void)
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     register_uint_pref(module, &uint_prefs[0]);
     prefs_register_enum_preference(module, "info_column", "States in the Info column",
-        "Where both endpoints' states, e.g. [C:SYN_SENT>ESTABLISHED S:SYN_RCVD], go in the "
-        "Info column. Before the TCP summary (the default), the Flow Graph's arrow labels "
-        "and comments show them even where they cut the text short.",
+        "What the Info column shows of both endpoints' states, and where. The default, "
+        "short and before the TCP summary, shows the state after the segment, \">\" marking "
+        "one entered on it: [C:>ESTABLISHED S:SYN_RCVD]. It fits on every Flow Graph arrow.",
         &pref_info_column, info_column_vals, FALSE);
     for (i = 1; i < G_N_ELEMENTS(uint_prefs); i++)
         register_uint_pref(module, &uint_prefs[i]);
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                      g_direct_hash, g_direct_equal);
-    lost_links = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
-                                        g_direct_hash, g_direct_equal);
+    lost_shown_by = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
+                                           g_direct_hash, g_direct_equal);
+    lost_revealed = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
+                                           g_direct_hash, g_direct_equal);
     register_init_routine(tcpstate_init);
+    register_cleanup_routine(tcpstate_cleanup);
 
     tcpstate_handle = register_dissector("tcpstate", dissect_tcpstate, proto_tcpstate);
     register_postdissector(tcpstate_handle);

@@ -40,11 +40,11 @@ static wmem_map_t *tuples;     /* tcps_tuple_key -> latest tcps_conn_info */
 static wmem_map_t *servers;    /* tcps_endpoint_key -> tcps_server */
 static gint64      capture_end_ns;
 
-/* The per-frame record is the one cost paid by every segment of a capture. */
-G_STATIC_ASSERT(sizeof(tcps_frame) == 16);
-
-#define SINCE_LOG_MAX 250      /* a snapshot's index must fit in 8 bits */
-#define SNAPSHOTS_MAX 65535    /* a frame's index must fit in 16 bits */
+/* A frame's since index must fit in 16 bits, TCPS_SINCE_NONE excluded. */
+G_STATIC_ASSERT(TCPS_SINCE_LOG_MAX < TCPS_SINCE_NONE);
+/* A frame's history length and Zeek state must fit their bit fields. */
+G_STATIC_ASSERT(TCPS_ZEEK_HISTORY_MAX <= TCPS_FRAME_HIST_MAX);
+G_STATIC_ASSERT(TCPS_ZEEK_NUM <= 16);
 
 static guint
 tuple_hash(gconstpointer k)
@@ -153,17 +153,17 @@ tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport)
 static void
 since_append(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns)
 {
-    if (log->n == SINCE_LOG_MAX) {
-        /* Pathological flapping: keep the latest entry current. */
-        log->v[log->n - 1].frame = frame;
-        log->v[log->n - 1].state = state;
-        log->v[log->n - 1].time_ns = t_ns;
+    if (log->n == TCPS_SINCE_LOG_MAX) {
+        /* Pathological flapping. Overwriting an entry would change what
+         * earlier frames show: log nothing more, and later frames show no
+         * "since". */
+        log->full = 1;
         return;
     }
     if (log->n == log->cap) {
-        log->cap = log->cap ? log->cap * 2 : 4;
-        log->v = (tcps_since *)wmem_realloc(wmem_file_scope(), log->v,
-                                            log->cap * sizeof(tcps_since));
+        guint32 cap = log->cap ? MIN(log->cap * 2u, TCPS_SINCE_LOG_MAX) : 4;
+        log->v = (tcps_since *)wmem_realloc(wmem_file_scope(), log->v, cap * sizeof(tcps_since));
+        log->cap = (guint16)cap;
     }
     log->v[log->n].frame = frame;
     log->v[log->n].state = state;
@@ -171,21 +171,24 @@ since_append(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns)
     log->n++;
 }
 
-/* Where an endpoint's state changed, log it. When a later segment showed an
- * arrival was lost and the endpoint is back in the state it had before that
- * arrival, it has been in that state since the earlier entry, not since now:
- * copy that entry rather than start anew. */
-static void
+/* Where an endpoint's state changed, log it; the frame's index into the log.
+ * When a later segment showed an arrival was lost and the endpoint is back
+ * in the state it had before that arrival, it has been in that state since
+ * the earlier entry, not since now: copy that entry rather than start anew. */
+static guint16
 since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboolean corrected)
 {
+    if (log->full)
+        return TCPS_SINCE_NONE;
     if (log->n && log->v[log->n - 1].state == state)
-        return;
+        return (guint16)(log->n - 1);
     if (corrected && log->n >= 2 && log->v[log->n - 2].state == state) {
         tcps_since back = log->v[log->n - 2];
         since_append(log, back.frame, back.state, back.time_ns);
-        return;
+    } else {
+        since_append(log, frame, state, t_ns);
     }
-    since_append(log, frame, state, t_ns);
+    return log->full ? TCPS_SINCE_NONE : (guint16)(log->n - 1);
 }
 
 tcps_conn_info *
@@ -194,44 +197,13 @@ tcps_conninfo_get(const tcps_frame *fr)
     return *(tcps_conn_info **)wmem_array_index(conns, fr->conn);
 }
 
-const tcps_snapshot *
-tcps_conninfo_snapshot(const tcps_frame *fr)
-{
-    const tcps_conn_info *conn = tcps_conninfo_get(fr);
-    return &conn->snapshots.v[fr->snapshot];
-}
-
 const tcps_since *
 tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e)
 {
     const tcps_since_log *log = &conn->since[e];
-    guint8 idx = tcps_conninfo_snapshot(fr)->since[e];
+    guint16 idx = fr->since[e];
 
-    if (!log->n)
-        return NULL;
-    return &log->v[idx < log->n ? idx : log->n - 1];
-}
-
-/* Record the frame's view of its connection, reusing the latest snapshot
- * when nothing changed. */
-static guint16
-snapshot_of(tcps_conn_info *conn, const tcps_snapshot *now)
-{
-    tcps_snapshot_log *log = &conn->snapshots;
-
-    if (log->n && memcmp(&log->v[log->n - 1], now, sizeof *now) == 0)
-        return (guint16)(log->n - 1);
-    if (log->n == SNAPSHOTS_MAX) {
-        log->v[log->n - 1] = *now;      /* pathological: keep the latest */
-        return (guint16)(log->n - 1);
-    }
-    if (log->n == log->cap) {
-        log->cap = log->cap ? log->cap * 2 : 8;
-        log->v = (tcps_snapshot *)wmem_realloc(wmem_file_scope(), log->v,
-                                               log->cap * sizeof(tcps_snapshot));
-    }
-    log->v[log->n] = *now;
-    return (guint16)log->n++;
+    return idx < log->n ? &log->v[idx] : NULL;
 }
 
 gint64
@@ -320,7 +292,7 @@ reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *s
             if (log->v[i].state != TCPS_TIME_WAIT)
                 continue;
             had_tw = TRUE;
-            if (i + 1 == log->n && now - log->v[i].time_ns < two_msl)
+            if (i + 1 == log->n && !log->full && now - log->v[i].time_ns < two_msl)
                 return TCPS_AN_REUSE_IN_TW;
         }
     }
@@ -336,7 +308,6 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     guint16 flags = zseg ? zseg->flags : 0;
     gboolean corrected = (res->events & TCPS_EV_LOSS_REVEALED) != 0;
     size_t hist_len;
-    tcps_snapshot snap;
     int e;
 
     fr->analysis = 0;
@@ -386,7 +357,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         gint64 limit;
         guint16 flag;
 
-        if (!log->n)
+        if (!log->n || log->full)
             continue;
         cur = &log->v[log->n - 1];
         if (cur->state == TCPS_CLOSE_WAIT) {
@@ -405,10 +376,9 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     }
 
     for (e = 0; e < 2; e++) {
-        since_update(&conn->since[e], pinfo->num, res->state[e], now,
-                     corrected && (res->from_client ? 0 : 1) == e);
+        fr->since[e] = since_update(&conn->since[e], pinfo->num, res->state[e], now,
+                                    corrected && (res->from_client ? 0 : 1) == e);
         conn->final_state[e] = res->state[e];
-        snap.since[e] = (guint8)(conn->since[e].n - 1);
     }
 
     if (conn->pending && (conn->reset || conn->final_state[1] != TCPS_SYN_RCVD))
@@ -417,9 +387,8 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     if (zseg)       /* NULL: a bad IP checksum, which Zeek never sees */
         tcps_zeek_update(&conn->zeek, zseg);
     hist_len = tcps_zeek_history_len(&conn->zeek);
-    snap.hist_len = (guint8)MIN(hist_len, 255);
-    snap.zeek_state = (guint8)tcps_zeek_conn_state(&conn->zeek);
-    fr->snapshot = snapshot_of(conn, &snap);
+    fr->hist_len = (guint8)MIN(hist_len, TCPS_FRAME_HIST_MAX);
+    fr->zeek_state = (guint8)tcps_zeek_conn_state(&conn->zeek);
 
     if (conn->closer)
         fr->analysis |= TCPS_AN_CLOSER_KNOWN;

@@ -25,26 +25,16 @@ typedef struct {
     gint64  time_ns;
 } tcps_since;
 
-/* The states an endpoint went through, in order. Entries are never removed,
- * so a frame can keep an index into it. */
+/* The states an endpoint went through, in order. Entries are never removed
+ * or changed, so a frame can keep a 16-bit index into it; past
+ * TCPS_SINCE_LOG_MAX entries (pathological flapping) frames get
+ * TCPS_SINCE_NONE and show no "since" rather than a wrong one. */
 typedef struct {
     tcps_since *v;
-    guint32     n, cap;
+    guint32     n;
+    guint16     cap;
+    guint16     full;      /* a change was not logged: no later "since" */
 } tcps_since_log;
-
-/* What a frame needs of its connection beyond its own record, as of that
- * frame. Connections keep these in a log and frames index it, since they
- * change on a few segments only. */
-typedef struct {
-    guint8  since[2];    /* index into conn->since[e] */
-    guint8  hist_len;    /* Zeek history length */
-    guint8  zeek_state;  /* Zeek conn_state */
-} tcps_snapshot;
-
-typedef struct {
-    tcps_snapshot *v;
-    guint32        n, cap;
-} tcps_snapshot_log;
 
 /* One incarnation of a 4-tuple: a connection from its SYN (or first segment)
  * to the next SYN that reuses the 4-tuple. */
@@ -71,8 +61,7 @@ typedef struct tcps_conn_info {
     void           *owner;             /* the epan layer's stream object */
     struct tcps_pending *pending;      /* its entry in the SYN-flood tracker */
     struct tcps_server  *server;       /* while half-open */
-    tcps_snapshot_log snapshots;
-    guint32         table_index;             /* in the file's table of connections */
+    guint32         table_index;       /* in the file's table of connections */
     guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
 } tcps_conn_info;
 
@@ -85,14 +74,9 @@ typedef struct tcps_conn_info {
 #define TCPS_AN_CLOSE_WAIT_LONG   0x0020  /* an end has been in CLOSE_WAIT >= threshold */
 #define TCPS_AN_FIN_WAIT_2_LONG   0x0040  /* an end has been in FIN_WAIT_2 >= threshold */
 #define TCPS_AN_HALF_OPEN_COUNTED 0x0100  /* the first SYN: half_open_at_syn applies */
+/* (tcps_frame.analysis has 12 bits) */
 
-/* What the epan layer stores per frame: 16 bytes. */
-typedef struct {
-    tcps_record     core;        /* the states: tcpstate_record.h */
-    guint32         conn;        /* its connection: tcps_conninfo_get() */
-    guint16         snapshot;    /* index into that connection's snapshots */
-    guint16         analysis;    /* TCPS_AN_* */
-} tcps_frame;
+#define TCPS_SINCE_LOG_MAX 0xfff0u       /* entries per since log */
 
 /* Tunables from the preferences. */
 typedef struct {
@@ -131,11 +115,11 @@ void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_in
                            guint16 dport, const tcps_zeek_segment *zseg,
                            const tcps_result *res, const tcps_analysis_prefs *settings);
 
-/* A frame's connection, and its connection's values as of that frame. */
+/* A frame's connection. */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
-const tcps_snapshot *tcps_conninfo_snapshot(const tcps_frame *fr);
 
-/* The entry a frame's since index points to for endpoint e. */
+/* The entry a frame's since index points to for endpoint e; NULL when
+ * there is none (the log was full). */
 const tcps_since *tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e);
 
 /* How long that entry's state lasted: until the next entry, or until the

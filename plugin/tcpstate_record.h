@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_record.h — the per-frame record: one engine result packed into
- * 8 bytes, so that a capture of millions of segments stays cheap to keep.
- * Pure C, unit-tested; the epan layer stores one per annotated frame.
+ * 8 bytes (tcps_record), inside the 20-byte record the epan layer keeps for
+ * every annotated frame (tcps_frame, in the flat store of tcpstate_store.h),
+ * so that a capture of millions of segments stays cheap to keep.
+ * Pure C, unit-tested.
  */
 #ifndef TCPSTATE_RECORD_H
 #define TCPSTATE_RECORD_H
@@ -56,5 +58,26 @@ static inline void tcps_record_mark_lost(tcps_record *rec)
 {
     rec->misc |= TCPS_REC_LOST;
 }
+
+/* What the epan layer keeps per frame: 20 bytes, in the flat store
+ * (tcpstate_store.h). Everything a frame shows of its connection as of that
+ * frame is here or in the connection's since logs (tcpstate_conninfo.h), so
+ * nothing per frame lives anywhere else. */
+typedef struct {
+    tcps_record core;          /* the states: see above */
+    uint32_t    conn;          /* its connection's ordinal (conninfo index) */
+    uint16_t    since[2];      /* client, server: index into the connection's
+                                  since log; TCPS_SINCE_NONE past its cap */
+    uint16_t    analysis : 12; /* TCPS_AN_* (tcpstate_conninfo.h) */
+    uint16_t    zeek_state : 4;/* Zeek conn_state as of this frame */
+    uint8_t     live;          /* live view: client << 4 | server (after) */
+    uint8_t     present : 1;   /* a record was stored for this frame */
+    uint8_t     revised : 1;   /* hindsight differs from the live view */
+    uint8_t     spare : 1;
+    uint8_t     hist_len : 5;  /* Zeek history length as of this frame */
+} tcps_frame;
+
+#define TCPS_SINCE_NONE 0xffffu
+#define TCPS_FRAME_HIST_MAX 31u
 
 #endif /* TCPSTATE_RECORD_H */
