@@ -152,11 +152,17 @@ static tcps_analysis_prefs tcps_prefs = {
     .close_wait_seconds = 60,
     .fin_wait_2_seconds = 60,
 };
-/* Where the Info column gets [C:... S:...]. */
-enum { TCPS_INFO_OFF, TCPS_INFO_FIRST, TCPS_INFO_LAST };
+/* What the Info column gets, and where. The default is short and first so
+ * that the Flow Graph's arrow labels, which Wireshark 4.0 cuts at about 40
+ * characters, show both states on every arrow: the full summary of a
+ * teardown segment, [C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT], is
+ * 51 characters; the short form, [C:>FIN_WAIT_1 S:>CLOSE_WAIT], at most 31. */
+enum { TCPS_INFO_OFF, TCPS_INFO_FIRST, TCPS_INFO_FULL, TCPS_INFO_LAST };
 static const enum_val_t info_column_vals[] = {
-    { "first", "Before the TCP summary", TCPS_INFO_FIRST },
-    { "last",  "After the TCP summary",  TCPS_INFO_LAST },
+    { "first", "Short, before the TCP summary: [C:>FIN_WAIT_1 S:>CLOSE_WAIT]", TCPS_INFO_FIRST },
+    { "full",  "Full, before the TCP summary: [C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT]",
+      TCPS_INFO_FULL },
+    { "last",  "Full, after the TCP summary",  TCPS_INFO_LAST },
     { "off",   "Not at all",             TCPS_INFO_OFF },
     { NULL, NULL, 0 }
 };
@@ -914,6 +920,10 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     /* Before the TCP summary by default, so that the Flow Graph's arrow
      * labels and comments, which cut the Info text short, keep the states. */
     if (pref_info_column == TCPS_INFO_FIRST)
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[C:%s%s S:%s%s] ",
+                         r.prev[0] != r.state[0] ? ">" : "", tcps_state_name((tcps_state)r.state[0]),
+                         r.prev[1] != r.state[1] ? ">" : "", tcps_state_name((tcps_state)r.state[1]));
+    else if (pref_info_column == TCPS_INFO_FULL)
         col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", summary);
     else if (pref_info_column == TCPS_INFO_LAST)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", summary);
@@ -1240,9 +1250,9 @@ proto_register_tcpstate(void)
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     register_uint_pref(module, &uint_prefs[0]);
     prefs_register_enum_preference(module, "info_column", "States in the Info column",
-        "Where both endpoints' states, e.g. [C:SYN_SENT>ESTABLISHED S:SYN_RCVD], go in the "
-        "Info column. Before the TCP summary (the default), the Flow Graph's arrow labels "
-        "and comments show them even where they cut the text short.",
+        "What the Info column shows of both endpoints' states, and where. The default, "
+        "short and before the TCP summary, shows the state after the segment, \">\" marking "
+        "one entered on it: [C:>ESTABLISHED S:SYN_RCVD]. It fits on every Flow Graph arrow.",
         &pref_info_column, info_column_vals, FALSE);
     for (i = 1; i < G_N_ELEMENTS(uint_prefs); i++)
         register_uint_pref(module, &uint_prefs[i]);
