@@ -81,7 +81,6 @@ typedef enum {
                                                   the receiver is taken not to get it */
 #define TCPS_EV_ENDED_UNSEEN        (1u << 21) /* hindsight only: the endpoint's socket had
                                                   ended (a timeout) before this segment */
-#define TCPS_EV_ALL                 ((TCPS_EV_ENDED_UNSEEN << 1) - 1) /* every event bit */
 #define TCPS_EV_BAD_CHECKSUM        (1u << 22) /* its receiver drops it: bad checksum */
 
 /* One segment, as the engine needs it. */
