@@ -728,7 +728,7 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
                         "had never arrived: that one was lost on the way");
     }
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(pinfo->num)));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_lost,
                                "Lost: never reached the %s (frame %u shows it)",
                                endpoint_name(!sender), link);
