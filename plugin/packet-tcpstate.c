@@ -46,6 +46,9 @@ static int hf_tcpstate_handshake_step = -1;
 static int hf_tcpstate_teardown_step = -1;
 static int hf_tcpstate_changed = -1;
 static int hf_tcpstate_midstream = -1;
+static int hf_tcpstate_live_client = -1;
+static int hf_tcpstate_live_server = -1;
+static int hf_tcpstate_revised = -1;
 static int hf_tcpstate_lost = -1;
 static int hf_tcpstate_lost_shown_by = -1;
 static int hf_tcpstate_reveals_lost = -1;
@@ -457,6 +460,39 @@ want_checksum_status(void)
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
 }
 
+/* Hindsight (docs/semantics.md): frame `num` proves that an endpoint did not
+ * hold, from an earlier frame on, the states stored for it. Rewrite those
+ * frames of the connection (and this one's state before), and mark the
+ * earlier ones revised: their hindsight now differs from the live view. A
+ * SYN found to have opened a new connection belongs to the old one's
+ * records (old_conn). */
+static void
+apply_revisions(const tcps_result *res, guint32 num, guint32 conn, guint32 old_conn)
+{
+    int e;
+
+    for (e = 0; e < 2; e++) {
+        const tcps_revision *rv = &res->revision[e];
+        guint32 f;
+        tcps_frame *r;
+
+        if (!rv->from_frame || rv->from_frame > num)
+            continue;
+        for (f = rv->from_frame;
+             (r = tcps_store_next(store, rv->cause == TCPS_REV_NEW_CONN ? old_conn : conn,
+                                  &f, num + 1)) != NULL; f++) {
+            if (tcps_record_revise(&r->core, e, rv, f, num) && f < num)
+                r->revised = 1;
+            /* A refused SYN was never a half-open handshake. */
+            if (rv->cause == TCPS_REV_REFUSED && f == rv->from_frame &&
+                (r->analysis & TCPS_AN_HALF_OPEN_COUNTED)) {
+                r->analysis &= ~TCPS_AN_HALF_OPEN_COUNTED;
+                r->revised = 1;
+            }
+        }
+    }
+}
+
 /* First pass: run the engine and the analysis, store the record. NULL: not
  * a segment we can annotate (no TCP, a quoted header, or fields missing from
  * a header cut short). */
@@ -472,6 +508,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     tcps_config cfg;
     tcps_result res;
     tcps_frame *fr;
+    guint32 old_conn;
 
     if (!tree || !tcp_is_a_segment(pinfo))
         return NULL;
@@ -539,6 +576,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
 
     /* A new incarnation: the stream's first segment, or a SYN that made the
      * engine start over on the same stream. */
+    old_conn = st->info ? st->info->table_index : 0;
     if (!st->info || (res.events & TCPS_EV_REUSE)) {
         st->info = tcps_conninfo_new(pinfo, (guint16)sport, (guint16)dport);
         st->info->owner = st;
@@ -554,6 +592,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     zseg.window = window;
     tcps_conninfo_segment(st->info, fr, pinfo, (guint16)dport, ip_bad ? NULL : &zseg, &res,
                           &tcps_prefs);
+    apply_revisions(&res, pinfo->num, fr->conn, old_conn);
     return fr;
 }
 
@@ -670,6 +709,12 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *
     add_generated_string(st, hf_tcpstate_summary, tvb, summary);
     add_generated_uint(st, hf_tcpstate_client, tvb, r->state[0]);
     add_generated_uint(st, hf_tcpstate_server, tvb, r->state[1]);
+    /* The live view, as the first pass computed it; a revision rewrites
+     * only the hindsight values above (docs/semantics.md). */
+    add_generated_uint(st, hf_tcpstate_live_client, tvb, fr->live >> 4);
+    add_generated_uint(st, hf_tcpstate_live_server, tvb, fr->live & 0x0f);
+    if (fr->revised)
+        add_generated_bool(st, hf_tcpstate_revised, tvb, TRUE);
     add_generated_uint(st, hf_tcpstate_client_prev, tvb, r->prev[0]);
     add_generated_uint(st, hf_tcpstate_server_prev, tvb, r->prev[1]);
     add_generated_uint(st, hf_tcpstate_sender, tvb, r->state[sender]);
@@ -1047,6 +1092,21 @@ proto_register_tcpstate(void)
         { &hf_tcpstate_changed,
           { "State changed", "tcpstate.changed", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "Some endpoint's state changed on this segment (present only then)", HFILL } },
+        { &hf_tcpstate_live_client,
+          { "Client state (live)", "tcpstate.live.client", FT_UINT8, BASE_DEC,
+            VALS(tcpstate_state_vals), 0x0,
+            "The client's state right after this segment as the segments so far show it, "
+            "as in a live capture: the same in one pass, with -2 and in the GUI", HFILL } },
+        { &hf_tcpstate_live_server,
+          { "Server state (live)", "tcpstate.live.server", FT_UINT8, BASE_DEC,
+            VALS(tcpstate_state_vals), 0x0,
+            "The server's state right after this segment as the segments so far show it, "
+            "as in a live capture: the same in one pass, with -2 and in the GUI", HFILL } },
+        { &hf_tcpstate_revised,
+          { "Revised in hindsight", "tcpstate.revised", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "A later segment proves what one pass showed here wrong: the hindsight values "
+            "(tcpstate.client, .server, .phase, steps, experts) differ from the live view "
+            "(present only then; -2 and the GUI)", HFILL } },
         { &hf_tcpstate_midstream,
           { "Midstream", "tcpstate.midstream", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The states were inferred without seeing the handshake (present only then)", HFILL } },

@@ -337,9 +337,11 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     /* Who closed first: the first FIN or RST a TCP would act on. A RST
      * outside the window is dropped by its receiver (RFC 9293 3.10.7.4,
      * RFC 5961 3.2): it closes nothing, nor does a segment with a bad
-     * checksum (dropped too). */
+     * checksum (dropped too). A refused connection was never open: nobody
+     * closes it. */
     if (!conn->closer && (flags & (TCPS_TH_FIN | TCPS_TH_RST)) &&
-        !(res->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_RST_IGNORED | TCPS_EV_BAD_CHECKSUM))) {
+        !(res->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_RST_IGNORED | TCPS_EV_BAD_CHECKSUM |
+                         TCPS_EV_REFUSED))) {
         conn->closer = res->from_client ? 1 : 2;
         conn->closer_frame = pinfo->num;
     }

@@ -287,7 +287,9 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
          * The server was CLOSED all along, never LISTEN or SYN_RCVD. */
         revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_REFUSED);
     } else if (!(seg->flags & TCPS_TH_ACK) && (snd->facts & F_PEER_FIN) &&
+               ss != TCPS_CLOSED && ss != TCPS_LISTEN &&
                snd->rx_frame && snd->rx_frame == rcv->tx_frame &&
+               snd->rx_frame == rcv->fin_frame &&
                (snd->facts & F_HAVE_NXT) && seg->seq == snd->nxt) {
         /* A bare RST at SEG.ACK of the peer's FIN: what a TCP with no
          * connection answers (§3.10.7.1). A live one acknowledges a FIN, so

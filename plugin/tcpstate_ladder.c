@@ -226,11 +226,13 @@ append_step(GString *out, const ladder_step *step)
     g_string_append_printf(out, "%6u  %-*s |%s| %s", s->frame, STATE_WIDTH,
                            state_text(cbuf, sizeof cbuf, s->r.prev[0], s->r.state[0]),
                            arrow->str, state_text(sbuf, sizeof sbuf, s->r.prev[1], s->r.state[1]));
+    /* Had it arrived: what one pass showed (the live view), since the
+     * record now holds the hindsight states. */
     if (s->lost)
         g_string_append_printf(out, "  [lost: the %s never got it, had it arrived: %s]",
                                receiver ? "server" : "client",
                                state_text(cbuf, sizeof cbuf, had.prev[receiver],
-                                          had.state[receiver]));
+                                          s->live[receiver]));
     if (s->revised)
         g_string_append_printf(out, "  [revised in hindsight: one pass showed C:%s S:%s]",
                                tcps_state_name((tcps_state)s->live[0]),

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tcpstate_engine.h"
 
@@ -57,6 +58,64 @@ static inline bool tcps_record_lost(const tcps_record *rec)
 static inline void tcps_record_mark_lost(tcps_record *rec)
 {
     rec->misc |= TCPS_REC_LOST;
+}
+
+static inline bool tcps_state_idle(unsigned s)
+{
+    return s == TCPS_CLOSED || s == TCPS_LISTEN;
+}
+
+/* Hindsight (docs/semantics.md, tcps_revision): rewrite the record of frame
+ * `num`, from_frame <= num <= at, of the connection in which frame `at`
+ * revised endpoint e. The phase follows the rewritten states; a segment
+ * that never arrived loses the ACK steps it would have been (handshake 3,
+ * teardown 2 and 4); the first frame of an ended or new connection gets
+ * what it really was. Returns whether the record changed. */
+static inline bool tcps_record_revise(tcps_record *rec, int e, const tcps_revision *rv,
+                                      uint32_t num, uint32_t at)
+{
+    tcps_record old = *rec;
+    uint8_t *b = e ? &rec->server : &rec->client;
+    unsigned prev = *b >> 4, after = *b & 0x0f, c, s, hs, phase;
+
+    if (num < at)
+        after = rv->held;
+    if (num > rv->from_frame)
+        prev = rv->held;
+    else if (rv->before < TCPS_NUM_STATES)
+        prev = rv->before;
+    *b = (uint8_t)((prev << 4) | after);
+
+    hs = (rec->misc >> 3) & 0x03;
+    if (num == rv->from_frame) {
+        if (rv->cause == TCPS_REV_LOST) {
+            if (hs == 3)
+                hs = 0;
+            rec->teardown &= (uint8_t)~0x0au;
+        } else if (rv->cause == TCPS_REV_ENDED) {
+            rec->events |= TCPS_EV_ENDED_UNSEEN;
+        } else if (rv->cause == TCPS_REV_NEW_CONN) {
+            hs = 1;
+            rec->events = (rec->events & ~TCPS_EV_SYN_IN_SYNCHRONIZED) | TCPS_EV_REUSE;
+        }
+    }
+    phase = rec->misc & 0x07;
+    c = rec->client & 0x0f;
+    s = rec->server & 0x0f;
+    if (phase != TCPS_PHASE_RESET) {
+        if (hs)
+            phase = TCPS_PHASE_HANDSHAKE;
+        else if (tcps_state_idle(c) && tcps_state_idle(s))
+            phase = TCPS_PHASE_CLOSED;
+        else if (phase == TCPS_PHASE_TEARDOWN || phase == TCPS_PHASE_CLOSED)
+            phase = TCPS_PHASE_TEARDOWN;
+        else if (c == TCPS_ESTABLISHED && s == TCPS_ESTABLISHED)
+            phase = TCPS_PHASE_DATA_TRANSFER;
+        else
+            phase = TCPS_PHASE_HANDSHAKE;
+    }
+    rec->misc = (uint8_t)((rec->misc & ~0x1fu) | phase | (hs << 3));
+    return memcmp(&old, rec, sizeof old) != 0;
 }
 
 /* What the epan layer keeps per frame: 20 bytes, in the flat store

@@ -29,7 +29,8 @@ FIELDS = ["frame.number", "tcpstate.summary", "tcpstate.client", "tcpstate.serve
           "tcpstate.handshake.step", "tcpstate.teardown.step", "tcpstate.changed",
           "tcpstate.midstream", "tcpstate.lost", "tcpstate.conn_state", "tcpstate.history",
           "tcpstate.closer", "tcpstate.final.conn_state", "tcpstate.final.history",
-          "tcpstate.final.client", "tcpstate.final.server"]
+          "tcpstate.final.client", "tcpstate.final.server", "tcpstate.live.client",
+          "tcpstate.live.server", "tcpstate.revised"]
 CLOSERS = {"-": "", "CLIENT": "1", "SERVER": "2"}
 
 
@@ -48,12 +49,15 @@ def parse_summary(summary):
     return cp, c, sp, s
 
 
-def expected_row(frame, from_client, spec, two_pass, zeek="-", final=None):
+def expected_row(frame, from_client, spec, two_pass, zeek="-", final=None, live=None):
     """The exact field values that frame must print. zeek: 'CODE HISTORY
     CLOSER CONN'; final: (code, history, client, server) of its connection,
-    printed only in two passes."""
+    printed only in two passes. live: the frame's one-pass expectation when
+    hindsight revises it (docs/semantics.md); spec is then the hindsight one,
+    printed with -2, and the frame is tcpstate.revised there."""
     if spec == "none":
         return [frame] + [""] * (len(FIELDS) - 1)
+    _, lc, _, ls = parse_summary(" ".join((live or spec).split()[:2]))
     words = spec.split()
     summary = " ".join(words[:2])
     phase = words[2]
@@ -66,7 +70,8 @@ def expected_row(frame, from_client, spec, two_pass, zeek="-", final=None):
             "1" if fc else "0", str(PHASES.index(phase)), opts.get("hs", ""),
             opts.get("td", ""), "1" if (cp != c or sp != s) else "",
             "1" if "mid" in opts else "",
-            "1" if ("lost" in opts and two_pass) else ""] + zeek_columns(zeek, two_pass, final)
+            "1" if ("lost" in opts and two_pass) else ""] + zeek_columns(zeek, two_pass, final) + \
+        [num(lc), num(ls), "1" if (live and two_pass) else ""]
 
 
 def zeek_columns(zeek, two_pass, final):
@@ -82,20 +87,22 @@ def zeek_columns(zeek, two_pass, final):
 
 
 def finals(expected):
-    """Connection number -> its values after its last frame."""
+    """Connection number -> its values after its last frame, as the
+    connection analysis recorded them (the live view)."""
     out = {}
-    for frame, from_client, spec, zeek in expected:
+    for frame, from_client, spec, zeek, live in expected:
         if spec == "none" or zeek == "-":
             continue
         code, history, _, conn = zeek.split()
-        _, c, _, s = parse_summary(" ".join(spec.split()[:2]))
+        _, c, _, s = parse_summary(" ".join((live or spec).split()[:2]))
         out[conn] = (code, history, c, s)
     return out
 
 
 OPTIONS = []   # per-capture tshark options, from the expectations' header
 EXPERTS_IGNORED = "transition."   # transition.<state>, one per state change: checked through the states
-BOOLEANS = {"tcpstate.from_client", "tcpstate.changed", "tcpstate.midstream", "tcpstate.lost"}
+BOOLEANS = {"tcpstate.from_client", "tcpstate.changed", "tcpstate.midstream", "tcpstate.lost",
+            "tcpstate.revised"}
 # Each frame is compared as one row: the FIELDS, then the expert infos.
 COLUMNS = FIELDS + ["experts"]
 
@@ -234,16 +241,21 @@ def main():
             if line.startswith("#") or not line.strip():
                 continue
             cols = line.rstrip("\n").split("\t")
-            expected.append((cols + ["-"])[:4])
+            # frame, from_client, spec, zeek, and on a frame that hindsight
+            # revises, what one pass shows (the live view)
+            expected.append(tuple((cols + ["-"])[:4] + (cols[4:5] or [""])))
     OPTIONS[:] = options
     fin = finals(expected)
     conn_of = lambda z: z.split()[3] if z != "-" else None
-    one = [expected_row(fr, fc, spec, False, z) + [expected_experts(spec, False)]
-           for fr, fc, spec, z in expected]
-    two = [expected_row(fr, fc, spec, True, z, fin.get(conn_of(z))) + [expected_experts(spec, True)]
-           for fr, fc, spec, z in expected]
+    one = [expected_row(fr, fc, live or spec, False, z, None, live or None) +
+           [expected_experts(live or spec, False)]
+           for fr, fc, spec, z, live in expected]
+    two = [expected_row(fr, fc, spec, True, z, fin.get(conn_of(z)), live or None) +
+           [expected_experts(spec, True)]
+           for fr, fc, spec, z, live in expected]
     annotated = [r for r in two if r[1] != ""]
-    in_close_wait = [r for r in two if r[IDX["tcpstate.server"]] == "9"]
+    # -R filters in the first pass, on what that pass shows
+    in_close_wait = [t for o, t in zip(one, two) if o[IDX["tcpstate.server"]] == "9"]
 
     # label, tshark options, expected rows, renumbered by -R, filters checked
     checks = [("one pass", [], one, False, True),

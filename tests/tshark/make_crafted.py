@@ -32,6 +32,21 @@ CPORT, SPORT = 40000, 80
 # against Zeek's rules, docs/zeek.md), and the connection each frame belongs
 # to: the final.* values are those of the connection's last frame.
 ZEEK = {
+    "out_of_order_fin": [
+        "S0 S - 1", "S1 Sh - 1", "S1 ShA - 1", "S1 ShAD - 1", "S2 ShADF CLIENT 1",
+        "S2 ShADFa CLIENT 1", "S2 ShADFaT CLIENT 1", "S2 ShADFaT CLIENT 1",
+        "SF ShADFaTf CLIENT 1", "SF ShADFaTf CLIENT 1",
+    ],
+    # The SYN found by its SYN/ACK to open a new connection stays in the old
+    # one's Zeek record: the connection analysis starts at the SYN/ACK.
+    "reuse_unseen_close": [
+        "S0 S - 1", "S1 Sh - 1", "S1 ShA - 1", "S1 ShAD - 1", "S1 ShADa - 1",
+        "S1 ShADa - 1", "OTH ^h - 2", "S1 ^hA - 2", "S0 S - 3", "S1 Sh - 3",
+    ],
+    "old_lost_final_ack": [
+        "S0 S - 1", "S1 Sh - 1", "S1 ShA - 1", "S2 ShAF CLIENT 1", "S2 ShAFa CLIENT 1",
+        "SF ShAFaf CLIENT 1", "SF ShAFaf CLIENT 1", "SF ShAFaf CLIENT 1", "SF ShAFaf CLIENT 1",
+    ],
     "basic_client_close": [
         "S0 S - 1",
         "S1 Sh - 1",
@@ -110,7 +125,7 @@ ZEEK = {
     ],
     "refused": [
         "S0 S - 1",
-        "REJ Sr SERVER 1",
+        "REJ Sr - 1",   # refused: never open, nobody closed it
     ],
     "retransmitted_syn_synack": [
         "S0 S - 1",
@@ -304,15 +319,17 @@ ZEEK = {
 # Expert infos per frame, other than the per-transition chat: `ex` in one
 # pass and two, `ex2` only once the whole capture has been read.
 EXPERTS = {
-    ("lost_final_ack", 7): "ex2=lost",
+    ("lost_final_ack", 7): "ex=lost",
     ("lost_final_ack", 8): "ex=fin_retransmission,loss_revealed,time_wait_restart",
-    ("lost_synack", 2): "ex2=lost",
+    ("lost_synack", 2): "ex=lost",
     ("lost_synack", 3): "ex=loss_revealed,syn_retransmission",
     ("lost_synack", 4): "ex=synack_retransmission",
     ("midstream", 1): "ex=midstream",
     ("port_reuse", 7): "ex=reuse_in_time_wait",
     ("refused", 2): "ex=refused",
-    ("retransmitted_syn_synack", 2): "ex=syn_retransmission",
+    ("reuse_unseen_close", 9): "ex2=half_open",
+    ("retransmitted_syn_synack", 1): "ex=lost",
+    ("retransmitted_syn_synack", 2): "ex=loss_revealed,syn_retransmission",
     ("retransmitted_syn_synack", 4): "ex=synack_retransmission",
     ("rst_window", 4): "ex=rst_out_of_window",
     ("simultaneous_close", 5): "ex=simultaneous_close",
@@ -345,33 +362,37 @@ class Conv:
             p = p / Raw(data)
         return p
 
-    def add(self, pkt, expect, gap=0.01, from_client=None):
+    def add(self, pkt, expect, gap=0.01, from_client=None, live=""):
+        """live: on a frame that hindsight revises, what one pass shows
+        (with its experts); expect is then what -2 shows."""
         self.t += gap
         pkt.time = self.t
-        self.rows.append((pkt, expect, from_client))
+        self.rows.append((pkt, expect, from_client, live))
 
-    def c(self, flags, seq, ack=0, data=b"", expect="", gap=0.01, port=None):
-        self.add(self._pkt(True, flags, seq, ack, data, port), expect, gap, True)
+    def c(self, flags, seq, ack=0, data=b"", expect="", gap=0.01, port=None, live=""):
+        self.add(self._pkt(True, flags, seq, ack, data, port), expect, gap, True, live)
 
-    def s(self, flags, seq, ack=0, data=b"", expect="", gap=0.01, port=None):
-        self.add(self._pkt(False, flags, seq, ack, data, port), expect, gap, False)
+    def s(self, flags, seq, ack=0, data=b"", expect="", gap=0.01, port=None, live=""):
+        self.add(self._pkt(False, flags, seq, ack, data, port), expect, gap, False, live)
 
     def write(self, doc=""):
         os.makedirs(CAPS, exist_ok=True)
         os.makedirs(EXPECTED, exist_ok=True)
         path = os.path.join(CAPS, self.name + ".pcap")
-        wrpcap(path, [p for p, _, _ in self.rows])
+        wrpcap(path, [p for p, _, _, _ in self.rows])
         os.chmod(path, 0o644)
         zeek = ZEEK.get(self.name, [])
         with open(os.path.join(EXPECTED, self.name + ".tsv"), "w") as f:
             if self.options:
                 f.write("# options: %s\n" % self.options)
-            f.write("# frame\tfrom_client\texpectation\tzeek conn_state, history, closer, connection\n")
-            for i, (p, e, from_client) in enumerate(self.rows, 1):
+            f.write("# frame\tfrom_client\texpectation\tzeek conn_state, history, closer, connection"
+                    "\t[one pass, where hindsight revises the frame]\n")
+            for i, (p, e, from_client, live) in enumerate(self.rows, 1):
                 fc = "-" if from_client is None or e == "none" else ("1" if from_client else "0")
                 if (self.name, i) in EXPERTS:
                     e += " " + EXPERTS[(self.name, i)]
-                f.write("%d\t%s\t%s\t%s\n" % (i, fc, e, zeek[i - 1] if i <= len(zeek) else "-"))
+                f.write("%d\t%s\t%s\t%s%s\n" % (i, fc, e, zeek[i - 1] if i <= len(zeek) else "-",
+                                                  "\t" + live if live else ""))
 
 
 def handshake(cv, data_on_third=False):
@@ -413,16 +434,20 @@ def server_close_first():
 def refused():
     """A SYN to a closed port answered by RST/ACK: a refused connection."""
     cv = Conv("refused", sport=7)
-    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
-    cv.s("RA", 0, 1001, expect="C:SYN_SENT>CLOSED S:SYN_RCVD>CLOSED RESET")
+    # Hindsight: the RST, not a SYN/ACK, shows nothing listened.
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:CLOSED HANDSHAKE hs=1",
+         live="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("RA", 0, 1001, expect="C:SYN_SENT>CLOSED S:CLOSED RESET")
     return cv
 
 
 def retransmitted_syn_synack():
     """The SYN and the SYN/ACK each sent twice: no repeated transitions; then the client aborts with RST."""
     cv = Conv("retransmitted_syn_synack")
-    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
-    cv.c("S", 1000, expect="C:SYN_SENT S:SYN_RCVD HANDSHAKE hs=1", gap=1.0)
+    # The SYN sent again with no SYN/ACK since: the first was never taken.
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN HANDSHAKE hs=1 lost",
+         live="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.c("S", 1000, expect="C:SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1", gap=1.0)
     cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
     cv.s("SA", 5000, 1001, expect="C:ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2", gap=1.0)
     cv.c("A", 1001, 5001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
@@ -434,7 +459,8 @@ def lost_synack():
     """The SYN/ACK is on the wire but never reaches the client."""
     cv = Conv("lost_synack")
     cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
-    cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2 lost")
+    cv.s("SA", 5000, 1001, expect="C:SYN_SENT S:SYN_RCVD HANDSHAKE hs=2 lost",
+         live="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
     cv.c("S", 1000, expect="C:SYN_SENT S:SYN_RCVD HANDSHAKE hs=1", gap=1.0)
     cv.s("SA", 5000, 1001, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
     cv.c("A", 1001, 5001, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
@@ -469,7 +495,9 @@ def simultaneous_close():
     """Both FINs cross (RFC 9293 figure 13): both ends go through CLOSING to TIME_WAIT."""
     cv = Conv("simultaneous_close")
     handshake(cv)
-    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    # Hindsight: the server's FIN was on its way when the client's passed.
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>FIN_WAIT_1 TEARDOWN td=1",
+         live="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
     cv.s("FA", 5001, 1001, expect="C:FIN_WAIT_1>CLOSING S:FIN_WAIT_1>CLOSING TEARDOWN td=3", gap=0.0001)
     cv.c("A", 1002, 5002, expect="C:CLOSING S:CLOSING>TIME_WAIT TEARDOWN td=4")
     cv.s("A", 5002, 1002, expect="C:CLOSING>TIME_WAIT S:TIME_WAIT TEARDOWN td=2")
@@ -479,7 +507,9 @@ def simultaneous_close():
 def simultaneous_open():
     """Both ends send a bare SYN (RFC 9293 figure 7): SYN_SENT, SYN_RCVD, ESTABLISHED on both sides."""
     cv = Conv("simultaneous_open", cport=5001, sport=5002)
-    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    # Hindsight: nothing listened; the other side's SYN was on its way.
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:CLOSED>SYN_SENT HANDSHAKE hs=1",
+         live="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
     cv.s("S", 5000, expect="C:SYN_SENT>SYN_RCVD S:SYN_SENT>SYN_RCVD HANDSHAKE hs=1", gap=0.0001)
     cv.c("SA", 1000, 5001, expect="C:SYN_RCVD S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=2")
     cv.s("SA", 5000, 1001, expect="C:SYN_RCVD>ESTABLISHED S:ESTABLISHED HANDSHAKE hs=2", gap=0.0001)
@@ -495,7 +525,8 @@ def lost_final_ack():
     cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
     cv.s("A", 5001, 1002, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2")
     cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_2>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=3")
-    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4 lost")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK TEARDOWN lost",
+         live="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
     cv.s("FA", 5001, 1002, expect="C:TIME_WAIT S:LAST_ACK TEARDOWN td=3", gap=0.2)
     cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
     return cv
@@ -710,7 +741,7 @@ def syn_on_established():
     SYN in a new tcp.stream; tcpstate keeps it with the live connection.)"""
     cv = Conv("syn_on_established")
     handshake(cv)
-    cv.c("S", 777777, gap=1.0, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER ex=syn_on_established")
+    cv.c("S", 777777, gap=1.0, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER ex=syn_in_synchronized")
     cv.s("A", 5001, 1001, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
     cv.c("R", 1001, expect="C:ESTABLISHED>CLOSED S:ESTABLISHED>CLOSED RESET")
     cv.c("S", 777777, gap=1.0, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
@@ -750,13 +781,68 @@ def roles_flipped():
     return cv
 
 
+def out_of_order_fin():
+    """Data before the FIN never reaches the server (lost after the capture
+    point): its duplicate ACK below the FIN shows the FIN waits in its queue
+    (RFC 9293 3.10.7.4), so it stays ESTABLISHED until the data is sent again."""
+    cv = Conv("out_of_order_fin")
+    handshake(cv)
+    cv.c("PA", 1001, 5001, b"x" * 100, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.c("FA", 1101, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED TEARDOWN td=1",
+         live="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("A", 5001, 1001, gap=0.2,
+         expect="C:FIN_WAIT_1 S:ESTABLISHED TEARDOWN ex=fin_out_of_order")
+    cv.c("PA", 1001, 5001, b"x" * 100, expect="C:FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN")
+    cv.s("A", 5001, 1102, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2")
+    cv.s("FA", 5001, 1102, expect="C:FIN_WAIT_2>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=3")
+    cv.c("A", 1102, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
+def reuse_unseen_close():
+    """The 4-tuple is reused though its close was never captured. After 5 s a
+    SYN proves nothing yet (a live connection answers it with a challenge
+    ACK), but the SYN/ACK acknowledging it shows both old ends were gone:
+    with -2 the SYN is the new connection's first step. Ten minutes later a
+    SYN far outside the old sequence space starts one at once."""
+    cv = Conv("reuse_unseen_close")
+    handshake(cv)
+    cv.c("PA", 1001, 5001, b"hi", expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.s("A", 5001, 1003, expect="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER")
+    cv.c("S", 777777, gap=5.0, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1",
+         live="C:ESTABLISHED S:ESTABLISHED DATA_TRANSFER ex=syn_in_synchronized")
+    cv.s("SA", 99999, 777778, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    cv.c("A", 777778, 100000, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    cv.c("S", 88888888, gap=600.0, expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
+    cv.s("SA", 55555, 88888889, expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
+    return cv
+
+
+def old_lost_final_ack():
+    """A lost final ACK in a connection 72 minutes old: times no longer
+    saturate after 71.6 minutes, so the retransmitted FIN still shows it."""
+    cv = Conv("old_lost_final_ack")
+    handshake(cv)
+    cv.c("FA", 1001, 5001, gap=4320.0,
+         expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
+    cv.s("A", 5001, 1002, expect="C:FIN_WAIT_1>FIN_WAIT_2 S:CLOSE_WAIT TEARDOWN td=2")
+    cv.s("FA", 5001, 1002, expect="C:FIN_WAIT_2>TIME_WAIT S:CLOSE_WAIT>LAST_ACK TEARDOWN td=3")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK TEARDOWN lost ex=lost",
+         live="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    cv.s("FA", 5001, 1002, gap=0.2, expect="C:TIME_WAIT S:LAST_ACK TEARDOWN td=3 "
+         "ex=fin_retransmission,loss_revealed,time_wait_restart")
+    cv.c("A", 1002, 5002, expect="C:TIME_WAIT S:LAST_ACK>CLOSED TEARDOWN td=4")
+    return cv
+
+
 ALL = [basic_client_close, server_close_first, refused, retransmitted_syn_synack,
        lost_synack, three_segment_close, fin_with_data_half_close, simultaneous_close,
        simultaneous_open, lost_final_ack, time_wait_expiry, rst_window, midstream,
        port_reuse, icmp_quoted, wraparound, ipv6_basic, truncated, syn_flood,
        close_wait_lingering, fin_wait_2_lingering, reuse_after_time_wait,
        time_wait_assassination, data_after_fin, bad_handshake_ack, syn_on_established,
-       missing_syn, synack_backscatter, roles_flipped]
+       missing_syn, synack_backscatter, roles_flipped, out_of_order_fin,
+       reuse_unseen_close, old_lost_final_ack]
 
 
 def describe(cv, doc):
@@ -765,11 +851,13 @@ def describe(cv, doc):
     if cv.options:
         out += ["Checked with `%s`." % cv.options, ""]
     out += ["```"]
-    for i, (p, e, from_client) in enumerate(cv.rows, 1):
+    for i, (p, e, from_client, live) in enumerate(cv.rows, 1):
         if TCP in p and ICMP not in p and e != "none":
             who = "c>s" if from_client else "s>c"
             flags = str(p[TCP].flags)
             out.append("%3d %s %-4s %s" % (i, who, flags, e))
+            if live:
+                out.append("             (one pass: %s)" % live)
         else:
             out.append("%3d  -  %-4s %s" % (i, "", "(no annotation: %s)" %
                                            ("ICMP error" if ICMP in p else "cut short")))

@@ -966,14 +966,17 @@ static void test_segment_from_closed(void **state)
     assert_true(r->events & TCPS_EV_FROM_CLOSED);
 }
 
-/* The client closes first, the server's final ACK (frame *ack_frame) is
- * lost, and the server sends its FIN again 200 ms later: that result. */
-static const tcps_result *lose_final_ack(rig *g, uint32_t *ack_frame)
+/* The client closes first, the server's final ACK (frame *ack_frame, its
+ * record in *ack_rec unless NULL) is lost, and the server sends its FIN
+ * again 200 ms later: that result. */
+static const tcps_result *lose_final_ack(rig *g, uint32_t *ack_frame, tcps_record *ack_rec)
 {
     tx(g, 'C', FIN | ACK, 1001, 5001, 0);
     tx(g, 'S', ACK, 5001, 1002, 0);
     tx(g, 'S', FIN | ACK, 5001, 1002, 0);
     tx(g, 'C', ACK, 1002, 5002, 0);
+    if (ack_rec)
+        tcps_record_pack(ack_rec, &g->r);
     *ack_frame = g->frame;
     g->now_ns += 200 * NS_PER_MS;
     return tx(g, 'S', FIN | ACK, 5001, 1002, 0);
@@ -993,7 +996,7 @@ static void test_lost_final_ack_after_72_minutes(void **state)
     rig_init(&g);
     handshake(&g);
     g.now_ns += INT64_C(72) * 60 * 1000 * NS_PER_MS;
-    r = lose_final_ack(&g, &ack_frame);
+    r = lose_final_ack(&g, &ack_frame, NULL);
     EXPECT(r, TW, TW, LA, LA);
     assert_int_equal(r->lost_frame, ack_frame);
 }
@@ -1130,7 +1133,7 @@ static void test_revision_lost_final_ack(void **state)
 
     rig_init(&g);
     handshake(&g);
-    r = lose_final_ack(&g, &ack_frame);
+    r = lose_final_ack(&g, &ack_frame, NULL);
     EXPECT_REVISION(r, 1, ack_frame, LA, TCPS_REV_LOST);
     assert_int_equal(r->revision[1].before, TCPS_NUM_STATES);
     assert_int_equal(r->revision[0].from_frame, 0);
@@ -1255,6 +1258,41 @@ static void test_revision_new_connection_and_queued_fin(void **state)
     assert_int_equal(r->lost_frame, 0);
 }
 
+/* Hindsight rewriting of a stored record (tcps_record_revise). */
+static void test_record_revise(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    tcps_record lost, next, reset;
+    tcps_result out;
+    uint32_t ack_frame;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = lose_final_ack(&g, &ack_frame, &lost);
+    tcps_record_pack(&next, r);
+    /* the lost final ACK: the server stays LAST_ACK, no step 4 */
+    assert_true(tcps_record_revise(&lost, 1, &r->revision[1], ack_frame, g.frame));
+    tcps_record_unpack(&lost, &out);
+    assert_int_equal(out.prev[1], LA);
+    assert_int_equal(out.state[1], LA);
+    assert_int_equal(out.teardown_steps, 0);
+    assert_int_equal(out.phase, TCPS_PHASE_TEARDOWN);
+    /* the revealing frame already shows it */
+    assert_false(tcps_record_revise(&next, 1, &r->revision[1], g.frame, g.frame));
+
+    /* refused: the SYN's server was CLOSED, and the phase follows */
+    rig_init(&g);
+    tcps_record_pack(&reset, tx(&g, 'C', SYN, 1000, 0, 0));
+    r = tx(&g, 'S', RST | ACK, 0, 1001, 0);
+    assert_true(tcps_record_revise(&reset, 1, &r->revision[1], 1, 2));
+    tcps_record_unpack(&reset, &out);
+    EXPECT(&out, CL, SS, CL, CL);
+    assert_int_equal(out.handshake_step, 1);
+    assert_int_equal(out.phase, TCPS_PHASE_HANDSHAKE);
+}
+
 static void test_summary_and_names(void **state)
 {
     tcps_result r;
@@ -1361,6 +1399,7 @@ int main(void)
         cmocka_unit_test(test_revision_orphaned_fin_wait_2),
         cmocka_unit_test(test_rst_after_unanswered_keepalives),
         cmocka_unit_test(test_revision_new_connection_and_queued_fin),
+        cmocka_unit_test(test_record_revise),
         cmocka_unit_test(test_summary_and_names),
         cmocka_unit_test(test_record_roundtrip),
         cmocka_unit_test(test_bad_checksum_changes_nothing),
