@@ -28,6 +28,7 @@
 #include "tcpstate_store.h"
 #include "tcpstate_menu.h"
 #include "tcpstate_ladder.h"
+#include "tcpstate_upgrade.h"
 
 static int proto_tcpstate = -1;
 static int tcpstate_tap = -1;
@@ -148,11 +149,17 @@ static tcps_analysis_prefs tcps_prefs = {
     .close_wait_seconds = 60,
     .fin_wait_2_seconds = 60,
 };
-/* Where the Info column gets [C:... S:...]. */
-enum { TCPS_INFO_OFF, TCPS_INFO_FIRST, TCPS_INFO_LAST };
+/* What the Info column gets, and where. The default is short and first so
+ * that the Flow Graph's arrow labels, which Wireshark 4.0 cuts at about 40
+ * characters, show both states on every arrow: the full summary of a
+ * teardown segment, [C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT], is
+ * 51 characters; the short form, [C:>FIN_WAIT_1 S:>CLOSE_WAIT], at most 31. */
+enum { TCPS_INFO_OFF, TCPS_INFO_FIRST, TCPS_INFO_FULL, TCPS_INFO_LAST };
 static const enum_val_t info_column_vals[] = {
-    { "first", "Before the TCP summary", TCPS_INFO_FIRST },
-    { "last",  "After the TCP summary",  TCPS_INFO_LAST },
+    { "first", "Short, before the TCP summary: [C:>FIN_WAIT_1 S:>CLOSE_WAIT]", TCPS_INFO_FIRST },
+    { "full",  "Full, before the TCP summary: [C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT]",
+      TCPS_INFO_FULL },
+    { "last",  "Full, after the TCP summary",  TCPS_INFO_LAST },
     { "off",   "Not at all",             TCPS_INFO_OFF },
     { NULL, NULL, 0 }
 };
@@ -531,6 +538,7 @@ want_checksum_status(void)
         g_array_append_val(wanted, hf_tcp_checksum_status);
     if (validating("ip"))
         g_array_append_val(wanted, hf_ip_checksum_status);
+    tcps_upgrade_want(wanted);
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
 }
 
@@ -654,12 +662,17 @@ forget_frame(guint32 num)
 static tcps_frame *
 first_pass_frame(packet_info *pinfo, proto_tree *tree)
 {
+    tcps_frame *fr;
+
     if (pinfo->num == last_num && pinfo->fd->file_off == last_file_off)
         return tcps_store_get(store, pinfo->num);
     forget_frame(pinfo->num);
     last_num = pinfo->num;
     last_file_off = pinfo->fd->file_off;
-    return analyze_frame(pinfo, tree);
+    fr = analyze_frame(pinfo, tree);
+    if (fr)
+        tcps_upgrade_frame(tree, pinfo, tcps_conninfo_get(fr));
+    return fr;
 }
 
 static proto_item *
@@ -797,7 +810,7 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
                         "had never arrived: that one was lost on the way");
     }
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(pinfo->num)));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_lost,
                                "Lost: never reached the %s (frame %u shows it)",
                                endpoint_name(!sender), link);
@@ -862,6 +875,7 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
     add_generated_time(ct, hf_tcpstate_duration, tvb, now - conn->start_ns);
     if (fr->analysis & TCPS_AN_HALF_OPEN_COUNTED)
         add_generated_uint(ct, hf_tcpstate_half_open, tvb, conn->half_open_at_syn);
+    tcps_upgrade_items(ct, tvb, pinfo, conn);
 }
 
 /* The connection-level experts as of this segment, tree or not. */
@@ -873,6 +887,7 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
     gint64 now = tcps_frame_time_ns(pinfo);
     int e;
 
+    tcps_upgrade_experts(pinfo, ti, conn);
     if (fr->analysis & TCPS_AN_SYN_FLOOD) {
         expert_add_info_format(pinfo, ti, &ei_tcpstate_syn_flood,
                                "SYN flood? %u half-open to this server in %u s",
@@ -996,6 +1011,10 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     /* Before the TCP summary by default, so that the Flow Graph's arrow
      * labels and comments, which cut the Info text short, keep the states. */
     if (pref_info_column == TCPS_INFO_FIRST)
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[C:%s%s S:%s%s] ",
+                         r.prev[0] != r.state[0] ? ">" : "", tcps_state_name((tcps_state)r.state[0]),
+                         r.prev[1] != r.state[1] ? ">" : "", tcps_state_name((tcps_state)r.state[1]));
+    else if (pref_info_column == TCPS_INFO_FULL)
         col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", summary);
     else if (pref_info_column == TCPS_INFO_LAST)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", summary);
@@ -1318,13 +1337,14 @@ proto_register_tcpstate(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
+    tcps_upgrade_register(proto_tcpstate, expert);
 
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     register_uint_pref(module, &uint_prefs[0]);
     prefs_register_enum_preference(module, "info_column", "States in the Info column",
-        "Where both endpoints' states, e.g. [C:SYN_SENT>ESTABLISHED S:SYN_RCVD], go in the "
-        "Info column. Before the TCP summary (the default), the Flow Graph's arrow labels "
-        "and comments show them even where they cut the text short.",
+        "What the Info column shows of both endpoints' states, and where. The default, "
+        "short and before the TCP summary, shows the state after the segment, \">\" marking "
+        "one entered on it: [C:>ESTABLISHED S:SYN_RCVD]. It fits on every Flow Graph arrow.",
         &pref_info_column, info_column_vals, FALSE);
     for (i = 1; i < G_N_ELEMENTS(uint_prefs); i++)
         register_uint_pref(module, &uint_prefs[i]);
@@ -1361,6 +1381,7 @@ proto_reg_handoff_tcpstate(void)
 
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    tcps_upgrade_handoff();
     tcps_menu_register();
     tcps_ladder_register();
 }

@@ -6,8 +6,9 @@
  * Each step is one segment: its flags, relative seq, ack and length on an
  * arrow between the client's and the server's timelines, with both ends'
  * states beside it (PREV>NEW where one changed). A segment that a later one
- * shows never arrived ends in X short of its receiver (two passes: tshark
- * -2, the GUI).
+ * shows never arrived ends in X short of its receiver, and a step whose
+ * states hindsight revised says what one pass showed (both known with two
+ * passes: tshark -2, the GUI).
  *
  * Two tap listeners per ladder: TCP's tap gives the header values, ours the
  * tcpstate record. Taps run once the frame is fully dissected, TCP's first,
@@ -34,6 +35,8 @@ typedef struct {
     guint32     seq, ack, len;
     tcps_result r;
     gboolean    lost;
+    gboolean    revised;   /* hindsight changed what one pass showed */
+    guint8      live[2];   /* client, server: what one pass showed */
 } ladder_step;
 
 typedef struct {
@@ -119,6 +122,10 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
     memset(&step, 0, sizeof step);
     tcps_record_unpack(&fr->core, &step.r);
     step.lost = tcps_record_lost(&fr->core);
+    step.live[0] = fr->live >> 4;
+    step.live[1] = fr->live & 0x0f;
+    step.revised = fr->revised || step.live[0] != step.r.state[0] ||
+                   step.live[1] != step.r.state[1];
     step.frame = pinfo->num;
     step.flags = l->pending.flags;
     step.seq = l->pending.seq;
@@ -221,6 +228,10 @@ append_step(GString *out, const ladder_step *step)
                                receiver ? "server" : "client",
                                state_text(cbuf, sizeof cbuf, had.prev[receiver],
                                           had.state[receiver]));
+    if (s->revised)
+        g_string_append_printf(out, "  [revised in hindsight: one pass showed C:%s S:%s]",
+                               tcps_state_name((tcps_state)s->live[0]),
+                               tcps_state_name((tcps_state)s->live[1]));
     if (s->r.events & TCPS_EV_LOSS_REVEALED)
         g_string_append(out, "  [shows an earlier segment was lost]");
     if (s->r.events & TCPS_EV_RST_IGNORED)

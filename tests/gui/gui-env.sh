@@ -8,7 +8,8 @@
 #   gui_copy CAPTURE                  -> prints the copy's path
 #   gui_run CMD...                    runs CMD as the GUI user with that setup
 #   gui_start CMD...                  the same in the background; sets GUI_PID
-#   gui_cleanup
+#   gui_xvfb                          starts Xvfb on a free display: DISPLAY, GUI_XPID
+#   gui_cleanup                       stops what gui_start and gui_xvfb started
 gui_setup() {
   local so=$1 profile=$2 ver
   ver=$(tshark --version 2>/dev/null | sed -n '1s/.*(Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
@@ -51,6 +52,20 @@ gui_exec() {
   fi
 }
 
+# A 1600x1000 display of our own: Xvfb picks a free number, writes it to fd 3.
+gui_xvfb() {
+  exec 3> "$GUI_TMP/display"
+  Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp -ac >/dev/null 2>&1 &
+  GUI_XPID=$!
+  for _ in $(seq 50); do [ -s "$GUI_TMP/display" ] && break; sleep 0.1; done
+  exec 3>&-
+  [ -s "$GUI_TMP/display" ] || { echo "gui-env: Xvfb did not start" >&2; return 1; }
+  export DISPLAY=":$(head -1 "$GUI_TMP/display")"
+}
+
 gui_cleanup() {
+  [ -n "${GUI_PID:-}" ] && kill "$GUI_PID" 2>/dev/null
+  [ -n "${GUI_XPID:-}" ] && kill "$GUI_XPID" 2>/dev/null
+  wait 2>/dev/null
   [ -n "${GUI_TMP:-}" ] && rm -rf "$GUI_TMP"
 }

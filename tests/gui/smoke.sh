@@ -17,23 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 gui_setup "$so" "$profile" || exit 2
 cap=$(gui_copy "$capture")
 log=$GUI_TMP/wireshark.log
-xpid="" wpid=""
-cleanup() {
-  [ -n "$wpid" ] && kill "$wpid" 2>/dev/null
-  [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
-  wait 2>/dev/null
-  gui_cleanup
-}
-trap cleanup EXIT
-
-# A display of our own: Xvfb picks a free number and writes it to fd 3.
-exec 3> "$GUI_TMP/display"
-Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp -ac >/dev/null 2>&1 &
-xpid=$!
-for _ in $(seq 50); do [ -s "$GUI_TMP/display" ] && break; sleep 0.1; done
-exec 3>&-
-[ -s "$GUI_TMP/display" ] || { echo "FAIL: Xvfb did not start"; exit 1; }
-export DISPLAY=":$(head -1 "$GUI_TMP/display")"
+trap gui_cleanup EXIT
+gui_xvfb || { echo "FAIL: Xvfb did not start"; exit 1; }
 
 gui_start wireshark -C "$(basename "$profile")" -r "$cap" >"$log" 2>&1
 wpid=$GUI_PID

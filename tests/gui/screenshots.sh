@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Regenerate the GUI screenshots in docs/img/: Wireshark 4.0 (Qt) under
+# Xvfb with the tcpstate build and the "TCP States" profile, driven by
+# xdotool (keyboard: there is no window manager to place the mouse for).
+# Look at every picture before citing it: a menu that moved between
+# Wireshark releases shows the wrong thing, silently.
+#
+# usage: tests/gui/screenshots.sh [BUILD_DIR]     (default: build)
+# needs: wireshark (Qt), Xvfb, xdotool, ImageMagick's import
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build=${1:-$src/build}
+img=$src/docs/img
+for t in wireshark Xvfb xdotool import; do
+  command -v "$t" >/dev/null || { echo "screenshots.sh: $t not installed" >&2; exit 2; }
+done
+. "$here/gui-env.sh"
+gui_setup "$build/plugin/tcpstate.so" "$src/profiles/TCP States"
+trap gui_cleanup EXIT
+gui_xvfb
+
+win() {   # win TITLE-PART: wait for it, print its id
+  local id=""
+  for _ in $(seq 200); do
+    id=$(xdotool search --onlyvisible --name "$1" 2>/dev/null | tail -1) && [ -n "$id" ] && break
+    sleep 0.1
+  done
+  [ -n "$id" ] || { echo "screenshots.sh: no window \"$1\"" >&2; exit 1; }
+  echo "$id"
+}
+place() { # place ID X Y W H: move, resize and focus a window
+  xdotool windowmove "$1" "$2" "$3" windowsize --sync "$1" "$4" "$5" windowfocus --sync "$1"
+  sleep 1.5
+}
+start() { # start CAPTURE: a fresh Wireshark on it, full screen
+  [ -n "${GUI_PID:-}" ] && kill "$GUI_PID" 2>/dev/null && sleep 1
+  local cap; cap=$(gui_copy "$1")
+  gui_start wireshark -C "TCP States" -r "$cap" >>"$GUI_TMP/wireshark.log" 2>&1
+  MAIN=$(win "$(basename "$1")")
+  place "$MAIN" 0 0 1600 1000
+}
+keys() { for k in "$@"; do xdotool key "$k"; sleep 0.3; done; }
+shot() { sleep 1; import -window root "$img/$1"; echo "wrote docs/img/$1"; }
+crop() { sleep 1; import -window root -crop "$2" +repage "$img/$1"; echo "wrote docs/img/$1"; }
+
+# The profile's columns and colours; frame 11 (the lost final ACK) selected.
+start "$src/captures/kernel/lost_final_ack.pcapng"
+keys ctrl+g; xdotool type 11; keys Return
+shot gui-lost-final-ack.png
+
+# Statistics -> TCP Connection State (the last entry) -> its submenu.
+keys alt+s Up Right
+shot gui-menu.png
+keys Escape Escape
+
+# Statistics -> TCP Connection State -> Connections, on the SYN flood capture.
+start "$src/captures/crafted/syn_flood.pcap"
+keys alt+s Up Right Return
+place "$(win "Connections")" 100 150 900 400
+crop gui-stats-conn.png 900x400+100+150
+
+# Analyze -> Expert Information (the last entry), no filter.
+start "$src/captures/kernel/lost_final_ack.pcapng"
+keys alt+a Up Return
+place "$(win "Expert Information")" 0 0 1400 700
+keys ctrl+a KP_Multiply
+crop gui-expert-info.png 1400x700+0+0
+xdotool key Escape
+
+# Statistics -> Flow Graph (the 17th entry in 4.0): states on every arrow.
+start "$src/captures/kernel/three_segment_close.pcapng"
+keys alt+s; for _ in $(seq 16); do xdotool key Down; done; keys Return
+place "$(win "Flow")" 0 0 1500 760
+crop gui-flow-graph.png 1500x760+0+0
+
+# Tools -> TCP Connection State -> Ladder of the displayed packets.
+start "$src/captures/kernel/lost_final_ack.pcapng"
+keys alt+t Up Right Return
+place "$(win "TCP state ladder")" 0 0 1380 470
+crop gui-ladder.png 1380x470+0+0
