@@ -28,6 +28,9 @@
 
 #define STATE_WIDTH 22
 #define ARROW_WIDTH 44
+/* A text window holding a whole large capture's ladder is of no use and
+ * slow to fill: the GUI shows this many connections, tshark all of them. */
+#define GUI_MAX_CONNS 100
 
 typedef struct {
     guint32     frame;
@@ -246,12 +249,18 @@ append_step(GString *out, const ladder_step *step)
 }
 
 static GString *
-ladder_text(const ladder *l)
+ladder_text(const ladder *l, guint max_conns)
 {
     GString *out = g_string_new(NULL);
     guint i, j;
 
     for (i = 0; i < l->conns->len; i++) {
+        if (i == max_conns) {
+            g_string_append_printf(out, "... and %u more connections: filter on the ones you "
+                                   "want (e.g. tcp.stream == N), or use "
+                                   "tshark -z tcpstate,ladder\n", l->conns->len - i);
+            break;
+        }
         const ladder_conn *c = (const ladder_conn *)g_ptr_array_index(l->conns, i);
 
         g_string_append_printf(out, "Connection %u: client %s, server %s\n", i + 1, c->client,
@@ -277,7 +286,7 @@ ladder_draw(void *tapdata)
     /* The TCP listener has nothing to draw; ours draws once. */
     if (!l)
         return;
-    text = ladder_text(l);
+    text = ladder_text(l, l->tw ? GUI_MAX_CONNS : G_MAXUINT);
     if (l->tw && (ops = funnel_get_funnel_ops()) != NULL) {
         ops->set_text(l->tw, text->str);
     } else {
