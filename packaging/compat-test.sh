@@ -4,6 +4,7 @@
 #   4.0  the host (Debian 12 bookworm)
 #   4.4  Debian 13 trixie chroot   /var/tmp/tcpstate-chroots/trixie
 #   4.6  Debian sid chroot         /var/tmp/tcpstate-chroots/sid
+#   (--deb: the 4.0 .deb is installed in /var/tmp/tcpstate-chroots/bookworm)
 # Chroots that are missing are created with debootstrap. Existing ones are
 # reused. Each run copies the current work tree (without .git and build dirs)
 # into the chroot's /tmp/src. The host repo is never mounted into a chroot.
@@ -12,8 +13,9 @@
 # usage: packaging/compat-test.sh [--only 4.4[,4.6,...]] [--deb] [--src DIR]
 #                                 [--update] [--jobs N]
 #   --only LIST  run only these (4.0|host|bookworm, 4.4|trixie, 4.6|sid)
-#   --deb        also run packaging/test-deb.sh in each environment
-#                (installs and removes the .deb there, host included)
+#   --deb        also run packaging/test-deb-install.sh (install the .deb,
+#                load it, remove it) in each chroot; for 4.0 in a Debian 12
+#                bookworm chroot, never on the host itself
 #   --src DIR    source tree to test (default: this repo)
 #   --update     apt-get update/upgrade the chroots before building
 #   --jobs N     build parallelism (default: nproc)
@@ -32,7 +34,7 @@ only=""
 do_deb=0
 do_update=0
 jobs=$(nproc 2>/dev/null || echo 2)
-PKGS="wireshark-dev libwireshark-dev tshark cmake build-essential pkg-config libglib2.0-dev libcmocka-dev python3 util-linux dpkg-dev file"
+PKGS="wireshark-dev libwireshark-dev tshark cmake build-essential pkg-config libglib2.0-dev libcmocka-dev python3 util-linux dpkg-dev file lintian"
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
     --src) src=$(cd "$2" && pwd); shift 2 ;;
     --update) do_update=1; shift ;;
     --jobs|-j) jobs=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "compat-test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -158,11 +160,19 @@ copy_src() { # $1 destination dir
 }
 
 # The build and test steps, the same on the host and in a chroot.
-# $1 = src dir, $2 = build dir, $3 = 1 to run test-deb.sh too.
+# $1 = src dir, $2 = build dir, $3 = 1 to run test-deb-install.sh too,
+# deb-only to build and run only that (the 4.0 .deb in the bookworm chroot).
 build_script='
 set -u
 s=$1; b=$2; deb=$3; j=$4
 rm -rf "$b"
+if [ "$deb" = deb-only ]; then
+  echo "### test-deb-install (Wireshark $(tshark --version 2>/dev/null | sed -n "1s/.*(Wireshark) \([0-9.]*[0-9]\).*/\1/p"))"
+  { cmake -S "$s" -B "$b" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPSTATE_BUILD_TESTS=OFF &&
+    "$s/packaging/test-deb-install.sh" "$b"; }
+  echo "@@DEB_RC $?"
+  exit 0
+fi
 echo "### tshark: $(tshark --version 2>/dev/null | head -n 1)"
 echo "### libwireshark: $(dpkg -l "libwireshark[0-9]*" 2>/dev/null | awk "/^ii/ {print \$2\" \"\$3}" | tr "\n" " ")"
 echo "### configure"
@@ -173,8 +183,8 @@ echo "### ctest"
 cd "$b" && ctest --output-on-failure -j "$j" --timeout 600
 echo "@@CTEST_RC $?"
 if [ "$deb" = 1 ]; then
-  echo "### test-deb"
-  "$s/packaging/test-deb.sh" "$b"
+  echo "### test-deb-install"
+  "$s/packaging/test-deb-install.sh" "$b"
   echo "@@DEB_RC $?"
 fi
 exit 0
@@ -222,7 +232,18 @@ for t in $targets; do
   if [ "$suite" = host ]; then
     log "host ($label): building in $stage/host"
     copy_src "$stage/host/src"
-    bash -c "$build_script" _ "$stage/host/src" "$stage/host/build" "$do_deb" "$jobs" >"$lf" 2>&1
+    bash -c "$build_script" _ "$stage/host/src" "$stage/host/build" 0 "$jobs" >"$lf" 2>&1
+    if [ "$do_deb" = 1 ]; then
+      # Installing changes the system: a bookworm chroot stands in for the host.
+      c=$root/bookworm
+      if ensure_chroot bookworm >>"$lf" 2>&1; then
+        log "bookworm ($label): the .deb install test in $c"
+        copy_src "$c/tmp/src"
+        in_chroot "$c" bash -c "$build_script" _ /tmp/src /tmp/tcpstate-build deb-only "$jobs" >>"$lf" 2>&1
+      else
+        echo "@@DEB_RC chroot setup failed" >>"$lf"
+      fi
+    fi
   else
     c=$root/$suite
     if ! ensure_chroot "$suite" >>"$lf" 2>&1; then

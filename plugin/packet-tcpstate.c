@@ -28,6 +28,7 @@
 #include "tcpstate_store.h"
 #include "tcpstate_menu.h"
 #include "tcpstate_ladder.h"
+#include "tcpstate_upgrade.h"
 
 static int proto_tcpstate = -1;
 static int tcpstate_tap = -1;
@@ -445,6 +446,7 @@ want_checksum_status(void)
         g_array_append_val(wanted, hf_tcp_checksum_status);
     if (validating("ip"))
         g_array_append_val(wanted, hf_ip_checksum_status);
+    tcps_upgrade_want(wanted);
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
 }
 
@@ -578,12 +580,17 @@ forget_frame(guint32 num)
 static tcps_frame *
 first_pass_frame(packet_info *pinfo, proto_tree *tree)
 {
+    tcps_frame *fr;
+
     if (pinfo->num == last_num && pinfo->fd->file_off == last_file_off)
         return tcps_store_get(store, pinfo->num);
     forget_frame(pinfo->num);
     last_num = pinfo->num;
     last_file_off = pinfo->fd->file_off;
-    return analyze_frame(pinfo, tree);
+    fr = analyze_frame(pinfo, tree);
+    if (fr)
+        tcps_upgrade_frame(tree, pinfo, tcps_conninfo_get(fr));
+    return fr;
 }
 
 static proto_item *
@@ -786,6 +793,7 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
     add_generated_time(ct, hf_tcpstate_duration, tvb, now - conn->start_ns);
     if (fr->analysis & TCPS_AN_HALF_OPEN_COUNTED)
         add_generated_uint(ct, hf_tcpstate_half_open, tvb, conn->half_open_at_syn);
+    tcps_upgrade_items(ct, tvb, pinfo, conn);
 }
 
 /* The connection-level experts as of this segment, tree or not. */
@@ -797,6 +805,7 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
     gint64 now = tcps_frame_time_ns(pinfo);
     int e;
 
+    tcps_upgrade_experts(pinfo, ti, conn);
     if (fr->analysis & TCPS_AN_SYN_FLOOD) {
         expert_add_info_format(pinfo, ti, &ei_tcpstate_syn_flood,
                                "SYN flood? %u half-open to this server in %u s",
@@ -1246,6 +1255,7 @@ proto_register_tcpstate(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
+    tcps_upgrade_register(proto_tcpstate, expert);
 
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     register_uint_pref(module, &uint_prefs[0]);
@@ -1293,6 +1303,7 @@ proto_reg_handoff_tcpstate(void)
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    tcps_upgrade_handoff();
     tcps_menu_register();
     tcps_ladder_register();
 }

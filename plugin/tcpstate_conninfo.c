@@ -39,6 +39,8 @@ static wmem_array_t *conns;    /* tcps_conn_info *, by index: frames keep 4 byte
 static wmem_map_t *tuples;     /* tcps_tuple_key -> latest tcps_conn_info */
 static wmem_map_t *servers;    /* tcps_endpoint_key -> tcps_server */
 static gint64      capture_end_ns;
+static gboolean    have_time_base;  /* frame times count from time_base s */
+static gint64      time_base;
 
 /* A frame's since index must fit in 16 bits, TCPS_SINCE_NONE excluded. */
 G_STATIC_ASSERT(TCPS_SINCE_LOG_MAX < TCPS_SINCE_NONE);
@@ -83,7 +85,21 @@ tcps_conninfo_init(void)
     conns = wmem_array_new(wmem_file_scope(), sizeof(tcps_conn_info *));
     tuples = wmem_map_new(wmem_file_scope(), tuple_hash, tuple_equal);
     servers = wmem_map_new(wmem_file_scope(), endpoint_hash, endpoint_equal);
-    capture_end_ns = 0;
+    capture_end_ns = TCPS_TIME_NONE;
+    have_time_base = FALSE;
+}
+
+gint64
+tcps_frame_time_ns(const packet_info *pinfo)
+{
+    /* Frames are analysed in order on the first pass, and the base stays
+     * for the later passes: every pass gives a frame the same time. */
+    if (!have_time_base) {
+        time_base = (gint64)pinfo->abs_ts.secs;
+        have_time_base = TRUE;
+    }
+    return tcps_time_ns(tcps_secs_sub((gint64)pinfo->abs_ts.secs, time_base),
+                        pinfo->abs_ts.nsecs);
 }
 
 /* A key on the stack that points at pinfo's addresses, for lookups. */
@@ -135,6 +151,7 @@ tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport)
     conn->table_index = wmem_array_get_count(conns);
     wmem_array_append_one(conns, conn);
     conn->start_ns = tcps_frame_time_ns(pinfo);
+    conn->last_syn_ns = TCPS_TIME_NONE;    /* 0 is a time like any other */
     tuple_of(pinfo, sport, dport, &probe);
     if (wmem_map_lookup_extended(tuples, &probe, &old_key, &previous)) {
         conn->previous = (tcps_conn_info *)previous;
@@ -331,7 +348,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
      * server's half of the round trip, SYN/ACK -> ACK the client's. */
     if (res->handshake_step == 1 && res->from_client)
         conn->last_syn_ns = now;
-    if (res->handshake_step == 2 && !res->from_client && conn->last_syn_ns) {
+    if (res->handshake_step == 2 && !res->from_client && conn->last_syn_ns != TCPS_TIME_NONE) {
         conn->synack_ns = now;
         conn->syn_for_synack_ns = conn->last_syn_ns;
         conn->had_synack = TRUE;

@@ -87,13 +87,13 @@ typedef struct {
     guint fin_wait_2_seconds;
 } tcps_analysis_prefs;
 
-/* The frame's capture time in nanoseconds, bounded so that any two
- * differ by less than 2^63 (tcpstate_time.h). */
-static inline gint64
-tcps_frame_time_ns(const packet_info *pinfo)
-{
-    return tcps_time_ns((int64_t)pinfo->abs_ts.secs, pinfo->abs_ts.nsecs);
-}
+/* The frame's capture time in nanoseconds from the whole second of the
+ * first frame analysed in this file, bounded so that any two differ by less
+ * than 2^63 (tcpstate_time.h). */
+gint64 tcps_frame_time_ns(const packet_info *pinfo);
+
+/* A time no frame has: "not seen". */
+#define TCPS_TIME_NONE G_MININT64
 
 /* Start a store for a new capture file (file scope). */
 void tcps_conninfo_init(void);

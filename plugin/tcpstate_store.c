@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_store.c — flat per-frame store. See tcpstate_store.h. */
-#include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "tcpstate_store.h"
 
 /* 16384 records (320 KiB) per block: big enough that the block table stays
- * tiny, small enough that a short capture costs little. calloc hands blocks
- * this size out as fresh zero pages, which cost memory only once written. */
+ * tiny, small enough that a short capture costs little. g_try_malloc0 (calloc)
+ * hands blocks this size out as fresh zero pages, which cost memory only once written. */
 #define BLOCK_SHIFT 14u
 #define BLOCK_LEN   (1u << BLOCK_SHIFT)
 #define BLOCK_MASK  (BLOCK_LEN - 1u)
@@ -23,7 +24,7 @@ struct tcps_store {
 tcps_store *
 tcps_store_new(void)
 {
-    return calloc(1, sizeof(tcps_store));
+    return g_try_new0(tcps_store, 1);
 }
 
 void
@@ -34,18 +35,12 @@ tcps_store_clear(tcps_store *s)
     if (!s)
         return;
     for (b = 0; b < s->nblocks; b++)
-        free(s->blocks[b]);
-    free(s->blocks);
+        g_free(s->blocks[b]);
+    g_free(s->blocks);
     s->blocks = NULL;
     s->nblocks = s->cap = 0;
 }
 
-void
-tcps_store_free(tcps_store *s)
-{
-    tcps_store_clear(s);
-    free(s);
-}
 
 tcps_frame *
 tcps_store_get(tcps_store *s, uint32_t frame)
@@ -72,7 +67,7 @@ tcps_store_put(tcps_store *s, uint32_t frame)
         tcps_frame **v;
         while (cap <= b)
             cap *= 2;
-        v = realloc(s->blocks, cap * sizeof *v);
+        v = g_try_realloc_n(s->blocks, cap, sizeof *v);
         if (!v)
             return NULL;
         memset(v + s->cap, 0, (cap - s->cap) * sizeof *v);
@@ -81,7 +76,7 @@ tcps_store_put(tcps_store *s, uint32_t frame)
     }
     if (b >= s->nblocks)
         s->nblocks = b + 1;
-    if (!s->blocks[b] && !(s->blocks[b] = calloc(BLOCK_LEN, sizeof(tcps_frame))))
+    if (!s->blocks[b] && !(s->blocks[b] = g_try_new0(tcps_frame, BLOCK_LEN)))
         return NULL;
     r = &s->blocks[b][frame & BLOCK_MASK];
     memset(r, 0, sizeof *r);
@@ -121,6 +116,14 @@ tcps_store_next(tcps_store *s, uint32_t conn, uint32_t *frame, uint32_t end)
     return NULL;
 }
 
+#ifdef TCPSTATE_TEST_HOOKS
+void
+tcps_store_free(tcps_store *s)
+{
+    tcps_store_clear(s);
+    g_free(s);
+}
+
 size_t
 tcps_store_bytes(const tcps_store *s)
 {
@@ -132,3 +135,4 @@ tcps_store_bytes(const tcps_store *s)
             n += (size_t)BLOCK_LEN * sizeof(tcps_frame);
     return n;
 }
+#endif /* TCPSTATE_TEST_HOOKS */

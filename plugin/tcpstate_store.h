@@ -5,7 +5,8 @@
  * One 20-byte tcps_frame per frame number up to the highest stored, non-TCP
  * frames included, in fixed blocks that never move: a record's address
  * stays valid until tcps_store_clear(), and growing costs no copy and no
- * per-frame allocation. Pure C (malloc), no Wireshark headers, unit-tested.
+ * per-frame allocation. Pure C with GLib's allocator (checkAPIs bars malloc), no Wireshark
+ * headers, unit-tested.
  *
  * Frame numbers start at 1. A record knows its connection (tcps_frame.conn),
  * so the frames [L, R) of one connection are found by scanning
@@ -24,8 +25,6 @@ typedef struct tcps_store tcps_store;
 /* An empty store; NULL when out of memory. */
 tcps_store *tcps_store_new(void);
 
-/* Free it and every record. NULL is fine. */
-void tcps_store_free(tcps_store *s);
 
 /* Drop every record (a new capture file), keeping nothing allocated. */
 void tcps_store_clear(tcps_store *s);
@@ -48,7 +47,12 @@ void tcps_store_erase(tcps_store *s, uint32_t frame);
  *   for (f = L; (r = tcps_store_next(s, conn, &f, R)) != NULL; f++) ... */
 tcps_frame *tcps_store_next(tcps_store *s, uint32_t conn, uint32_t *frame, uint32_t end);
 
-/* Bytes the store has allocated (records, block table). */
+#ifdef TCPSTATE_TEST_HOOKS
+/* For the unit tests only (the plugin keeps its store for its lifetime):
+ * free it and every record (NULL is fine); the bytes it has allocated
+ * (records, block table). */
+void tcps_store_free(tcps_store *s);
 size_t tcps_store_bytes(const tcps_store *s);
+#endif
 
 #endif /* TCPSTATE_STORE_H */

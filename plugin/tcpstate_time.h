@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tcpstate_time.h — capture times as signed 64-bit nanoseconds, kept within
- * ±(2^62 - 1) ns of the epoch (years 1823 to 2116).
+/* tcpstate_time.h — capture times as signed 64-bit nanoseconds, counted
+ * from a base second (the epan layer takes the first frame's) and kept
+ * within ±(2^62 - 1) ns, about 146 years, of it.
  *
- * Why a bound: seconds × 10^9 overflows int64 (undefined behaviour) after
- * the year 2262, and pcapng can say far more than that (if_tsresol=0 gives
- * whole seconds up to 2^64 - 1, read as a negative time_t past 2^63). Within
- * the bound, the difference of any two times fits in int64, so every
- * duration, age and offset computed from them is defined. A pcap
- * timestamp's largest value, 2^32 - 1 s (2106-02-07), is kept exactly;
- * later (or earlier) times all read as the bound.
+ * Why: seconds since 1970 × 10^9 overflows int64 (undefined behaviour)
+ * after the year 2262, and pcapng can say far more than that (if_tsresol=0
+ * gives whole seconds up to 2^64 - 1, read as a negative time_t past 2^63).
+ * Counted from the capture's own start, every time of a capture spanning
+ * less than 146 years is exact, whatever its dates; beyond that, times read
+ * as the bound. Within the bound, the difference of any two times fits in
+ * int64, so every duration, age and offset computed from them is defined.
  *
  * Pure C, no Wireshark headers: unit-tested in tests/unit/test_time.c.
  */
@@ -20,7 +21,19 @@
 #define TCPS_TIME_MAX_NS (((int64_t)1 << 62) - 1)
 #define TCPS_TIME_MIN_NS (-TCPS_TIME_MAX_NS)
 
-/* secs and nsecs as in nstime_t (nsecs need not be normalised). */
+/* a - b, or the int64 bound it would pass. */
+static inline int64_t
+tcps_secs_sub(int64_t a, int64_t b)
+{
+    if (b < 0 && a > INT64_MAX + b)
+        return INT64_MAX;
+    if (b > 0 && a < INT64_MIN + b)
+        return INT64_MIN;
+    return a - b;
+}
+
+/* secs and nsecs as in nstime_t (nsecs need not be normalised), secs
+ * already counted from the base. */
 static inline int64_t
 tcps_time_ns(int64_t secs, int32_t nsecs)
 {

@@ -52,7 +52,7 @@ mkdir -p "$keep" || exit 2
 tmp=$(mktemp -d /tmp/tcpstate-mutate.XXXXXX); chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 rates=(0.005 0.02 0.1)
-bad='AddressSanitizer|runtime error|Dissector bug|assertion|[Ss]egmentation|Aborted|CRITICAL'
+bad='AddressSanitizer|runtime error|Dissector bug|assertion|Segmentation fault|Aborted|CRITICAL'
 
 # One tshark run; prints nothing and returns 0 when clean.
 run() {  # mode (one|two), capture

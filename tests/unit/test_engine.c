@@ -33,6 +33,7 @@ typedef struct {
     int64_t      now_ns;
     uint32_t     frame;
     char         first;    /* 'C' or 'S': who sent the first segment (A) */
+    bool         bad;      /* the next segments have a bad checksum */
     tcps_result  r;
 } rig;
 
@@ -63,6 +64,7 @@ static const tcps_result *tx(rig *g, char who, uint16_t flags, uint32_t seq, uin
     g->now_ns += 10 * NS_PER_MS;
     s.time_ns = g->now_ns;
     s.frame = ++g->frame;
+    s.bad_checksum = g->bad;
     tcps_conn_process(&g->conn, &g->cfg, &s, &g->r);
     return &g->r;
 }
@@ -815,6 +817,44 @@ static void test_midstream_roles_by_port(void **state)
     assert_false(r.from_client);
 }
 
+/* A segment its receiver drops for a bad checksum (Wireshark's validation
+ * on) changes nothing: not a first SYN, not a FIN (the good copy is the
+ * first FIN, no retransmission), not a SYN on a TIME_WAIT (no new
+ * incarnation). */
+static void test_bad_checksum_changes_nothing(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    g.bad = true;
+    r = tx(&g, 'C', SYN, 1000, 0, 0);
+    assert_true(r->events & TCPS_EV_BAD_CHECKSUM);
+    EXPECT(r, TCPS_CLOSED, TCPS_CLOSED, TCPS_LISTEN, TCPS_LISTEN);
+    g.bad = false;
+    r = tx(&g, 'C', SYN, 1000, 0, 0);
+    EXPECT(r, TCPS_CLOSED, TCPS_SYN_SENT, TCPS_LISTEN, TCPS_SYN_RCVD);
+    assert_false(r->events & TCPS_EV_BAD_CHECKSUM);
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    tx(&g, 'C', ACK, 1001, 5001, 0);
+    g.bad = true;
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    EXPECT(r, TCPS_ESTABLISHED, TCPS_ESTABLISHED, TCPS_ESTABLISHED, TCPS_ESTABLISHED);
+    assert_true(r->events & TCPS_EV_BAD_CHECKSUM);
+    g.bad = false;
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    EXPECT(r, TCPS_ESTABLISHED, TCPS_FIN_WAIT_1, TCPS_ESTABLISHED, TCPS_CLOSE_WAIT);
+    assert_false(r->events & TCPS_EV_FIN_RETRANSMIT);
+    tx(&g, 'S', FIN | ACK, 5001, 1002, 0);
+    r = tx(&g, 'C', ACK, 1002, 5002, 0);
+    EXPECT(r, TCPS_TIME_WAIT, TCPS_TIME_WAIT, TCPS_LAST_ACK, TCPS_CLOSED);
+    g.bad = true;
+    r = tx(&g, 'C', SYN, 90000, 0, 0);
+    assert_false(r->events & TCPS_EV_REUSE);
+    EXPECT(r, TCPS_TIME_WAIT, TCPS_TIME_WAIT, TCPS_CLOSED, TCPS_CLOSED);
+}
+
 static void test_invalid_flags_change_nothing(void **state)
 {
     rig g;
@@ -1323,6 +1363,7 @@ int main(void)
         cmocka_unit_test(test_revision_new_connection_and_queued_fin),
         cmocka_unit_test(test_summary_and_names),
         cmocka_unit_test(test_record_roundtrip),
+        cmocka_unit_test(test_bad_checksum_changes_nothing),
     };
     return cmocka_run_group_tests_name("tcpstate engine", tests, NULL, NULL);
 }

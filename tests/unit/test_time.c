@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Capture times (plugin/tcpstate_time.h): exact within 1823..2116, bounded
- * beyond, and any two of them differ by less than 2^63 ns. */
+/* Capture times (plugin/tcpstate_time.h): exact within ±146 years of the
+ * base second, bounded beyond, and any two of them differ by less than
+ * 2^63 ns. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,12 +67,29 @@ static void test_differences_fit(void **state)
             assert_true(fits_difference(tcps_time_ns(secs[i], 0), tcps_time_ns(secs[j], 0)));
 }
 
+/* Seconds counted from the capture's first: exact whatever the dates. */
+static void test_seconds_from_a_base(void **state)
+{
+    (void)state;
+    assert_true(tcps_secs_sub(INT64_C(10413792001), INT64_C(10413792000)) == 1);
+    assert_true(tcps_time_ns(tcps_secs_sub(INT64_C(10413792001), INT64_C(10413792000)), 5) ==
+                1000000005);
+    assert_true(tcps_secs_sub(INT64_MIN, 1) == INT64_MIN);
+    assert_true(tcps_secs_sub(INT64_MAX, -1) == INT64_MAX);
+    assert_true(tcps_secs_sub(INT64_MIN, INT64_MIN) == 0);
+    assert_true(tcps_secs_sub(-5, INT64_MIN) == INT64_MAX - 4);
+    assert_true(tcps_secs_sub(5, INT64_MIN) == INT64_MAX);
+    assert_true(tcps_secs_sub(INT64_MAX, INT64_MAX) == 0);
+    assert_true(tcps_time_ns(tcps_secs_sub(INT64_MAX, INT64_MIN), 0) == TCPS_TIME_MAX_NS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ordinary_times_are_exact),
         cmocka_unit_test(test_far_times_are_bounded),
         cmocka_unit_test(test_differences_fit),
+        cmocka_unit_test(test_seconds_from_a_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
