@@ -432,14 +432,21 @@ checksum_bad(proto_tree *tree, int hf)
 
 /* The checksum status fields are wanted only while their validation is on,
  * so that by default they cost nothing (docs/zeek.md). Set at every file's
- * start, after the preferences are read. */
+ * start, after the preferences are read. Nothing is wanted while tcpstate
+ * is disabled: Wireshark builds the wanted fields' trees even for a
+ * disabled post-dissector (TRANSUM does the same; docs/robustness.md). */
 static void
 want_checksum_status(void)
 {
-    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    GArray *wanted;
     const int *base = tcp_wanted_hfids();
     unsigned i;
 
+    if (proto_tcpstate > 0 && !proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate))) {
+        set_postdissector_wanted_hfids(tcpstate_handle, NULL);
+        return;
+    }
+    wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
     for (i = 0; base[i] > 0; i++)
         g_array_append_val(wanted, base[i]);
     if (validating("tcp"))
@@ -728,7 +735,7 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
                         "had never arrived: that one was lost on the way");
     }
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
+        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(pinfo->num)));
         expert_add_info_format(pinfo, ti, &ei_tcpstate_lost,
                                "Lost: never reached the %s (frame %u shows it)",
                                endpoint_name(!sender), link);

@@ -6,8 +6,9 @@
  * Each step is one segment: its flags, relative seq, ack and length on an
  * arrow between the client's and the server's timelines, with both ends'
  * states beside it (PREV>NEW where one changed). A segment that a later one
- * shows never arrived ends in X short of its receiver (two passes: tshark
- * -2, the GUI).
+ * shows never arrived ends in X short of its receiver, and a step whose
+ * states hindsight revised says what one pass showed (both known with two
+ * passes: tshark -2, the GUI).
  *
  * Two tap listeners per ladder: TCP's tap gives the header values, ours the
  * tcpstate record. Taps run once the frame is fully dissected, TCP's first,
@@ -27,6 +28,9 @@
 
 #define STATE_WIDTH 22
 #define ARROW_WIDTH 44
+/* A text window holding a whole large capture's ladder is of no use and
+ * slow to fill: the GUI shows this many connections, tshark all of them. */
+#define GUI_MAX_CONNS 100
 
 typedef struct {
     guint32     frame;
@@ -34,6 +38,8 @@ typedef struct {
     guint32     seq, ack, len;
     tcps_result r;
     gboolean    lost;
+    gboolean    revised;   /* hindsight changed what one pass showed */
+    guint8      live[2];   /* client, server: what one pass showed */
 } ladder_step;
 
 typedef struct {
@@ -119,6 +125,10 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
     memset(&step, 0, sizeof step);
     tcps_record_unpack(&fr->core, &step.r);
     step.lost = tcps_record_lost(&fr->core);
+    step.live[0] = fr->live >> 4;
+    step.live[1] = fr->live & 0x0f;
+    step.revised = fr->revised || step.live[0] != step.r.state[0] ||
+                   step.live[1] != step.r.state[1];
     step.frame = pinfo->num;
     step.flags = l->pending.flags;
     step.seq = l->pending.seq;
@@ -221,6 +231,10 @@ append_step(GString *out, const ladder_step *step)
                                receiver ? "server" : "client",
                                state_text(cbuf, sizeof cbuf, had.prev[receiver],
                                           had.state[receiver]));
+    if (s->revised)
+        g_string_append_printf(out, "  [revised in hindsight: one pass showed C:%s S:%s]",
+                               tcps_state_name((tcps_state)s->live[0]),
+                               tcps_state_name((tcps_state)s->live[1]));
     if (s->r.events & TCPS_EV_LOSS_REVEALED)
         g_string_append(out, "  [shows an earlier segment was lost]");
     if (s->r.events & TCPS_EV_RST_IGNORED)
@@ -235,12 +249,18 @@ append_step(GString *out, const ladder_step *step)
 }
 
 static GString *
-ladder_text(const ladder *l)
+ladder_text(const ladder *l, guint max_conns)
 {
     GString *out = g_string_new(NULL);
     guint i, j;
 
     for (i = 0; i < l->conns->len; i++) {
+        if (i == max_conns) {
+            g_string_append_printf(out, "... and %u more connections: filter on the ones you "
+                                   "want (e.g. tcp.stream == N), or use "
+                                   "tshark -z tcpstate,ladder\n", l->conns->len - i);
+            break;
+        }
         const ladder_conn *c = (const ladder_conn *)g_ptr_array_index(l->conns, i);
 
         g_string_append_printf(out, "Connection %u: client %s, server %s\n", i + 1, c->client,
@@ -266,7 +286,7 @@ ladder_draw(void *tapdata)
     /* The TCP listener has nothing to draw; ours draws once. */
     if (!l)
         return;
-    text = ladder_text(l);
+    text = ladder_text(l, l->tw ? GUI_MAX_CONNS : G_MAXUINT);
     if (l->tw && (ops = funnel_get_funnel_ops()) != NULL) {
         ops->set_text(l->tw, text->str);
     } else {

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # GUI smoke test: Wireshark (Qt) under Xvfb with the tcpstate build under
 # test and the "TCP States" profile, on a capture. It opens
-# Statistics -> TCP Connection State -> Connections, then fails if Wireshark
-# crashed, never showed the capture or the statistics window, or logged a
-# critical message. Skipped (77) without wireshark, Xvfb or xdotool.
+# Statistics -> TCP Connection State -> Connections and Tools -> TCP
+# Connection State -> Ladder, then fails if Wireshark crashed, never showed
+# the capture or one of those windows, or logged a critical message. Skipped (77) without wireshark, Xvfb or xdotool.
 #
 # usage: tests/gui/smoke.sh PLUGIN.so PROFILE_DIR CAPTURE
 set -u
@@ -44,6 +44,14 @@ else
   xdotool key Return
   wait_window "Connections" || { echo "FAIL: no Connections statistics window"; fail=1; }
   sleep 1
+  # Back to the main window: Tools (Alt+T) -> its last entry, TCP Connection
+  # State -> Ladder of the displayed packets (the funnel text window).
+  xdotool search --onlyvisible --name "$(basename "$cap")" windowfocus --sync >/dev/null 2>&1
+  sleep 0.5
+  xdotool key alt+t; sleep 0.5; xdotool key Up; sleep 0.3; xdotool key Right; sleep 0.3
+  xdotool key Return
+  wait_window "TCP state ladder" || { echo "FAIL: no ladder window"; fail=1; }
+  sleep 1
 fi
 if ! kill -0 "$wpid" 2>/dev/null; then
   wait "$wpid"; echo "FAIL: wireshark exited (status $?)"; fail=1
@@ -51,5 +59,5 @@ fi
 if grep -E "CRITICAL|ERROR|Segmentation fault|Aborted|core dumped" "$log"; then
   echo "FAIL: critical messages above"; fail=1
 fi
-[ $fail = 0 ] && echo "GUI OK: $(basename "$cap") loaded, Statistics -> TCP Connection State -> Connections opened"
+[ $fail = 0 ] && echo "GUI OK: $(basename "$cap") loaded; Connections statistics and the ladder opened"
 exit $fail
