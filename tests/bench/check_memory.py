@@ -29,17 +29,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="tcpstate-mem.")
     bad = 0
     try:
-        os.chmod(tmp, 0o755)
-        ver = ".".join(compare.tshark_version())
-        dirs = {}
-        for name, lib in (("plain", None), ("plugin", so)):
-            d = os.path.join(tmp, name, ver, "epan")
-            os.makedirs(d)
-            if lib:
-                shutil.copy(lib, d)
-            dirs[name] = os.path.join(tmp, name)
-        home = os.path.join(tmp, "home")
-        os.makedirs(home)
+        dirs, home = compare.setup(tmp, so)
         n = FRAMES // 11
         for label, gen, div, unit, limit in (
                 ("frame-heavy", ["long", "10", str(FRAMES)], FRAMES, "frame", max_frame),
