@@ -180,7 +180,9 @@ since_append(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns)
         return;
     }
     if (log->n == log->cap) {
-        guint32 cap = log->cap ? MIN(log->cap * 2u, TCPS_SINCE_LOG_MAX) : 4;
+        /* Six entries hold a whole ordinary connection's end (SYN_SENT,
+         * ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT): one allocation. */
+        guint32 cap = log->cap ? MIN(log->cap * 2u, TCPS_SINCE_LOG_MAX) : 6;
         log->v = (tcps_since *)wmem_realloc(wmem_file_scope(), log->v, cap * sizeof(tcps_since));
         log->cap = (guint16)cap;
     }

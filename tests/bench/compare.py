@@ -50,6 +50,24 @@ def run(plugdir, home, capture, args):
     return float(u) + float(s), int(m)
 
 
+def setup(tmp, so):
+    """Plugin folders without and with tcpstate, and a HOME, under tmp ->
+    ({"plain": dir, "plugin": dir}, home)."""
+    os.chmod(tmp, 0o755)
+    ver = ".".join(tshark_version())
+    dirs = {}
+    for name, lib in (("plain", None), ("plugin", so)):
+        d = os.path.join(tmp, name, ver, "epan")
+        os.makedirs(d)
+        if lib:
+            shutil.copy(lib, d)
+        dirs[name] = os.path.join(tmp, name)
+    home = os.path.join(tmp, "home")
+    os.makedirs(home)
+    os.chmod(home, 0o1777)
+    return dirs, home
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("plugin")
@@ -59,18 +77,7 @@ def main():
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="tcpstate-bench.")
     try:
-        os.chmod(tmp, 0o755)
-        ver = ".".join(tshark_version())
-        dirs = {}
-        for name, so in (("plain", None), ("plugin", a.plugin)):
-            d = os.path.join(tmp, name, ver, "epan")
-            os.makedirs(d)
-            if so:
-                shutil.copy(so, d)
-            dirs[name] = os.path.join(tmp, name)
-        home = os.path.join(tmp, "home")
-        os.makedirs(home)
-        os.chmod(home, 0o1777)
+        dirs, home = setup(tmp, a.plugin)
         n_short = max(1, a.frames // 11)
         caps = [("frame-heavy", ["long", "10", str(a.frames)], a.frames, 10),
                 ("connection-heavy", [str(n_short)], n_short * 11, n_short)]
