@@ -1005,6 +1005,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     proto_tree *st = NULL;
     proto_item *ti = NULL;
     char summary[64];
+    gboolean build;
 
     if (PINFO_FD_VISITED(pinfo))
         fr = tcps_store_get(store, pinfo->num);
@@ -1014,7 +1015,12 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
         return 0;
 
     tcps_record_unpack(&fr->core, &r);
-    tcps_result_summary(&r, summary, sizeof summary);
+    /* The tree tshark builds because we want TCP fields is no reason to
+     * build ours: only when it is shown, or a field of ours is wanted (a
+     * filter, -e, a column). Experts and taps need no tree. */
+    build = tree && proto_field_is_referenced(tree, proto_tcpstate);
+    if (build || pref_info_column == TCPS_INFO_FULL || pref_info_column == TCPS_INFO_LAST)
+        tcps_result_summary(&r, summary, sizeof summary);
     /* Before the TCP summary by default, so that the Flow Graph's arrow
      * labels and comments, which cut the Info text short, keep the states. */
     if (pref_info_column == TCPS_INFO_FIRST)
@@ -1025,7 +1031,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
         col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", summary);
     else if (pref_info_column == TCPS_INFO_LAST)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", summary);
-    if (tree) {
+    if (build) {
         st = add_state_items(tvb, tree, pinfo->num, fr, &r, summary, &ti);
         add_connection_items(tvb, pinfo, st, fr);
         if (PINFO_FD_VISITED(pinfo))
