@@ -100,7 +100,8 @@ fi
 if [ "$(id -u)" = 0 ]; then lint="setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=$tmp/home lintian"
 else lint=lintian; fi
 chmod 644 "$deb"; chmod 755 "$tmp/pkg"
-$lint --fail-on error,warning --info "$deb" >"$tmp/lintian.txt" 2>&1 || {
+# From $tmp: nobody may not enter the current folder (mktemp -d makes 0700).
+(cd "$tmp" && $lint --fail-on error,warning --info "$deb") >"$tmp/lintian.txt" 2>&1 || {
   cat "$tmp/lintian.txt" >&2; fail "lintian reports errors or warnings"; }
 sed 's/^/  /' "$tmp/lintian.txt"
 say "PASS ($(basename "$deb"), Wireshark $ver, lintian clean)"

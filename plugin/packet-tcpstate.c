@@ -132,13 +132,9 @@ static expert_field ei_tcpstate_reuse_after_time_wait = EI_INIT;
 
 /* The TCP dissector's fields we read, and protocols we look for. */
 static int hf_tcp_stream = -1;
-static int hf_tcp_srcport = -1;
-static int hf_tcp_dstport = -1;
-static int hf_tcp_seq_raw = -1;
-static int hf_tcp_ack_raw = -1;
-static int hf_tcp_flags = -1;
 static int hf_tcp_len = -1;
-static int hf_tcp_window = -1;
+static int proto_ip = -1;
+static int proto_ipv6 = -1;
 static int hf_tcp_checksum_status = -1;
 static int hf_ip_checksum_status = -1;
 static int proto_tcp = -1;
@@ -224,7 +220,8 @@ typedef struct {
     guint32         rx_rec[2]; /* client, server: the frame whose arrival
                                   last changed that endpoint, to be marked
                                   lost if the endpoint shows it never came */
-    guint32         a_addr_hash;  /* only consulted when both ports are equal */
+    gboolean        a_is_lower;   /* A's address sorts first (used only when
+                                     both ports are equal) */
     guint16         a_port;
     guint16         b_port;
 } tcps_stream;
@@ -332,32 +329,129 @@ static const event_expert event_experts[] = {
       "receiver drops the segment, nothing changes" },
 };
 
-static gboolean
-first_uint(proto_tree *tree, int hf, guint32 *out)
-{
-    GPtrArray *found = proto_get_finfo_ptr_array(tree, hf);
+/* What the engine needs of one TCP segment. */
+typedef struct {
+    address src, dst;   /* of the IP layer directly carrying the TCP header */
+    guint32 stream, seq, ack, len;
+    guint16 sport, dport, flags, window;
+} tcps_input;
 
-    if (!found || found->len == 0)
-        return FALSE;
-    *out = fvalue_get_uinteger(TCPS_FI_FVALUE((field_info *)g_ptr_array_index(found, 0)));
-    return TRUE;
-}
-
-/* A TCP header quoted inside an ICMP error is not a segment of the
- * connection: annotate only when the first TCP layer comes before any ICMP. */
-static gboolean
-tcp_is_a_segment(const packet_info *pinfo)
+/* The layer number (pinfo->curr_layer_num when it was dissected) of the
+ * first TCP layer, or 0. A TCP header quoted inside an ICMP error is not a
+ * segment of the connection: only a TCP layer before any ICMP counts. */
+static int
+segment_layer(const packet_info *pinfo)
 {
     wmem_list_frame_t *layer;
+    int num = 0;
 
     for (layer = wmem_list_head(pinfo->layers); layer; layer = wmem_list_frame_next(layer)) {
         int id = GPOINTER_TO_INT(wmem_list_frame_data(layer));
+        num++;
         if (id == proto_tcp)
-            return TRUE;
+            return num;
         if (id == proto_icmp || id == proto_icmpv6)
-            return FALSE;
+            return 0;
+    }
+    return 0;
+}
+
+/* The value of the first child of node with field hf. */
+static gboolean
+child_uint(proto_node *node, int hf, guint32 *out)
+{
+    proto_node *c;
+
+    for (c = node->first_child; c; c = c->next)
+        if (PNODE_FINFO(c) && PNODE_FINFO(c)->hfinfo->id == hf) {
+            *out = fvalue_get_uinteger(TCPS_FI_FVALUE(PNODE_FINFO(c)));
+            return TRUE;
+        }
+    return FALSE;
+}
+
+/* The last IPv4 or IPv6 protocol item before target in tree order: the IP
+ * layer that carries it, also in IP-in-IP, GRE or VXLAN (the outer layers
+ * come first). */
+static proto_node *
+carrier_ip(proto_node *node, proto_node *target, proto_node **last, gboolean *done)
+{
+    proto_node *c;
+
+    for (c = node->first_child; c && !*done; c = c->next) {
+        if (c == target) {
+            *done = TRUE;
+            break;
+        }
+        if (PNODE_FINFO(c) && (PNODE_FINFO(c)->hfinfo->id == proto_ip ||
+                               PNODE_FINFO(c)->hfinfo->id == proto_ipv6))
+            *last = c;
+        carrier_ip(c, target, last, done);
+    }
+    return *last;
+}
+
+/* The addresses in an IP header, as the IP dissectors set pinfo->src/dst
+ * before handing the payload to TCP. */
+static gboolean
+ip_addresses(const field_info *fi, address *src, address *dst)
+{
+    tvbuff_t *tvb = fi->ds_tvb;
+    gint at = fi->start;
+
+    if (fi->hfinfo->id == proto_ip && tvb_bytes_exist(tvb, at + 12, 8)) {
+        set_address(src, AT_IPv4, 4, tvb_get_ptr(tvb, at + 12, 4));
+        set_address(dst, AT_IPv4, 4, tvb_get_ptr(tvb, at + 16, 4));
+        return TRUE;
+    }
+    if (fi->hfinfo->id == proto_ipv6 && tvb_bytes_exist(tvb, at + 8, 32)) {
+        set_address(src, AT_IPv6, 16, tvb_get_ptr(tvb, at + 8, 16));
+        set_address(dst, AT_IPv6, 16, tvb_get_ptr(tvb, at + 24, 16));
+        return TRUE;
     }
     return FALSE;
+}
+
+/* Read the segment without asking Wireshark to build the TCP tree. We want
+ * only the `tcp` protocol item, tcp.stream, tcp.len and the ip/ipv6 protocol
+ * items (proto_reg_handoff_tcpstate): the TCP dissector keeps its tree per
+ * layer (p_add_proto_data, key curr_layer_num), the item says where the
+ * header lies, and the header gives ports, seq, ack, flags and window
+ * exactly as dissect_tcp read them. tcp.stream and tcp.len exist exactly
+ * when the TCP dissector found them (a conversation; a complete header, not
+ * in a fragment or an error packet). FALSE: not a segment we annotate. */
+static gboolean
+read_segment(packet_info *pinfo, proto_tree *tree, tcps_input *in)
+{
+    int layer = segment_layer(pinfo);
+    proto_node *tcp, *ip = NULL;
+    const field_info *fi;
+    gboolean done = FALSE;
+    tvbuff_t *tvb;
+    gint at;
+
+    if (!tree || !layer)
+        return FALSE;
+    tcp = (proto_node *)p_get_proto_data(pinfo->pool, pinfo, proto_tcp, layer);
+    if (!tcp || !(fi = PNODE_FINFO(tcp)) || !fi->ds_tvb)
+        return FALSE;
+    if (!child_uint(tcp, hf_tcp_stream, &in->stream) || !child_uint(tcp, hf_tcp_len, &in->len))
+        return FALSE;
+    tvb = fi->ds_tvb;
+    at = fi->start;
+    if (!tvb_bytes_exist(tvb, at, 16) || (tvb_get_guint8(tvb, at + 12) >> 4) * 4 < 20)
+        return FALSE;   /* the TCP dissector gives up before the flags */
+    in->sport = tvb_get_ntohs(tvb, at);
+    in->dport = tvb_get_ntohs(tvb, at + 2);
+    in->seq = tvb_get_ntohl(tvb, at + 4);
+    in->ack = tvb_get_ntohl(tvb, at + 8);
+    in->flags = tvb_get_ntohs(tvb, at + 12) & 0x0fff;   /* TH_MASK */
+    in->window = tvb_get_ntohs(tvb, at + 14);
+    if (!carrier_ip((proto_node *)tree, tcp, &ip, &done) || !ip_addresses(PNODE_FINFO(ip), &in->src, &in->dst)) {
+        copy_address_shallow(&in->src, &pinfo->src);   /* TCP over something else */
+        copy_address_shallow(&in->dst, &pinfo->dst);
+    }
+    return TRUE;
 }
 
 /* The stream object for this tcp.stream. The engine, not Wireshark's
@@ -367,44 +461,42 @@ tcp_is_a_segment(const packet_info *pinfo)
  * stream on a 4-tuple whose connection is still live joins it, so that
  * every Wireshark release gives the same states. */
 static tcps_stream *
-stream_for(const packet_info *pinfo, guint32 stream_index, guint16 sport, guint16 dport,
-           guint32 addr_hash)
+stream_for(const tcps_input *in)
 {
-    tcps_stream *st = (tcps_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream_index));
+    tcps_stream *st = (tcps_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(in->stream));
     tcps_conn_info *latest;
 
     if (!st) {
-        latest = tcps_conninfo_lookup(pinfo, sport, dport);
+        latest = tcps_conninfo_lookup(&in->src, &in->dst, in->sport, in->dport);
         if (latest && latest->owner && tcps_conninfo_live(latest)) {
             st = (tcps_stream *)latest->owner;
-            wmem_map_insert(streams, GUINT_TO_POINTER(stream_index), st);
+            wmem_map_insert(streams, GUINT_TO_POINTER(in->stream), st);
             return st;
         }
         st = wmem_new0(wmem_file_scope(), tcps_stream);
         tcps_conn_init(&st->conn);
-        st->a_port = sport;
-        st->b_port = dport;
-        st->a_addr_hash = addr_hash;
-        wmem_map_insert(streams, GUINT_TO_POINTER(stream_index), st);
+        st->a_port = in->sport;
+        st->b_port = in->dport;
+        st->a_is_lower = cmp_address(&in->src, &in->dst) < 0;
+        wmem_map_insert(streams, GUINT_TO_POINTER(in->stream), st);
     }
     return st;
 }
 
-/* The TCP fields every segment needs, ending in 0. */
+/* The fields and protocol items every segment needs, ending in 0. */
 static const int *
 tcp_wanted_hfids(void)
 {
-    static int ids[9];
+    static int ids[6];
 
-    ids[0] = hf_tcp_stream;
-    ids[1] = hf_tcp_srcport;
-    ids[2] = hf_tcp_dstport;
-    ids[3] = hf_tcp_seq_raw;
-    ids[4] = hf_tcp_ack_raw;
-    ids[5] = hf_tcp_flags;
-    ids[6] = hf_tcp_len;
-    ids[7] = hf_tcp_window;
-    ids[8] = 0;
+    /* What read_segment() reads: the protocol items locate the headers, so
+     * that Wireshark need not build the TCP tree (nor IP's) for us. */
+    ids[0] = proto_tcp;
+    ids[1] = hf_tcp_stream;
+    ids[2] = hf_tcp_len;
+    ids[3] = proto_ip;
+    ids[4] = proto_ipv6;
+    ids[5] = 0;
     return ids;
 }
 
@@ -499,8 +591,7 @@ apply_revisions(const tcps_result *res, guint32 num, guint32 conn, guint32 old_c
 static tcps_frame *
 analyze_frame(packet_info *pinfo, proto_tree *tree)
 {
-    guint32 stream, sport, dport, seq, ack = 0, flags, len, window = 0;
-    guint32 addr_hash;
+    tcps_input in;
     tcps_stream *st;
     tcps_segment seg;
     tcps_zeek_segment zseg;
@@ -510,32 +601,23 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     tcps_frame *fr;
     guint32 old_conn;
 
-    if (!tree || !tcp_is_a_segment(pinfo))
+    if (!read_segment(pinfo, tree, &in))
         return NULL;
-    if (!first_uint(tree, hf_tcp_stream, &stream) ||
-        !first_uint(tree, hf_tcp_srcport, &sport) ||
-        !first_uint(tree, hf_tcp_dstport, &dport) ||
-        !first_uint(tree, hf_tcp_seq_raw, &seq) ||
-        !first_uint(tree, hf_tcp_flags, &flags) ||
-        !first_uint(tree, hf_tcp_len, &len))
-        return NULL;
-    first_uint(tree, hf_tcp_ack_raw, &ack);   /* absent without the ACK bit */
-    first_uint(tree, hf_tcp_window, &window);
-
-    addr_hash = add_address_to_hash(0, &pinfo->src);
-    st = stream_for(pinfo, stream, (guint16)sport, (guint16)dport, addr_hash);
+    st = stream_for(&in);
 
     memset(&seg, 0, sizeof seg);
-    seg.seq = seq;
-    seg.ack = ack;
-    seg.len = len;
-    seg.flags = (uint16_t)flags;
-    seg.src_port = (uint16_t)sport;
-    seg.dst_port = (uint16_t)dport;
+    seg.seq = in.seq;
+    seg.ack = in.ack;
+    seg.len = in.len;
+    seg.flags = in.flags;
+    seg.src_port = in.sport;
+    seg.dst_port = in.dport;
+    /* With both ports equal, the addresses themselves tell the directions
+     * apart (a hash could collide). */
     if (st->a_port != st->b_port)
-        seg.from_a = (sport == st->a_port);
+        seg.from_a = (in.sport == st->a_port);
     else
-        seg.from_a = (addr_hash == st->a_addr_hash);
+        seg.from_a = ((cmp_address(&in.src, &in.dst) < 0) == st->a_is_lower);
     seg.time_ns = tcps_frame_time_ns(pinfo);
     seg.frame = pinfo->num;
     /* Checksums: zero unless validation is on (their fields are wanted
@@ -578,19 +660,19 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
      * engine start over on the same stream. */
     old_conn = st->info ? st->info->table_index : 0;
     if (!st->info || (res.events & TCPS_EV_REUSE)) {
-        st->info = tcps_conninfo_new(pinfo, (guint16)sport, (guint16)dport);
+        st->info = tcps_conninfo_new(pinfo, &in.src, &in.dst, in.sport, in.dport);
         st->info->owner = st;
         st->rx_rec[0] = st->rx_rec[1] = 0;
         if (res.rx_recorded)
             st->rx_rec[res.from_client ? 1 : 0] = pinfo->num;
     }
     zseg.from_orig = res.from_client;     /* bad_checksum, truncated: above */
-    zseg.flags = (uint16_t)flags;
-    zseg.seq = seq;
-    zseg.ack = ack;
-    zseg.len = len;
-    zseg.window = window;
-    tcps_conninfo_segment(st->info, fr, pinfo, (guint16)dport, ip_bad ? NULL : &zseg, &res,
+    zseg.flags = in.flags;
+    zseg.seq = in.seq;
+    zseg.ack = in.ack;
+    zseg.len = in.len;
+    zseg.window = in.window;
+    tcps_conninfo_segment(st->info, fr, pinfo, &in.dst, in.dport, ip_bad ? NULL : &zseg, &res,
                           &tcps_prefs);
     apply_revisions(&res, pinfo->num, fr->conn, old_conn);
     return fr;
@@ -968,6 +1050,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     proto_tree *st = NULL;
     proto_item *ti = NULL;
     char summary[64];
+    gboolean build;
 
     if (PINFO_FD_VISITED(pinfo))
         fr = tcps_store_get(store, pinfo->num);
@@ -977,7 +1060,12 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
         return 0;
 
     tcps_record_unpack(&fr->core, &r);
-    tcps_result_summary(&r, summary, sizeof summary);
+    /* The tree tshark builds because we want TCP fields is no reason to
+     * build ours: only when it is shown, or a field of ours is wanted (a
+     * filter, -e, a column). Experts and taps need no tree. */
+    build = tree && proto_field_is_referenced(tree, proto_tcpstate);
+    if (build || pref_info_column == TCPS_INFO_FULL || pref_info_column == TCPS_INFO_LAST)
+        tcps_result_summary(&r, summary, sizeof summary);
     /* Before the TCP summary by default, so that the Flow Graph's arrow
      * labels and comments, which cut the Info text short, keep the states. */
     if (pref_info_column == TCPS_INFO_FIRST)
@@ -988,7 +1076,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
         col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", summary);
     else if (pref_info_column == TCPS_INFO_LAST)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", summary);
-    if (tree) {
+    if (build) {
         st = add_state_items(tvb, tree, pinfo->num, fr, &r, summary, &ti);
         add_connection_items(tvb, pinfo, st, fr);
         if (PINFO_FD_VISITED(pinfo))
@@ -1355,19 +1443,15 @@ proto_reg_handoff_tcpstate(void)
 
     /* Assigned one by one, as checkhf.pl expects of fields looked up by name. */
     hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
-    hf_tcp_srcport = proto_registrar_get_id_byname("tcp.srcport");
-    hf_tcp_dstport = proto_registrar_get_id_byname("tcp.dstport");
-    hf_tcp_seq_raw = proto_registrar_get_id_byname("tcp.seq_raw");
-    hf_tcp_ack_raw = proto_registrar_get_id_byname("tcp.ack_raw");
-    hf_tcp_flags = proto_registrar_get_id_byname("tcp.flags");
     hf_tcp_len = proto_registrar_get_id_byname("tcp.len");
-    hf_tcp_window = proto_registrar_get_id_byname("tcp.window_size_value");
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    proto_ip = proto_get_id_by_filter_name("ip");
+    proto_ipv6 = proto_get_id_by_filter_name("ipv6");
 
     hf_tcp_checksum_status = proto_registrar_get_id_byname("tcp.checksum.status");
     hf_ip_checksum_status = proto_registrar_get_id_byname("ip.checksum.status");
     want_checksum_status();
 
-    proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
     tcps_upgrade_handoff();

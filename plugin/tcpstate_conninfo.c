@@ -104,29 +104,30 @@ tcps_frame_time_ns(const packet_info *pinfo)
 
 /* A key on the stack that points at pinfo's addresses, for lookups. */
 static void
-tuple_of(const packet_info *pinfo, guint16 sport, guint16 dport, tcps_tuple_key *k)
+tuple_of(const address *src, const address *dst, guint16 sport, guint16 dport,
+         tcps_tuple_key *k)
 {
-    int c = cmp_address(&pinfo->src, &pinfo->dst);
+    int c = cmp_address(src, dst);
 
     if (c < 0 || (c == 0 && sport <= dport)) {
-        copy_address_shallow(&k->a, &pinfo->src);
-        copy_address_shallow(&k->b, &pinfo->dst);
+        copy_address_shallow(&k->a, src);
+        copy_address_shallow(&k->b, dst);
         k->a_port = sport;
         k->b_port = dport;
     } else {
-        copy_address_shallow(&k->a, &pinfo->dst);
-        copy_address_shallow(&k->b, &pinfo->src);
+        copy_address_shallow(&k->a, dst);
+        copy_address_shallow(&k->b, src);
         k->a_port = dport;
         k->b_port = sport;
     }
 }
 
 tcps_conn_info *
-tcps_conninfo_lookup(const packet_info *pinfo, guint16 sport, guint16 dport)
+tcps_conninfo_lookup(const address *src, const address *dst, guint16 sport, guint16 dport)
 {
     tcps_tuple_key probe;
 
-    tuple_of(pinfo, sport, dport, &probe);
+    tuple_of(src, dst, sport, dport, &probe);
     return (tcps_conn_info *)wmem_map_lookup(tuples, &probe);
 }
 
@@ -140,7 +141,8 @@ tcps_conninfo_live(const tcps_conn_info *conn)
 }
 
 tcps_conn_info *
-tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport)
+tcps_conninfo_new(const packet_info *pinfo, const address *src, const address *dst,
+                  guint16 sport, guint16 dport)
 {
     tcps_conn_info *conn = wmem_new0(wmem_file_scope(), tcps_conn_info);
     tcps_tuple_key probe, *key;
@@ -152,7 +154,7 @@ tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport)
     wmem_array_append_one(conns, conn);
     conn->start_ns = tcps_frame_time_ns(pinfo);
     conn->last_syn_ns = TCPS_TIME_NONE;    /* 0 is a time like any other */
-    tuple_of(pinfo, sport, dport, &probe);
+    tuple_of(src, dst, sport, dport, &probe);
     if (wmem_map_lookup_extended(tuples, &probe, &old_key, &previous)) {
         conn->previous = (tcps_conn_info *)previous;
         wmem_map_insert(tuples, old_key, conn);
@@ -178,7 +180,9 @@ since_append(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns)
         return;
     }
     if (log->n == log->cap) {
-        guint32 cap = log->cap ? MIN(log->cap * 2u, TCPS_SINCE_LOG_MAX) : 4;
+        /* Six entries hold a whole ordinary connection's end (SYN_SENT,
+         * ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT): one allocation. */
+        guint32 cap = log->cap ? MIN(log->cap * 2u, TCPS_SINCE_LOG_MAX) : 6;
         log->v = (tcps_since *)wmem_realloc(wmem_file_scope(), log->v, cap * sizeof(tcps_since));
         log->cap = (guint16)cap;
     }
@@ -241,7 +245,7 @@ tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx)
  * taken off the count at once (no_longer_half_open) and its entry dropped
  * when it reaches the head. */
 static guint
-count_half_open(const packet_info *pinfo, guint16 dport, tcps_conn_info *conn, gint64 now,
+count_half_open(const address *dst, guint16 dport, tcps_conn_info *conn, gint64 now,
                 const tcps_analysis_prefs *settings)
 {
     tcps_endpoint_key probe, *key;
@@ -250,12 +254,12 @@ count_half_open(const packet_info *pinfo, guint16 dport, tcps_conn_info *conn, g
     tcps_pending *p;
     gint64 window = (gint64)settings->flood_seconds * 1000000000;
 
-    copy_address_shallow(&probe.addr, &pinfo->dst);
+    copy_address_shallow(&probe.addr, dst);
     probe.port = dport;
     srv = (tcps_server *)wmem_map_lookup(servers, &probe);
     if (!srv) {
         key = wmem_new(wmem_file_scope(), tcps_endpoint_key);
-        copy_address_wmem(wmem_file_scope(), &key->addr, &pinfo->dst);
+        copy_address_wmem(wmem_file_scope(), &key->addr, dst);
         key->port = dport;
         srv = wmem_new0(wmem_file_scope(), tcps_server);
         srv->pending = wmem_list_new(wmem_file_scope());
@@ -318,7 +322,7 @@ reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *s
 
 void
 tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
-                      guint16 dport, const tcps_zeek_segment *zseg,
+                      const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
                       const tcps_result *res, const tcps_analysis_prefs *settings)
 {
     gint64 now = tcps_frame_time_ns(pinfo);
@@ -419,7 +423,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         !(res->events & (TCPS_EV_SYN_RETRANSMIT | TCPS_EV_SIMULTANEOUS_OPEN)) &&
         res->prev[0] == TCPS_CLOSED) {
         fr->analysis |= reuse_check(conn->previous, now, settings);
-        guint half_open = count_half_open(pinfo, dport, conn, now, settings);
+        guint half_open = count_half_open(dst, dport, conn, now, settings);
         conn->half_open_at_syn = half_open;
         fr->analysis |= TCPS_AN_HALF_OPEN_COUNTED;
         if (half_open > settings->flood_count)

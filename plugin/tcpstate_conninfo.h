@@ -99,20 +99,22 @@ gint64 tcps_frame_time_ns(const packet_info *pinfo);
 void tcps_conninfo_init(void);
 
 /* The 4-tuple's latest incarnation, or NULL. */
-tcps_conn_info *tcps_conninfo_lookup(const packet_info *pinfo, guint16 sport, guint16 dport);
+tcps_conn_info *tcps_conninfo_lookup(const address *src, const address *dst,
+                                     guint16 sport, guint16 dport);
 
 /* Whether a connection is still live: either end is in a state other than
  * CLOSED, LISTEN and TIME_WAIT. */
 gboolean tcps_conninfo_live(const tcps_conn_info *conn);
 
 /* A new incarnation of the 4-tuple src:sport <-> dst:dport. */
-tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, guint16 sport, guint16 dport);
+tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, const address *src,
+                                  const address *dst, guint16 sport, guint16 dport);
 
 /* Account for one analysed segment: fills in fr (whose core is already
  * packed) and updates conn. zseg is NULL for a segment Zeek never sees
  * (a bad IP checksum under ip.check_checksum). */
 void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
-                           guint16 dport, const tcps_zeek_segment *zseg,
+                           const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
                            const tcps_result *res, const tcps_analysis_prefs *settings);
 
 /* A frame's connection. */

@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Write a pcap of N complete TCP connections (11 segments each: handshake,
-a request and a response, four-segment close), interleaved 64 at a time so
-that many are open at once. Standard library only, so it is fast.
+"""Write benchmark and hostile pcaps. Standard library only, so it is fast;
+deterministic (fixed addresses, sequence numbers and timestamps).
 
-usage: make_capture.py N OUT.pcap
+usage: make_capture.py N OUT.pcap            N short connections (11 segments
+                                             each: handshake, a request and a
+                                             response, four-segment close),
+                                             interleaved 64 at a time
+       make_capture.py long C F OUT.pcap     C long connections, F frames in
+                                             all (data and ACKs, round robin)
+       make_capture.py reuse N OUT.pcap      N connections one after another on
+                                             ONE 4-tuple (SYN, SYN/ACK, ACK, RST)
+       make_capture.py synflood N OUT.pcap   N SYNs from N source ports and
+                                             addresses to one server, no answer
 """
 import struct
 import sys
@@ -53,7 +61,82 @@ def connection(i):
     ]
 
 
+class Writer:
+    def __init__(self, out):
+        self.f = open(out, "wb")
+        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        self.t = 1700000000.0
+
+    def put(self, pkt, step=0.0001):
+        self.t += step
+        t = self.t
+        self.f.write(struct.pack("<IIII", int(t), int(round((t % 1) * 1e6)) % 1000000,
+                                 len(pkt), len(pkt)))
+        self.f.write(pkt)
+
+    def close(self):
+        self.f.close()
+
+
+def long_connections(c, frames, out):
+    """C connections that stay open: handshake, then data segments of 100
+    bytes and their ACKs, round robin over the connections."""
+    w = Writer(out)
+    S, A, P = 0x02, 0x10, 0x08
+    data = b"x" * 100
+    seqs = []
+    for i in range(c):
+        cl, sv = bytes([10, 3, i >> 8 & 0xFF, i & 0xFF]), bytes([10, 4, 0, 1])
+        cp, sp, a, b = 20000 + i, 443, i * 7919 + 1, i * 104729 + 1
+        w.put(segment(cl, sv, cp, sp, a, 0, S))
+        w.put(segment(sv, cl, sp, cp, b, a + 1, S | A))
+        w.put(segment(cl, sv, cp, sp, a + 1, b + 1, A))
+        seqs.append([cl, sv, cp, sp, a + 1, b + 1])
+    n = 3 * c
+    while n < frames:
+        for st in seqs:
+            cl, sv, cp, sp, a, b = st
+            w.put(segment(cl, sv, cp, sp, a, b, P | A, data))
+            st[4] = a = (a + len(data)) & 0xFFFFFFFF
+            w.put(segment(sv, cl, sp, cp, b, a, A))
+            n += 2
+            if n >= frames:
+                break
+    w.close()
+
+
+def reuse(n, out):
+    """N connections, one after another, all on 10.5.0.1:4000 -> 10.6.0.1:80,
+    each with a fresh ISN, ended by the client's RST."""
+    w = Writer(out)
+    cl, sv, S, A, R = bytes([10, 5, 0, 1]), bytes([10, 6, 0, 1]), 0x02, 0x10, 0x04
+    for i in range(n):
+        a, b = (i * 2654435761) & 0xFFFFFFFF, (i * 40503 + 7) & 0xFFFFFFFF
+        w.put(segment(cl, sv, 4000, 80, a, 0, S))
+        w.put(segment(sv, cl, 80, 4000, b, (a + 1) & 0xFFFFFFFF, S | A))
+        w.put(segment(cl, sv, 4000, 80, (a + 1) & 0xFFFFFFFF, (b + 1) & 0xFFFFFFFF, A))
+        w.put(segment(cl, sv, 4000, 80, (a + 1) & 0xFFFFFFFF, 0, R))
+    w.close()
+
+
+def synflood(n, out):
+    """N bare SYNs to 10.7.0.1:80 from N different (address, port) pairs."""
+    w = Writer(out)
+    sv = bytes([10, 7, 0, 1])
+    for i in range(n):
+        cl = bytes([172, 16 + (i >> 16 & 0x0F), i >> 8 & 0xFF, i & 0xFF])
+        w.put(segment(cl, sv, 1024 + (i % 60000), 80, (i * 2654435761) & 0xFFFFFFFF, 0, 0x02),
+              step=0.00001)
+    w.close()
+
+
 def main():
+    if sys.argv[1] == "long":
+        return long_connections(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    if sys.argv[1] == "reuse":
+        return reuse(int(sys.argv[2]), sys.argv[3])
+    if sys.argv[1] == "synflood":
+        return synflood(int(sys.argv[2]), sys.argv[3])
     n, out = int(sys.argv[1]), sys.argv[2]
     t = 1700000000.0
     with open(out, "wb") as f:

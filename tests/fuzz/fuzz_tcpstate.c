@@ -305,10 +305,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(tcps_frame_time_ns(&pinfo) >= TCPS_TIME_MIN_NS &&
               tcps_frame_time_ns(&pinfo) <= TCPS_TIME_MAX_NS);
         if (!sl->info || (res.events & TCPS_EV_REUSE)) {
-            sl->info = tcps_conninfo_new(&pinfo, seg.src_port, seg.dst_port);
+            sl->info = tcps_conninfo_new(&pinfo, &pinfo.src, &pinfo.dst, seg.src_port, seg.dst_port);
             sl->info->owner = sl;
         }
-        CHECK(tcps_conninfo_lookup(&pinfo, seg.src_port, seg.dst_port) == sl->info);
+        CHECK(tcps_conninfo_lookup(&pinfo.src, &pinfo.dst, seg.src_port, seg.dst_port) == sl->info);
         before_len = tcps_zeek_history_len(&sl->info->zeek);
         memcpy(before, tcps_zeek_history(&sl->info->zeek), before_len);
         memset(&fr, 0, sizeof fr);
@@ -319,8 +319,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         zseg.ack = seg.ack;
         zseg.len = len;
         zseg.window = le16(p + 13);
-        tcps_conninfo_segment(sl->info, &fr, &pinfo, seg.dst_port, ip_bad ? NULL : &zseg, &res,
-                              &settings);
+        tcps_conninfo_segment(sl->info, &fr, &pinfo, &pinfo.dst, seg.dst_port,
+                              ip_bad ? NULL : &zseg, &res, &settings);
         check_zeek(&sl->info->zeek, before, before_len, frame);
         check_conninfo(sl->info, &fr, &res, frame);
     }

@@ -43,7 +43,8 @@ def seed(capture):
     if not rows:
         return None
     t0 = int(rows[0][0].replace(".", "")) if "." in rows[0][0] else int(rows[0][0]) * 10**9
-    data = bytearray(struct.pack("<qIBBBB", t0, 30000, 100, 10, 60, 60))
+    bound = 2**62 - 1                   # the harness's (and the plugin's) time range
+    data = bytearray(struct.pack("<qIBBBB", max(-bound, min(bound, t0)), 30000, 100, 10, 60, 60))
     first_sender = {}
     emu = t0
     for r in rows:

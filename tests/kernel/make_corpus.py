@@ -937,7 +937,8 @@ def sc_lost_syn(lab):
     lab.connect(c, block=False)
     lab.checkpoint("SYN dropped", quiet=0.3,
                    note="! unknowable: the SYN (frame {frame}) was dropped after the capture point; "
-                        "the server only has its listener",
+                        "the server only has its listener; the retransmitted SYN, with no SYN/ACK in between, "
+                        "shows it {{lost:{frame}}}",
                    expect=("SYN_SENT", "LISTEN"))
     lab.wait_packets(3, timeout=3)      # SYN retransmission after 1 s, SYN/ACK, ACK
     lab.checkpoint("after the retransmitted SYN", quiet=0.4, expect=EST)
@@ -1010,7 +1011,8 @@ def sc_accept_queue_full(lab):
     lab.connect(cc, block=False)
     lab.checkpoint("client C's SYN dropped by the full accept queue", quiet=0.3,
                    note="! unknowable: the server received the SYN (frame {frame}) but dropped it "
-                        "because its accept queue is full; nothing on the wire says so",
+                        "because its accept queue is full; only the retransmitted SYN, with no SYN/ACK in "
+                        "between, shows it {{lost:{frame}}}",
                    expect=("SYN_SENT", "LISTEN"))
     base = lab.link_packets()
     sa = lab.accept(ls)
@@ -1414,7 +1416,8 @@ def sc_syn_flood(lab):
     lab.connect(c, block=False)
     lab.checkpoint("the real client's SYN dropped by the full SYN queue", quiet=0.3,
                    note="! unknowable: the server received the SYN (frame {frame}) but dropped it because "
-                        "its SYN queue is full of half-open flood entries; nothing on the wire says so",
+                        "its SYN queue is full of half-open flood entries; only the retransmitted SYN, with no "
+                        "SYN/ACK in between, shows it {{lost:{frame}}}",
                    expect=("SYN_SENT", "LISTEN"))
     lab.wait_packets(3, timeout=3)      # the SYN retransmission (1 s), SYN/ACK, ACK
     lab.checkpoint("the flood entries expired: the retransmitted SYN is answered", quiet=0.3, expect=EST)

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""ctest check (not timed): the memory tcpstate adds, from peak RSS.
+
+usage: check_memory.py PLUGIN.so MAX_BYTES_PER_FRAME MAX_BYTES_PER_CONNECTION
+
+Generates (make_capture.py, deterministic) a frame-heavy capture (10 long
+connections, 100,000 frames) and a connection-heavy one (9,090 connections
+of 11 segments), runs plain tshark and tshark with the plugin on each in
+one pass without a tree (-q -z rpc,programs), and checks the peak RSS
+difference per frame (frame-heavy) and per connection (connection-heavy).
+Memory is stable enough to assert; time is not, and is not checked here
+(tests/bench/compare.py measures it).
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
+
+FRAMES = 100000
+
+
+def main():
+    so, max_frame, max_conn = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    tmp = tempfile.mkdtemp(prefix="tcpstate-mem.")
+    bad = 0
+    try:
+        dirs, home = compare.setup(tmp, so)
+        n = FRAMES // 11
+        for label, gen, div, unit, limit in (
+                ("frame-heavy", ["long", "10", str(FRAMES)], FRAMES, "frame", max_frame),
+                ("connection-heavy", [str(n)], n, "connection", max_conn)):
+            cap = os.path.join(tmp, label + ".pcap")
+            subprocess.run([sys.executable, os.path.join(compare.HERE, "make_capture.py")] + gen
+                           + [cap], check=True)
+            for root, _, files in os.walk(tmp):
+                os.chmod(root, 0o755)
+                for f in files:
+                    os.chmod(os.path.join(root, f), 0o644)
+            os.chmod(home, 0o1777)
+            args = ["-q", "-z", "rpc,programs"]
+            plain = compare.run(dirs["plain"], home, cap, args)[1]
+            plugin = compare.run(dirs["plugin"], home, cap, args)[1]
+            per = (plugin - plain) * 1024 / div
+            ok = per <= limit
+            bad += not ok
+            print("%s: plain %d KiB, plugin %d KiB: %.1f bytes per %s (limit %g) %s" %
+                  (label, plain, plugin, per, unit, limit, "ok" if ok else "TOO MUCH"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
