@@ -600,7 +600,9 @@ finalize_stream(gpointer key _U_, gpointer value, gpointer data _U_)
     if (!st->info || !tcps_conn_unanswered_syn(&st->conn, &rv))
         return;
     /* It ends in LISTEN, and has been there since before the SYN: no
-     * "half-open to the end" either. */
+     * "half-open to the end" either. The SYN-flood count at the SYN
+     * (tcpstate.half_open, the syn_flood expert) stays: it measures the
+     * attack, SYNs the server was sent and never saw completed. */
     st->info->final_state[1] = TCPS_LISTEN;
     log = &st->info->since[1];
     if (log->n && log->v[log->n - 1].state == TCPS_SYN_RCVD)
@@ -609,11 +611,6 @@ finalize_stream(gpointer key _U_, gpointer value, gpointer data _U_)
          (r = tcps_store_next(store, st->info->table_index, &f, G_MAXUINT32)) != NULL; f++) {
         if (tcps_record_revise(&r->core, 1, &rv, f, G_MAXUINT32))
             r->revised = 1;
-        /* Never a half-open handshake either. */
-        if (f == rv.from_frame && (r->analysis & TCPS_AN_HALF_OPEN_COUNTED)) {
-            r->analysis &= ~TCPS_AN_HALF_OPEN_COUNTED;
-            r->revised = 1;
-        }
     }
 }
 
