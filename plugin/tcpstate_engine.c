@@ -135,6 +135,22 @@ static bool crossed(const tcps_endpoint *e, int64_t now)
     return (e->facts & F_HAVE_RTT) && elapsed(e->rx_ns, now) < e->rtt_ns;
 }
 
+/* Does an ACK of `ack` from `acker`, sent at `now`, show a hole? Only if the
+ * segment that starts at `ack` passed the capture point at least one round
+ * trip (capture point -> acker -> capture point) earlier: it had time to
+ * arrive and did not. The ACK may cross the FIN, not that segment. */
+static bool hole_shown(const tcps_endpoint *sender, uint32_t ack, const tcps_endpoint *acker,
+                       int64_t now)
+{
+    int i;
+
+    for (i = 0; i < 2; i++)
+        if (sender->seg_ns[i] && sender->seg_seq[i] == ack &&
+            elapsed(sender->seg_ns[i], now) >= acker->rtt_ns)
+            return true;
+    return false;
+}
+
 /* Hindsight: endpoint ei held `held` from frame `from` up to this segment
  * (tcps_revision in tcpstate_engine.h). */
 static void revise(tcps_result *out, int ei, uint32_t from, tcps_state held,
@@ -475,7 +491,8 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
                 out->prev[si] = (uint8_t)ep_state(snd);   /* took it, then closed */
         } else if (!fin && seq_lt(seg->ack, rcv->fin_seq) && (snd->facts & F_PEER_FIN) &&
                    !(snd->facts & F_FIN_SENT) && snd->rx_frame == rcv->fin_frame &&
-                   (snd->facts & F_HAVE_RTT) && !crossed(snd, seg->time_ns)) {
+                   (snd->facts & F_HAVE_RTT) &&
+                   (!crossed(snd, seg->time_ns) || hole_shown(rcv, seg->ack, snd, seg->time_ns))) {
             /* An ACK below the FIN, sent a round trip after the FIN passed:
              * data before the FIN is missing, so the FIN waits in its queue
              * and it is still ESTABLISHED (§3.10.7.4). The FIN was not lost:
@@ -629,6 +646,13 @@ static void track_sequence_space(tcps_endpoint *snd, const tcps_segment *seg)
     if (fl & TCPS_TH_RST)
         return;
     end = seg->seq + seg->len + ((fl & TCPS_TH_SYN) ? 1 : 0) + ((fl & TCPS_TH_FIN) ? 1 : 0);
+    if (seg->len && seg->seq != snd->seg_seq[1]) {
+        /* the starts of its last two data segments, for hole_shown() */
+        snd->seg_seq[0] = snd->seg_seq[1];
+        snd->seg_ns[0] = snd->seg_ns[1];
+        snd->seg_seq[1] = seg->seq;
+        snd->seg_ns[1] = seg->time_ns;
+    }
     if (!(snd->facts & F_HAVE_NXT) || seq_gt(end, snd->nxt)) {
         snd->nxt = end;
         snd->facts |= F_HAVE_NXT;

@@ -125,6 +125,8 @@ typedef struct {
     int64_t  rtt_ns;      /* round trip capture point -> it -> capture point */
     int64_t  tw_since_ns; /* when its current TIME_WAIT (re)started */
     int64_t  probe_ns;    /* its first keep-alive probe not answered yet, 0 none */
+    int64_t  seg_ns[2];   /* when its last two data segments passed, */
+    uint32_t seg_seq[2];  /* and where they start (older first) */
 } tcps_endpoint;
 
 /* One connection (one incarnation of a 4-tuple). Treat as opaque. */
