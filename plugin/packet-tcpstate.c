@@ -220,6 +220,8 @@ typedef struct {
     guint32         rx_rec[2]; /* client, server: the frame whose arrival
                                   last changed that endpoint, to be marked
                                   lost if the endpoint shows it never came */
+    guint32         unanswered;/* the SYN finalize_stream() revised, while
+                                  nothing from the server came after it */
     gboolean        a_is_lower;   /* A's address sorts first (used only when
                                      both ports are equal) */
     guint16         a_port;
@@ -612,6 +614,30 @@ finalize_stream(gpointer key _U_, gpointer value, gpointer data _U_)
         if (tcps_record_revise(&r->core, 1, &rv, f, G_MAXUINT32))
             r->revised = 1;
     }
+    st->unanswered = rv.from_frame;
+}
+
+/* A live capture that was re-dissected (the first pass looked over) goes on,
+ * and the server answers the SYN finalize_stream() took as unanswered: give
+ * its frames back the SYN_RCVD they showed (the live view), before frame
+ * num, the answer, is analysed. */
+static void
+unfinalize_stream(tcps_stream *st, guint32 num)
+{
+    tcps_revision rv = { st->unanswered, TCPS_SYN_RCVD, TCPS_NUM_STATES, TCPS_REV_UNANSWERED };
+    tcps_since_log *log = &st->info->since[1];
+    tcps_frame *r;
+    guint32 f;
+
+    for (f = rv.from_frame; (r = tcps_store_next(store, st->info->table_index, &f, num)) != NULL; f++) {
+        tcps_record_revise(&r->core, 1, &rv, f, num);
+        r->revised = (r->core.client & 0x0f) != (r->live >> 4) ||
+                     (r->core.server & 0x0f) != (r->live & 0x0f);
+    }
+    if (log->n && log->v[log->n - 1].state == TCPS_LISTEN)
+        log->v[log->n - 1].state = TCPS_SYN_RCVD;
+    st->info->final_state[1] = TCPS_SYN_RCVD;
+    st->unanswered = 0;
 }
 
 /* Set once the first pass is over: the first frame dissected again (tshark
@@ -671,6 +697,8 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
 
     cfg.msl_ms = tcps_prefs.msl_seconds * 1000u;
     tcps_conn_process(&st->conn, &cfg, &seg, &res);
+    if (st->unanswered && st->info && (!res.from_client || (res.events & TCPS_EV_REUSE)))
+        unfinalize_stream(st, pinfo->num);
 
     fr = tcps_store_put(store, pinfo->num);
     if (!fr)
@@ -754,6 +782,8 @@ first_pass_frame(packet_info *pinfo, proto_tree *tree)
     if (pinfo->num == last_num && pinfo->fd->file_off == last_file_off)
         return tcps_store_get(store, pinfo->num);
     forget_frame(pinfo->num);
+    /* More frames (a live capture): look again once they are re-dissected. */
+    first_pass_done = FALSE;
     last_num = pinfo->num;
     last_file_off = pinfo->fd->file_off;
     fr = analyze_frame(pinfo, tree);

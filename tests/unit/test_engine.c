@@ -1327,6 +1327,28 @@ static void test_record_revise(void **state)
     EXPECT(&out, CL, SS, CL, CL);
     assert_int_equal(out.handshake_step, 1);
     assert_int_equal(out.phase, TCPS_PHASE_HANDSHAKE);
+
+    /* unanswered at the end of the first pass: the SYN's server stays
+     * LISTEN, its last frame too (at past it); a live capture that goes on
+     * and answers it gets the record back exactly (held SYN_RCVD) */
+    {
+        tcps_record syn, orig;
+        tcps_revision rv, undo;
+
+        rig_init(&g);
+        tcps_record_pack(&syn, tx(&g, 'C', SYN, 1000, 0, 0));
+        orig = syn;
+        assert_true(tcps_conn_unanswered_syn(&g.conn, &rv));
+        assert_true(tcps_record_revise(&syn, 1, &rv, 1, UINT32_MAX));
+        tcps_record_unpack(&syn, &out);
+        EXPECT(&out, CL, SS, LI, LI);
+        assert_int_equal(out.handshake_step, 1);
+        assert_int_equal(out.phase, TCPS_PHASE_HANDSHAKE);
+        undo = rv;
+        undo.held = SR;
+        assert_true(tcps_record_revise(&syn, 1, &undo, 1, 2));
+        assert_memory_equal(&syn, &orig, sizeof syn);
+    }
 }
 
 static void test_summary_and_names(void **state)
