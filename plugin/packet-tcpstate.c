@@ -585,6 +585,47 @@ apply_revisions(const tcps_result *res, guint32 num, guint32 conn, guint32 old_c
     }
 }
 
+/* Hindsight that needs the whole capture: a SYN nothing ever answered left
+ * the server in LISTEN (tcps_conn_unanswered_syn), from that SYN to the
+ * connection's last frame. */
+static void
+finalize_stream(gpointer key _U_, gpointer value, gpointer data _U_)
+{
+    tcps_stream *st = (tcps_stream *)value;
+    tcps_revision rv;
+    tcps_frame *r;
+    tcps_since_log *log;
+    guint32 f;
+
+    if (!st->info || !tcps_conn_unanswered_syn(&st->conn, &rv))
+        return;
+    /* It ends in LISTEN, and has been there since before the SYN: no
+     * "half-open to the end" either. The SYN-flood count at the SYN
+     * (tcpstate.half_open, the syn_flood expert) stays: it measures the
+     * attack, SYNs the server was sent and never saw completed. */
+    st->info->final_state[1] = TCPS_LISTEN;
+    log = &st->info->since[1];
+    if (log->n && log->v[log->n - 1].state == TCPS_SYN_RCVD)
+        log->v[log->n - 1].state = TCPS_LISTEN;
+    for (f = rv.from_frame;
+         (r = tcps_store_next(store, st->info->table_index, &f, G_MAXUINT32)) != NULL; f++) {
+        if (tcps_record_revise(&r->core, 1, &rv, f, G_MAXUINT32))
+            r->revised = 1;
+    }
+}
+
+/* Set once the first pass is over: the first frame dissected again (tshark
+ * -2's second pass, the GUI's re-dissection) ends it. A post-dissector has
+ * no end-of-pass callback. */
+static gboolean first_pass_done;
+
+static void
+finalize_first_pass(void)
+{
+    first_pass_done = TRUE;
+    wmem_map_foreach(streams, finalize_stream, NULL);
+}
+
 /* First pass: run the engine and the analysis, store the record. NULL: not
  * a segment we can annotate (no TCP, a quoted header, or fields missing from
  * a header cut short). */
@@ -1052,9 +1093,11 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     char summary[64];
     gboolean build;
 
-    if (PINFO_FD_VISITED(pinfo))
+    if (PINFO_FD_VISITED(pinfo)) {
+        if (!first_pass_done)
+            finalize_first_pass();
         fr = tcps_store_get(store, pinfo->num);
-    else
+    } else
         fr = first_pass_frame(pinfo, tree);
     if (!fr)
         return 0;
@@ -1123,6 +1166,7 @@ tcpstate_init(void)
         store = tcps_store_new();
     tcps_store_clear(store);
     last_num = 0;
+    first_pass_done = FALSE;
 }
 
 static void

@@ -84,6 +84,21 @@ static tcps_state ep_state(const tcps_endpoint *e)
     return (f & F_PASSIVE) ? TCPS_LISTEN : TCPS_CLOSED;
 }
 
+bool tcps_conn_unanswered_syn(const tcps_conn *conn, tcps_revision *rv)
+{
+    const tcps_endpoint *srv = &conn->ep[1];
+
+    /* SYN_RCVD from a segment that arrived, and the server never sent a
+     * thing: a listener that took the SYN answers it (§3.10.7.2). */
+    if (ep_state(srv) != TCPS_SYN_RCVD || !srv->rx_frame || srv->tx_frame)
+        return false;
+    rv->from_frame = srv->rx_frame;
+    rv->held = TCPS_LISTEN;
+    rv->before = TCPS_NUM_STATES;   /* it was LISTEN before the SYN already */
+    rv->cause = TCPS_REV_UNANSWERED;
+    return true;
+}
+
 bool tcps_state_is_idle(tcps_state s)
 {
     return s == TCPS_CLOSED || s == TCPS_LISTEN || s == TCPS_TIME_WAIT;

@@ -157,6 +157,8 @@ typedef enum {
     TCPS_REV_ENDED,       /* a bare RST answers from_frame: the socket was gone */
     TCPS_REV_FIN_QUEUED,  /* from_frame's FIN arrived out of order, not taken */
     TCPS_REV_NEW_CONN,    /* from_frame was the SYN of a new connection */
+    TCPS_REV_UNANSWERED,  /* end of capture: nothing ever answered from_frame's
+                             SYN, the server never left LISTEN */
 } tcps_rev_cause;
 
 typedef struct {
@@ -190,6 +192,13 @@ void tcps_conn_init(tcps_conn *conn);
 /* Feed one segment; fills *out. Never fails: odd input yields events. */
 void tcps_conn_process(tcps_conn *conn, const tcps_config *cfg,
                        const tcps_segment *seg, tcps_result *out);
+
+/* Hindsight once the whole capture is known (docs/semantics.md): a bare
+ * SYN that nothing from the server ever answered (no SYN/ACK, no RST, no
+ * segment at all) was dropped or ignored, e.g. by a full SYN queue, so the
+ * server held LISTEN from that SYN's frame on. Fills *rv for the server
+ * (revision[1]) and returns true if so. */
+bool tcps_conn_unanswered_syn(const tcps_conn *conn, tcps_revision *rv);
 
 /* CLOSED, LISTEN or TIME_WAIT: an end with no connection left to run. A
  * new SYN finds both ends of a finished connection idle. */

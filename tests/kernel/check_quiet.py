@@ -55,6 +55,13 @@ FIN_TIMEOUT = 60.0    # net.ipv4.tcp_fin_timeout default
 FLAG = {"FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08, "ACK": 0x10, "URG": 0x20,
         "ECE": 0x40, "CWR": 0x80}
 
+SYN, FIN, ACK = FLAG["SYN"], FLAG["FIN"], FLAG["ACK"]
+
+
+def seq_lt(a, b):
+    """a < b in 32-bit sequence space"""
+    return a != b and ((a - b) & 0xffffffff) >= 0x80000000
+
 
 def side_of(addr):
     if addr in CLIENT_ADDRS:
@@ -229,6 +236,33 @@ class Kernel:
         return any(f["no"] > no and f["src"] == local and f["dst"] == peer and
                    (upto is None or f["t"] <= upto) for f in self.frames)
 
+    def unrevealed(self, no):
+        """True if the capture holds no trace of the loss of frame no (dropped
+        after the capture point): the plugin (-2) marks no loss for it, the
+        sender never retransmits it, and the receiver never ACKs below its end
+        nor retransmits a segment it acknowledged."""
+        f = next(x for x in self.frames if x["no"] == no)
+        if f["lost_flag"]:
+            return False
+        end = f["seq"] + f["len"] + (1 if f["flags"] & SYN else 0) + (1 if f["flags"] & FIN else 0)
+        for g in self.frames:
+            if g["no"] <= no:
+                continue
+            if g["src"] == f["src"] and g["dst"] == f["dst"] and g["seq"] == f["seq"] and \
+                    g["len"] == f["len"] and g["flags"] == f["flags"]:
+                return False                # a retransmission
+            if g["src"] == f["dst"] and g["dst"] == f["src"]:
+                if end != f["seq"] and g["flags"] & ACK and seq_lt(g["ack"], end):
+                    return False            # ACK or dup-ACK below it
+                if f["flags"] & ACK and (g["len"] or g["flags"] & (SYN | FIN)) and \
+                        seq_lt(g["seq"], f["ack"]):
+                    return False            # the receiver retransmits what it acknowledged
+        return True
+
+    def next_to(self, local, peer, no):
+        got = [f for f in self.frames if f["no"] > no and f["dst"] == local and f["src"] == peer]
+        return got[0] if got else None
+
     def alignment(self):
         """time alignment check: a client's SYN_SENT -> ESTABLISHED is caused by
         the SYN/ACK just before it; returns [(event - frame) seconds]"""
@@ -289,7 +323,8 @@ def state_name(v):
 def plugin_rows(wrapper, plugin, capture, live, two_pass=True):
     fields = ["frame.number", "frame.time_relative", "tcp.stream", "tcp.flags", "tcpstate.from_client",
               "ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
-              "tcpstate.client", "tcpstate.server"]
+              "tcpstate.client", "tcpstate.server", "tcp.seq_raw", "tcp.ack_raw", "tcp.len",
+              "tcpstate.lost"]
     if live:
         fields += ["tcpstate.live.client", "tcpstate.live.server"]
     cmd = [wrapper, plugin] + (["-2"] if two_pass else []) + [
@@ -307,9 +342,11 @@ def plugin_rows(wrapper, plugin, capture, live, two_pass=True):
         fc = v[4] in ("1", "True")
         row = dict(no=int(v[0]), t=float(v[1]), stream=int(v[2]), flags=int(v[3], 16),
                    client=src if fc else dst, server=dst if fc else src,
-                   hindsight=(state_name(v[11]), state_name(v[12])))
+                   hindsight=(state_name(v[11]), state_name(v[12])),
+                   seq=int(v[13] or 0), ack=int(v[14] or 0), len=int(v[15] or 0),
+                   lost=v[16] in ("1", "True"))
         if live:
-            row["live"] = (state_name(v[13]), state_name(v[14]))
+            row["live"] = (state_name(v[17]), state_name(v[18]))
         rows.append(row)
     return rows
 
@@ -323,6 +360,7 @@ def check_capture(name, frames, events, sysctls, rows, views):
         raise RuntimeError("%s: the log's frames do not match the capture" % name)
     for r, f in zip(rows, frames):
         f["flags"] = r["flags"]     # the capture's, not guessed from the Info column
+        f.update(seq=r["seq"], ack=r["ack"], len=r["len"], lost_flag=r["lost"])
     k = Kernel(frames, events, sysctls)
     counts = {v: dict(agree=0, explained=0, disagree=0) for v in views}
     out, bad = [], []
@@ -383,6 +421,10 @@ def judge(k, key, got, t0, t1, view, dropped_to, local, t_conn):
     if lost and not k.sent_after(local, key[2], lost[-1]):
         return "explained", "unknowable: segment(s) %s to this side lost after the capture point, " \
             "and this side sent nothing after that in the capture" % ", ".join(map(str, lost))
+    nxt = k.next_to(local, key[2], lost[-1]) if lost else None
+    if lost and all(k.unrevealed(no) for no in lost) and (nxt is None or t1 <= nxt["t"] + DELTA):
+        return "explained", "unrevealed: segment(s) %s to this side lost after the capture point, " \
+            "no later frame reveals it, and no segment reached this side since" % ", ".join(map(str, lost))
     if view == "live" and lost:
         return "explained", "live view: segment(s) %s to this side lost after the capture point" % \
             ", ".join(map(str, lost))

@@ -631,7 +631,8 @@ def syn_flood():
     completed. With syn_flood_count 5, the sixth SYN onward is a suspected
     flood. Then the third handshake completes, so a ninth SYN counts eight
     half-open (still a flood); a tenth, 11 s later, finds the window empty.
-    Under -2 every SYN whose handshake never completed is half-open."""
+    Under -2 every answered SYN whose handshake never completed is half-open;
+    the last two, which nothing answers, leave the server in LISTEN."""
     cv = Conv("syn_flood", options="-o tcpstate.syn_flood_count:5")
     for i in range(8):
         port = 41000 + i
@@ -642,10 +643,13 @@ def syn_flood():
         cv.s("SA", 9000 + i, 1001 + i, port=port, gap=0.001,
              expect="C:SYN_SENT>ESTABLISHED S:SYN_RCVD HANDSHAKE hs=2")
     cv.c("A", 1003, 9003, port=41002, expect="C:ESTABLISHED S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=3")
+    # Hindsight: no SYN/ACK ever answers these two (the end of the capture).
     cv.c("S", 1008, port=41008, gap=0.05,
-         expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex=syn_flood ex2=half_open")
+         expect="C:CLOSED>SYN_SENT S:LISTEN HANDSHAKE hs=1 ex=syn_flood",
+         live="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex=syn_flood")
     cv.c("S", 1009, port=41009, gap=11.0,
-         expect="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1 ex2=half_open")
+         expect="C:CLOSED>SYN_SENT S:LISTEN HANDSHAKE hs=1",
+         live="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
     return cv
 
 

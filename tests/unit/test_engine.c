@@ -174,6 +174,42 @@ static void test_data_before_final_ack_seen(void **state)
     assert_int_equal(r->handshake_step, 3);
 }
 
+/* The end of the capture: a SYN nothing from the server answered leaves the
+ * server in LISTEN from that SYN on; an answered one, or a server that sent
+ * anything, does not. */
+static void test_unanswered_syn(void **state)
+{
+    rig g;
+    tcps_revision rv;
+    (void)state;
+
+    rig_init(&g);
+    memset(&rv, 0, sizeof rv);
+    assert_false(tcps_conn_unanswered_syn(&g.conn, &rv));      /* nothing seen */
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    assert_true(tcps_conn_unanswered_syn(&g.conn, &rv));
+    assert_int_equal(rv.from_frame, 1);
+    assert_int_equal(rv.held, LI);
+    assert_int_equal(rv.before, TCPS_NUM_STATES);
+    assert_int_equal(rv.cause, TCPS_REV_UNANSWERED);
+    tx(&g, 'C', SYN, 1000, 0, 0);                              /* retransmitted */
+    assert_true(tcps_conn_unanswered_syn(&g.conn, &rv));
+    assert_int_equal(rv.from_frame, 2);
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);                     /* answered */
+    memset(&rv, 0, sizeof rv);
+    assert_false(tcps_conn_unanswered_syn(&g.conn, &rv));
+    assert_int_equal(rv.from_frame, 0);
+
+    rig_init(&g);                                              /* refused */
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    tx(&g, 'S', RST | ACK, 0, 1001, 0);
+    assert_false(tcps_conn_unanswered_syn(&g.conn, &rv));
+
+    rig_init(&g);                                              /* a full handshake */
+    handshake(&g);
+    assert_false(tcps_conn_unanswered_syn(&g.conn, &rv));
+}
+
 static void test_refused(void **state)
 {
     rig g;
@@ -1355,6 +1391,7 @@ int main(void)
         cmocka_unit_test(test_retransmitted_syn_and_synack),
         cmocka_unit_test(test_data_on_third_segment),
         cmocka_unit_test(test_data_before_final_ack_seen),
+        cmocka_unit_test(test_unanswered_syn),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_refused_needs_matching_ack),
         cmocka_unit_test(test_client_closes_first),
