@@ -80,3 +80,15 @@ start "$src/captures/kernel/lost_final_ack.pcapng"
 keys alt+t Up Right Return
 place "$(win "TCP state ladder")" 0 0 1380 470
 crop gui-ladder.png 1380x470+0+0
+
+# The HTTP 101 upgrade (kernel websocket capture): the upgrade fields as
+# columns; the server closes first after the upgrade (RFC 6455 7.1.1).
+[ -n "${GUI_PID:-}" ] && kill "$GUI_PID" 2>/dev/null && sleep 1
+cap=$(gui_copy "$src/captures/kernel/websocket.pcapng")
+gui_start wireshark -C "TCP States" -r "$cap" \
+  -o 'gui.column.format:"No.","%m","Client","%Cus:tcpstate.client","Server","%Cus:tcpstate.server","Upgrade frame","%Cus:tcpstate.upgrade","Upgraded to","%Cus:tcpstate.upgrade.protocol","Closed first after upgrade","%Cus:tcpstate.upgrade.closer","Info","%i"' \
+  >>"$GUI_TMP/wireshark.log" 2>&1
+MAIN=$(win websocket.pcapng)
+place "$MAIN" 0 0 1600 1000
+keys ctrl+g; xdotool type 14; keys Return
+crop gui-upgrade.png 1600x420+0+0
