@@ -47,11 +47,15 @@ def state(lport, rport):
     return found[0] if found else "(gone)"
 
 
-def count(port, role, st):
-    """How many sockets of one role ('server': local port == port, 'client':
-    remote port == port) are in state st."""
-    return sum(1 for lp, rp, s in sockets()
-               if s == st and (lp == port if role == "server" else rp == port))
+def count(pairs, role, st):
+    """How many of this lab's connections (pair() results) have their client
+    or server socket in state st. Counting by the pairs' own port pairs, not
+    by the server port alone: a listener's port may be one an earlier run
+    left TIME_WAIT sockets on (SO_REUSEADDR lets it bind there)."""
+    now = sockets()
+    i = 2 if role == "client" else 3
+    return sum(1 for p in pairs
+               if any(lp == p[i][0] and rp == p[i][1] and s == st for lp, rp, s in now))
 
 
 def show(label, client, server):
