@@ -36,22 +36,19 @@ fail=0
 if ! wait_window "$(basename "$cap")"; then
   echo "FAIL: no main window showing $(basename "$cap")"; fail=1
 else
-  # No window manager gives it the focus: take it, then drive the menus.
-  xdotool search --onlyvisible --name "$(basename "$cap")" windowfocus --sync >/dev/null 2>&1
-  sleep 0.5
-  # Statistics (Alt+S) -> its last entry, TCP Connection State -> Connections.
-  xdotool key alt+s; sleep 0.5; xdotool key Up; sleep 0.3; xdotool key Right; sleep 0.3
-  xdotool key Return
-  wait_window "Connections" || { echo "FAIL: no Connections statistics window"; fail=1; }
-  sleep 1
-  # Back to the main window: Tools (Alt+T) -> its last entry, TCP Connection
-  # State -> Ladder of the displayed packets (the funnel text window).
-  xdotool search --onlyvisible --name "$(basename "$cap")" windowfocus --sync >/dev/null 2>&1
-  sleep 0.5
-  xdotool key alt+t; sleep 0.5; xdotool key Up; sleep 0.3; xdotool key Right; sleep 0.3
-  xdotool key Return
-  wait_window "TCP state ladder" || { echo "FAIL: no ladder window"; fail=1; }
-  sleep 1
+  # open_last_submenu KEY TITLE: focus the main window (no window manager
+  # gives it the focus), open menu KEY, its last entry (TCP Connection
+  # State) and that submenu's first item; wait for a window named TITLE.
+  open_last_submenu() {
+    xdotool search --onlyvisible --name "$(basename "$cap")" windowfocus --sync >/dev/null 2>&1
+    sleep 0.5
+    xdotool key "$1"; sleep 0.5; xdotool key Up; sleep 0.3; xdotool key Right; sleep 0.3
+    xdotool key Return
+    wait_window "$2" || { echo "FAIL: no \"$2\" window"; fail=1; }
+    sleep 1
+  }
+  open_last_submenu alt+s "Connections"        # Statistics -> ... -> Connections
+  open_last_submenu alt+t "TCP state ladder"   # Tools -> ... -> Ladder (funnel window)
 fi
 if ! kill -0 "$wpid" 2>/dev/null; then
   wait "$wpid"; echo "FAIL: wireshark exited (status $?)"; fail=1
