@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Benchmark: does tcpstate cost the same per frame at every size?
 
-usage: scaling.py PLUGIN.so [--sizes N...] [--rounds R] [--mode tree|no-tree]
+usage: scaling.py PLUGIN.so [--sizes N...] [--rounds R] [--mode tree|no-tree|two-pass]
                   [--only NAME...] [--keep DIR]
 
 For each size N (frames) and each capture kind (frame-heavy: 10 long
@@ -27,7 +27,8 @@ sys.path.insert(0, HERE)
 import compare  # noqa: E402  (run(), setup(): the same measurement as compare.py)
 
 MODES = {"no-tree": ["-q", "-z", "rpc,programs"],
-         "tree": ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.flags"]}
+         "tree": ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.flags"],
+         "two-pass": ["-2", "-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.flags"]}
 
 
 def capture(folder, kind, n):
