@@ -9,9 +9,10 @@
 # usage: tools/upstream-checks.sh BUILD_DIR
 #
 # The scripts come from WS_SRC (an unpacked Wireshark source tree) if set;
-# otherwise from the matching Debian source package (`apt-get source`, which
-# needs a deb-src entry), cached under BUILD_DIR/upstream-src. Exit 77 when
-# neither is available, 1 when a check finds something, 0 when all are clean.
+# otherwise from the matching Debian source package (`apt-get source`; with
+# no deb-src entry, through a private sources list made from the machine's
+# deb entries), cached under BUILD_DIR/upstream-src. Exit 77 when neither is
+# available, 1 when a check finds something, 0 when all are clean.
 #
 # The scripts expect Wireshark's layout: they are run in a scratch tree
 # where plugin/ sits at epan/dissectors/ and the plugin's objects where an
@@ -34,8 +35,27 @@ else
   tools=$(ls -d "$cache"/*/tools 2>/dev/null | head -1)
   if [ -z "$tools" ] || [ ! -f "$tools/checkhf.pl" ]; then
     mkdir -p "$cache"
-    ( cd "$cache" && timeout 300 apt-get source --download-only "${src:-wireshark}=$ver" \
-        >apt.log 2>&1 ) || skip "apt-get source ${src:-wireshark}=$ver failed (no deb-src entry, or offline): $(tail -1 "$cache/apt.log")"
+    if ! ( cd "$cache" && timeout 300 apt-get source --download-only "${src:-wireshark}=$ver" \
+             >apt.log 2>&1 ); then
+      # No deb-src entry: a fresh machine has none, and CI must not go
+      # without these checks. Ask apt for the sources of the machine's own
+      # Debian entries through a private sources list and index, leaving the
+      # system's apt configuration untouched.
+      priv=$cache/apt
+      mkdir -p "$priv/parts" "$priv/lists/partial"
+      for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] && sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f"
+      done > "$priv/parts/src.list"
+      for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] && sed 's/^Types:.*/Types: deb-src/' "$f" > "$priv/parts/$(basename "$f")"
+      done
+      opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$priv/parts"
+            -o "Dir::State::Lists=$priv/lists")
+      ( cd "$cache" && timeout 300 apt-get "${opts[@]}" update >>apt.log 2>&1 &&
+        timeout 300 apt-get "${opts[@]}" source --download-only "${src:-wireshark}=$ver" \
+          >>apt.log 2>&1 ) || skip "apt-get source ${src:-wireshark}=$ver failed (offline?): $(tail -1 "$cache/apt.log")"
+      rm -rf "$priv"
+    fi
     orig=$(ls "$cache"/*.orig.tar.* 2>/dev/null | head -1)
     [ -n "$orig" ] || skip "no upstream tarball in the source package"
     # Only tools/ is needed: much faster than unpacking the whole tree.
