@@ -35,8 +35,9 @@ else
   tools=$(ls -d "$cache"/*/tools 2>/dev/null | head -1)
   if [ -z "$tools" ] || [ ! -f "$tools/checkhf.pl" ]; then
     mkdir -p "$cache"
-    if ! ( cd "$cache" && timeout 300 apt-get source --download-only "${src:-wireshark}=$ver" \
-             >apt.log 2>&1 ); then
+    # apt-get [OPTION...]: download the source package into the cache.
+    get_source() { timeout 300 apt-get "$@" source --download-only "${src:-wireshark}=$ver"; }
+    if ! ( cd "$cache" && get_source >apt.log 2>&1 ); then
       # No deb-src entry: a fresh machine has none, and CI must not go
       # without these checks. Ask apt for the sources of the machine's own
       # Debian entries through a private sources list and index, leaving the
@@ -52,8 +53,7 @@ else
       opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$priv/parts"
             -o "Dir::State::Lists=$priv/lists")
       ( cd "$cache" && timeout 300 apt-get "${opts[@]}" update >>apt.log 2>&1 &&
-        timeout 300 apt-get "${opts[@]}" source --download-only "${src:-wireshark}=$ver" \
-          >>apt.log 2>&1 ) || skip "apt-get source ${src:-wireshark}=$ver failed (offline?): $(tail -1 "$cache/apt.log")"
+        get_source "${opts[@]}" >>apt.log 2>&1 ) || skip "apt-get source ${src:-wireshark}=$ver failed (offline?): $(tail -1 "$cache/apt.log")"
       rm -rf "$priv"
     fi
     orig=$(ls "$cache"/*.orig.tar.* 2>/dev/null | head -1)
