@@ -26,9 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import compare  # noqa: E402  (run(), setup(): the same measurement as compare.py)
 
-MODES = {"no-tree": ["-q", "-z", "rpc,programs"],
-         "tree": ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.flags"],
-         "two-pass": ["-2", "-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.flags"]}
+FIELDS = ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.flags"]
+MODES = {"no-tree": ["-q", "-z", "rpc,programs"], "tree": FIELDS, "two-pass": ["-2"] + FIELDS}
 
 
 def capture(folder, kind, n):
