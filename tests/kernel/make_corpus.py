@@ -1184,6 +1184,27 @@ def sc_fin_with_data(lab):
     lab.checkpoint("server FIN acknowledged", expect=("TIME_WAIT", "CLOSED"))
 
 
+@scenario("recv_timeout", "the client sets a receive timeout (SO_RCVTIMEO 0.5 s) and calls recv() when nothing comes: the call fails with EAGAIN, nothing is sent and both ends stay ESTABLISHED; then one message each way and a four-segment close")
+def sc_recv_timeout(lab):
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    c.settimeout(0.5)   # SO_RCVTIMEO: bounds how long one call waits, nothing more
+    try:
+        c.recv(4096)
+        raise RuntimeError("recv() returned although the server sent nothing")
+    except socket.timeout:
+        pass
+    c.settimeout(None)
+    lab.step("client recv() timed out (0.5 s)")
+    lab.checkpoint("the client's recv() timed out: no segment, both still ESTABLISHED", expect=EST)
+    exchange(lab, c, s)
+    lab.checkpoint("one more message each way after the timeout", expect=EST)
+    c.close()
+    lab.step("client close()")
+    lab.checkpoint("client FIN acknowledged", expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+    server_closes(lab, s, "server FIN acknowledged: TIME_WAIT visible")
+
+
 @scenario("three_segment_close", "client closes; the server application closes as soon as it reads EOF, so its FIN carries the ACK of the client's FIN (FIN, FIN/ACK, ACK)")
 def sc_three_segment_close(lab):
     ls, c, s = handshake(lab)
