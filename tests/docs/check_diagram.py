@@ -10,7 +10,10 @@ an edge holds if on its frame that endpoint goes from data-from to data-to,
 either on the frame itself or since the previous frame of the same TCP stream
 (a timer, such as the end of TIME_WAIT, acts between frames).
 
-usage: check_diagram.py WRAPPER PLUGIN.so REPO_ROOT [SVG]
+The Chinese diagram (tcp-states.zh-CN.svg, made by docs/course/make_zh_diagram.py)
+must carry the same edges with the same keys, and is checked the same way.
+
+usage: check_diagram.py WRAPPER PLUGIN.so REPO_ROOT [SVG...]
 """
 import os
 import subprocess
@@ -46,12 +49,15 @@ def frames(wrapper, plugin, capture):
     return rows
 
 
-def main():
-    wrapper, plugin, root = sys.argv[1:4]
-    svg = sys.argv[4] if len(sys.argv) > 4 else os.path.join(root, "docs/course/tcp-states.svg")
+def edge_keys(g):
+    return tuple(sorted((k, v) for k, v in g.attrib.items() if k.startswith("data-") or k == "class"))
+
+
+def check(svg, wrapper, plugin, root, cache):
     edges = [g for g in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}g")
              if "edge" in g.get("class", "").split()]
-    cache, bad, checked, local = {}, 0, 0, 0
+    bad, checked, local = 0, 0, 0
+    print(f"== {os.path.relpath(svg, root)}")
     for g in edges:
         frm, to = g.get("data-from"), g.get("data-to")
         label = f"{frm} -> {to}"
@@ -81,8 +87,26 @@ def main():
                   + (f", after {since_last} on the stream's previous frame" if since_last else ""))
             bad += 1
     print(f"{len(edges)} edges: {checked} checked on captures, {local} not on the wire, {bad} failed")
-    return 1 if bad or not checked else 0
+    return bad + (0 if checked else 1), sorted(edge_keys(g) for g in edges)
 
+
+def main():
+    wrapper, plugin, root = sys.argv[1:4]
+    course = os.path.join(root, "docs", "course")
+    svgs = sys.argv[4:] or [os.path.join(course, "tcp-states.svg"), os.path.join(course, "tcp-states.zh-CN.svg")]
+    cache, bad, keys = {}, 0, []
+    for svg in svgs:
+        b, k = check(svg, wrapper, plugin, root, cache)
+        bad += b
+        keys.append(k)
+    for svg, k in zip(svgs[1:], keys[1:]):
+        if k != keys[0]:
+            print(f"FAIL {os.path.relpath(svg, root)}: its edges differ from {os.path.relpath(svgs[0], root)}'s")
+            bad += 1
+    if not sys.argv[4:]:
+        stale = subprocess.run([sys.executable, os.path.join(course, "make_zh_diagram.py"), "--check"])
+        bad += stale.returncode != 0
+    return 1 if bad else 0
 
 if __name__ == "__main__":
     sys.exit(main())
