@@ -17,13 +17,13 @@ def main():
             c.close()
             s.recv(100)            # b'': end of file... and no close()
         tcplab.show("first connection", pairs[0][2], pairs[0][3])
-        print(f"server sockets in CLOSE_WAIT: {tcplab.count(pairs, 'server', 'CLOSE_WAIT')}, "
-              f"client sockets in FIN_WAIT2: {tcplab.count(pairs, 'client', 'FIN_WAIT2')}")
+        print(tcplab.t("server sockets in CLOSE_WAIT: {cw}, client sockets in FIN_WAIT2: {fw}",
+                       cw=tcplab.count(pairs, 'server', 'CLOSE_WAIT'), fw=tcplab.count(pairs, 'client', 'FIN_WAIT2')))
         for _, s, _, _ in pairs:
             s.close()              # the fix
         tcplab.show("after the server closes them", pairs[0][2], pairs[0][3])
-        print(f"server sockets in CLOSE_WAIT: {tcplab.count(pairs, 'server', 'CLOSE_WAIT')}, "
-              f"client sockets in TIME_WAIT: {tcplab.count(pairs, 'client', 'TIME_WAIT')}")
+        print(tcplab.t("server sockets in CLOSE_WAIT: {cw}, client sockets in TIME_WAIT: {tw}",
+                       cw=tcplab.count(pairs, 'server', 'CLOSE_WAIT'), tw=tcplab.count(pairs, 'client', 'TIME_WAIT')))
         ls.close()
 
 

@@ -29,9 +29,9 @@ def main():
         os.waitpid(pid, 0)
         tcplab.show("client process killed", cp, sp)
         try:
-            print("server recv() returns", repr(s.recv(100)))
+            print(tcplab.t("server recv() returns {data}", data=repr(s.recv(100))))
         except ConnectionResetError as e:
-            print(f"server recv() fails: {e.strerror}")
+            print(tcplab.t("server recv() fails: {err}", err=e.strerror if tcplab.LANG == "en" else tcplab.err(e)))
         s.close()
         ls.close()
 

@@ -18,7 +18,7 @@ def main():
         tcplab.show("after one message each way", cp, sp)
         c.close()
         tcplab.show("client close()", cp, sp)
-        print("server recv() returns", repr(s.recv(100)), "(end of file: the client's FIN)")
+        print(tcplab.t("server recv() returns {data} (end of file: the client's FIN)", data=repr(s.recv(100))))
         s.close()
         tcplab.show("server close()", cp, sp)
         ls.close()

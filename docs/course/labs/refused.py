@@ -18,9 +18,9 @@ def main():
         c = socket.socket()
         try:
             c.connect((tcplab.HOST, port))
-            print("connected?! something listens on port", port)
+            print(tcplab.t("connected?! something listens on port {port}", port=port))
         except ConnectionRefusedError as e:
-            print(f"connect() failed: {e.strerror} (errno {e.errno}): the SYN was answered by a RST")
+            print(tcplab.t("connect() failed: {err}: the SYN was answered by a RST", err=tcplab.err(e)))
         c.close()
 
 

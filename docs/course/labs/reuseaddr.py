@@ -27,10 +27,11 @@ def main():
             try:
                 new.bind((tcplab.HOST, port))
                 new.listen()
-                result = "bind() and listen() succeed"
+                result = tcplab.t("bind() and listen() succeed")
             except OSError as e:
-                result = f"bind() fails: {e.strerror} (errno {e.errno})"
-            print(f"restart {'with' if reuse else 'without'} SO_REUSEADDR: {result}")
+                result = tcplab.t("bind() fails: {err}", err=tcplab.err(e))
+            print(tcplab.t("restart with SO_REUSEADDR: {result}" if reuse else
+                           "restart without SO_REUSEADDR: {result}", result=result))
             new.close()
 
 
