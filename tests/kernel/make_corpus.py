@@ -164,7 +164,7 @@ class Lab:
     def __init__(self, name, workdir, family=4, sysctl=None, delay=None):
         self.name = name
         self.family = family
-        # None: the veth pair; a number: TUN devices behind tun_forward.py
+        # None: the veth pair; a number: TAP devices behind tap_forward.py
         # with this one-way delay (s), captured on both of them
         self.delay = delay
         self.forwarder = None
@@ -200,7 +200,7 @@ class Lab:
     # ---- setup / teardown
     @property
     def points(self):
-        """the capture points: the client's device, and with the TUN link the
+        """the capture points: the client's device, and with the TAP link the
         server's too (the order of crossing segments differs between them)"""
         return ("client",) if self.delay is None else ("client", "server")
 
@@ -209,12 +209,11 @@ class Lab:
         for side in ("client", "server"):
             run(["ip", "netns", "add", NS[side]])
         if self.delay is not None:
-            self.setup_tun()
+            self.setup_tap()
             return
         run(["ip", "link", "add", DEV["client"], "type", "veth", "peer", "name", DEV["server"]])
         for side in ("client", "server"):
             run(["ip", "link", "set", DEV[side], "netns", NS[side]])
-        mac = {}
         for side in ("client", "server"):
             n, d = NS[side], DEV[side]
             nsx(side, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
@@ -228,15 +227,20 @@ class Lab:
             run(["ip", "-n", n, "addr", "add", ADDR[4][side] + "/24", "dev", d])
             run(["ip", "-n", n, "addr", "add", ADDR[6][side] + "/64", "dev", d, "nodad"])
             run(["ip", "-n", n, "link", "set", d, "up"])
-            m = re.search(r"link/ether ([0-9a-f:]+)", run(["ip", "-n", n, "link", "show", d]).stdout)
-            mac[side] = m.group(1)
-        # static neighbours: no ARP/ND on the wire, no resolution delay
-        for side, other in (("client", "server"), ("server", "client")):
-            for fam in (4, 6):
-                run(["ip", "-n", NS[side], "neigh", "replace", ADDR[fam][other], "lladdr",
-                     mac[other], "dev", DEV[side], "nud", "permanent"])
-        self.mac = mac
+        self.static_neighbours((4, 6))
         self.setup_rest()
+
+    def static_neighbours(self, families):
+        """no ARP/ND on the wire, no resolution delay"""
+        self.mac = {}
+        for side in ("client", "server"):
+            m = re.search(r"link/ether ([0-9a-f:]+)",
+                          run(["ip", "-n", NS[side], "link", "show", DEV[side]]).stdout)
+            self.mac[side] = m.group(1)
+        for side, other in (("client", "server"), ("server", "client")):
+            for fam in families:
+                run(["ip", "-n", NS[side], "neigh", "replace", ADDR[fam][other], "lladdr",
+                     self.mac[other], "dev", DEV[side], "nud", "permanent"])
 
     def setup_rest(self):
         self._orig_ns = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
@@ -246,19 +250,20 @@ class Lab:
         self.start_capture()
         self.clock_start = clock_offset()
 
-    def setup_tun(self):
-        """IPv4 over a TUN device in each namespace, joined by tun_forward.py
+    def setup_tap(self):
+        """IPv4 over a TAP device in each namespace, joined by tap_forward.py
         with a one-way delay: segments sent by both ends at once cross in
         flight (on a veth nothing does: it delivers inside the sender's
-        system call)."""
+        system call).  TAP, not TUN: Ethernet frames, the veth captures' link
+        type."""
         if self.family != 4:
-            raise RuntimeError("the TUN link is IPv4 only")
+            raise RuntimeError("the TAP link is IPv4 only")
         self.forwarder = subprocess.Popen(
-            [sys.executable, str(HERE / "tun_forward.py"), NS["client"], DEV["client"],
+            [sys.executable, str(HERE / "tap_forward.py"), NS["client"], DEV["client"],
              NS["server"], DEV["server"], "%g" % self.delay],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if self.forwarder.stdout.readline().strip() != "ready":
-            raise RuntimeError("tun_forward.py did not start")
+            raise RuntimeError("tap_forward.py did not start")
         for side in ("client", "server"):
             n, d = NS[side], DEV[side]
             # no IPv6 on the link: nothing but our TCP crosses the forwarder
@@ -268,7 +273,7 @@ class Lab:
             run(["ip", "-n", n, "link", "set", "lo", "up"])
             run(["ip", "-n", n, "addr", "add", ADDR[4][side] + "/24", "dev", d])
             run(["ip", "-n", n, "link", "set", d, "up"])
-        self.mac = {}
+        self.static_neighbours((4,))
         self.setup_rest()
 
     def stop_forwarder(self):
@@ -377,7 +382,7 @@ class Lab:
     def stop_capture(self):
         running = [p for p in self.tcpdumps.values() if p.poll() is None]
         if running and self.delay is not None:
-            # tcpdump on a TUN device loses the last packets if stopped at once
+            # tcpdump on a TAP device loses the last packets if stopped at once
             time.sleep(1.0)
         for p in running:
             p.send_signal(signal.SIGINT)
@@ -729,7 +734,7 @@ def write_outputs(lab, sc, frames, cps, events, problems, name=None, point="clie
     if lab.delay is None:
         link = "veth"
     else:
-        link = "TUN %s, one-way delay %g ms through tests/kernel/tun_forward.py" % (DEV[point], lab.delay * 1000)
+        link = "TAP %s, one-way delay %g ms through tests/kernel/tap_forward.py" % (DEV[point], lab.delay * 1000)
     lines = ["# scenario: %s \u2014 %s; %s, capture on the %s's %s (%s %s <-> %s %s); dropped with nft on input: %s"
              % (name, sc.desc, fam, point, link, lab.addr("client"), DEV["client"], lab.addr("server"),
                 DEV["server"], drops),
@@ -751,7 +756,7 @@ def write_outputs(lab, sc, frames, cps, events, problems, name=None, point="clie
     if lab.delay is None:
         L.append("link: veth, delay 0 s")
     else:
-        L.append("link: tun, delay %.6f s (tests/kernel/tun_forward.py: %s)" % (lab.delay, lab.fwd_stats))
+        L.append("link: tap, delay %.6f s (tests/kernel/tap_forward.py: %s)" % (lab.delay, lab.fwd_stats))
     L.append("sysctls: %s" % (lab.sysctl or "defaults"))
     L.append("drops: %s" % drops)
     if getattr(lab, "clock_end", None):
@@ -814,7 +819,7 @@ class Scenario:
 
     @property
     def outputs(self):
-        """(output name, capture point): a scenario on the TUN link is
+        """(output name, capture point): a scenario on the TAP link is
         captured on both devices, the server's as <name>_srv"""
         return [(self.name, "client")] + ([(self.name + SRV, "server")] if self.delay is not None else [])
 
@@ -823,7 +828,7 @@ SRV = "_srv"
 
 
 def scenario(name, desc, family=4, sysctl=None, delay=None):
-    """delay: run on TUN devices joined by tun_forward.py with this one-way
+    """delay: run on TAP devices joined by tap_forward.py with this one-way
     delay (s) instead of the veth pair, captured on both ends"""
     def deco(fn):
         SCENARIOS[name] = Scenario(fn, name, desc, family, sysctl, delay)
@@ -1320,10 +1325,10 @@ def sc_out_of_order_fin(lab):
     server_closes(lab, s, "server FIN acknowledged")
 
 
-@scenario("simultaneous_open", "no listener: both sides bind() and connect() to each other's port; each side's first SYN is dropped, so both are in SYN_SENT when the retransmitted SYNs cross: both go SYN_SENT -> SYN_RCVD -> ESTABLISHED (RFC 9293 figure 7)")
-def sc_simultaneous_open(lab):
-    lab.drop("server", R_SYN, label="first SYN from the client")
-    lab.drop("client", R_SYN, label="first SYN from the server")
+def simultaneous_connect(lab):
+    """no listener: the client connect()s to the server's port, and right
+    after it the server, bound to that port, connect()s to the client's
+    (both non-blocking); returns the client socket"""
     c = lab.client()
     srv = lab.socket("server")
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -1332,6 +1337,14 @@ def sc_simultaneous_open(lab):
     srv.setblocking(False)
     srv.connect_ex((lab.addr("client"), c.getsockname()[1]))
     lab.step("server %d connect() to port %d (non-blocking)" % (SPORT, c.getsockname()[1]))
+    return c
+
+
+@scenario("simultaneous_open", "no listener: both sides bind() and connect() to each other's port; each side's first SYN is dropped, so both are in SYN_SENT when the retransmitted SYNs cross: both go SYN_SENT -> SYN_RCVD -> ESTABLISHED (RFC 9293 figure 7)")
+def sc_simultaneous_open(lab):
+    lab.drop("server", R_SYN, label="first SYN from the client")
+    lab.drop("client", R_SYN, label="first SYN from the server")
+    c = simultaneous_connect(lab)
     lab.required += [(c.getsockname()[1], "TCP_SYN_SENT", "TCP_SYN_RECV"),
                      (SPORT, "TCP_SYN_SENT", "TCP_SYN_RECV")]
     lab.checkpoint("both first SYNs dropped", quiet=0.3,
@@ -1345,62 +1358,53 @@ def sc_simultaneous_open(lab):
 
 # Crossing segments need a link with a delay: on the veth every segment is
 # delivered inside the sender's system call, so nothing is ever in flight.
-# These run on TUN devices joined by tun_forward.py and are captured on both
+# These run on TAP devices joined by tap_forward.py and are captured on both
 # ends (<name> on the client's device, <name>_srv on the server's).
-TUN_DELAY = 0.02
+TAP_DELAY = 0.02
 
 
 @scenario("crossing_fins", "after data both ways both sides shutdown(SHUT_WR) at the same moment on a link with a 20 ms one-way delay: the two FINs cross in flight and nothing is lost; each side receives the other's FIN in FIN_WAIT_1 (CLOSING), then the ACK of its own (TIME_WAIT); RFC 9293 figure 14",
-          delay=TUN_DELAY)
+          delay=TAP_DELAY)
 def sc_crossing_fins(lab):
-    lab.expect_frames = 11
+    crossing_fins(lab, data=False)
+
+
+@scenario("crossing_fins_data", "like crossing_fins, but each side sends a message right before its FIN: a data segment and a FIN from each side cross in flight (20 ms one-way delay); each side receives data in FIN_WAIT_1, then the FIN (CLOSING), then the ACK of its own FIN (TIME_WAIT)",
+          delay=TAP_DELAY)
+def sc_crossing_fins_data(lab):
+    crossing_fins(lab, data=True)
+
+
+def crossing_fins(lab, data):
+    """both sides shutdown(SHUT_WR) back to back (data: each sends a message
+    right before); on the TAP link the segments cross in flight"""
+    lab.expect_frames = 14 if data else 11
     ls, c, s = handshake(lab)
     exchange(lab, c, s)
     lab.checkpoint("after data both ways", expect=EST)
-    c.shutdown(socket.SHUT_WR)
-    s.shutdown(socket.SHUT_WR)
-    lab.step("client and server shutdown(SHUT_WR) back to back")
+    for side, sock in (("client", c), ("server", s)):
+        if data:
+            sock.send(("last words from the %s\n" % side).encode())
+        sock.shutdown(socket.SHUT_WR)
+    lab.step("client %sshutdown(SHUT_WR), server %sshutdown(SHUT_WR), back to back"
+             % (("send() + ",) * 2 if data else ("", "")))
     lab.required += [(CPORT, "TCP_FIN_WAIT1", "TCP_CLOSING"), (SPORT, "TCP_FIN_WAIT1", "TCP_CLOSING")]
-    lab.checkpoint("the FINs crossed, each was acknowledged from CLOSING", expect=("TIME_WAIT", "TIME_WAIT"))
+    lab.checkpoint("data and FINs crossed, each FIN acknowledged from CLOSING" if data else
+                   "the FINs crossed, each was acknowledged from CLOSING", expect=("TIME_WAIT", "TIME_WAIT"))
+    if data:
+        c.recv(4096)
+        s.recv(4096)
     c.close()
     s.close()
     lab.step("both close()")
 
 
-@scenario("crossing_fins_data", "like crossing_fins, but each side sends a message right before its FIN: a data segment and a FIN from each side cross in flight (20 ms one-way delay); each side receives data in FIN_WAIT_1, then the FIN (CLOSING), then the ACK of its own FIN (TIME_WAIT)",
-          delay=TUN_DELAY)
-def sc_crossing_fins_data(lab):
-    lab.expect_frames = 14
-    ls, c, s = handshake(lab)
-    exchange(lab, c, s)
-    lab.checkpoint("after data both ways", expect=EST)
-    c.send(b"last words from the client\n")
-    c.shutdown(socket.SHUT_WR)
-    s.send(b"last words from the server\n")
-    s.shutdown(socket.SHUT_WR)
-    lab.step("client send() + shutdown(SHUT_WR), server send() + shutdown(SHUT_WR), back to back")
-    lab.required += [(CPORT, "TCP_FIN_WAIT1", "TCP_CLOSING"), (SPORT, "TCP_FIN_WAIT1", "TCP_CLOSING")]
-    lab.checkpoint("data and FINs crossed, each FIN acknowledged from CLOSING", expect=("TIME_WAIT", "TIME_WAIT"))
-    c.recv(4096)
-    s.recv(4096)
-    c.close()
-    s.close()
-    lab.step("both read the data and close()")
-
-
 @scenario("simultaneous_open_one_lost", "no listener: both sides connect() to each other's port at the same moment on a link with a 20 ms one-way delay; the client's SYN is dropped at the server, the server's SYN reaches the client in SYN_SENT: the client answers it with a SYN/ACK from SYN_RCVD, which the server, still in SYN_SENT, acknowledges (ESTABLISHED on both sides, with one SYN lost and nothing retransmitted)",
-          delay=TUN_DELAY)
+          delay=TAP_DELAY)
 def sc_simultaneous_open_one_lost(lab):
     lab.expect_frames = 4
     lab.drop("server", R_SYN, label="the client's SYN")
-    c = lab.client()
-    srv = lab.socket("server")
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((lab.addr("server"), SPORT))
-    lab.connect(c, block=False)
-    srv.setblocking(False)
-    srv.connect_ex((lab.addr("client"), c.getsockname()[1]))
-    lab.step("server %d connect() to port %d (non-blocking)" % (SPORT, c.getsockname()[1]))
+    c = simultaneous_connect(lab)
     lab.required += [(c.getsockname()[1], "TCP_SYN_SENT", "TCP_SYN_RECV"),
                      (SPORT, "TCP_SYN_SENT", "TCP_ESTABLISHED")]
     lab.checkpoint("the server's SYN answered by the client's SYN/ACK, acknowledged", expect=EST,
@@ -1408,7 +1412,7 @@ def sc_simultaneous_open_one_lost(lab):
 
 
 @scenario("fin_crosses_rst", "after data both ways the client close()s (FIN) while the server aborts (SO_LINGER 0: RST) at the same moment, on a link with a 20 ms one-way delay: the FIN and the RST cross in flight; the RST finds the client in FIN_WAIT_1 and closes it, the FIN finds no socket at the server (only the listener), which answers it with another RST",
-          delay=TUN_DELAY)
+          delay=TAP_DELAY)
 def sc_fin_crosses_rst(lab):
     lab.expect_frames = 10
     ls, c, s = handshake(lab)
@@ -1622,7 +1626,7 @@ its receiver.
 A veth delivers inside the sender's system call, so nothing crosses in flight
 there.  The scenarios with crossing segments (crossing_fins,
 crossing_fins_data, simultaneous_open_one_lost, fin_crosses_rst) run instead
-on two TUN devices joined by `tests/kernel/tun_forward.py` with a 20 ms
+on two TAP devices joined by `tests/kernel/tap_forward.py` with a 20 ms
 one-way delay, and each run is captured on both devices: `<name>` on the
 client's, `<name>_srv` on the server's.  The capture point decides which of
 two crossing segments is the earlier frame.

@@ -3,11 +3,12 @@
 """A link with a one-way delay between two network namespaces, for
 tests/kernel/make_corpus.py (root, Python 3 stdlib only).
 
-    tun_forward.py NS_A DEV_A NS_B DEV_B DELAY_S
+    tap_forward.py NS_A DEV_A NS_B DEV_B DELAY_S
 
-Creates a TUN device DEV_A in namespace NS_A and DEV_B in NS_B (raw IP, no
-packet-info header), prints "ready" and then copies every packet read from
-one device to the other, DELAY_S seconds later.  Why: a veth pair delivers
+Creates a TAP device DEV_A in namespace NS_A and DEV_B in NS_B (Ethernet
+frames, no packet-info header: captures on them have the veth captures' link
+type, so they merge into one pcap file), prints "ready" and then copies
+every frame read from one device to the other, DELAY_S seconds later.  Why: a veth pair delivers
 inside the sender's system call, so two segments sent "at the same time" by
 both ends never cross in flight on a veth; behind this forwarder they do
 (both FINs of a simultaneous close, a FIN and an RST, two SYNs).
@@ -30,20 +31,20 @@ import sys
 import time
 
 TUNSETIFF = 0x400454ca
-IFF_TUN = 0x0001
+IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
 CLONE_NEWNET = 0x40000000
 
 
 def open_tun(ns, dev, libc):
-    """the TUN device is created in the network namespace of the caller"""
+    """the TAP device is created in the network namespace of the caller"""
     own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     target = os.open("/run/netns/" + ns, os.O_RDONLY)
     try:
         if libc.setns(target, CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), "setns " + ns)
         fd = os.open("/dev/net/tun", os.O_RDWR)
-        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", dev.encode(), IFF_TUN | IFF_NO_PI))
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", dev.encode(), IFF_TAP | IFF_NO_PI))
     finally:
         libc.setns(own, CLONE_NEWNET)
         os.close(own)
