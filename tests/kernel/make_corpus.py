@@ -161,16 +161,21 @@ def cleanup_everything():
 class Lab:
     """One run of one scenario."""
 
-    def __init__(self, name, workdir, family=4, sysctl=None):
+    def __init__(self, name, workdir, family=4, sysctl=None, delay=None):
         self.name = name
         self.family = family
+        # None: the veth pair; a number: TAP devices behind tap_forward.py
+        # with this one-way delay (s), captured on both of them
+        self.delay = delay
+        self.forwarder = None
+        self.fwd_stats = None
         self.workdir = Path(workdir)
         self.sysctl = sysctl or {}
         self.socks = []
         self.checkpoints = []
         self.steps = []
         self.drops = []          # (side, rulename, description)
-        self.tcpdump = None
+        self.tcpdumps = {}
         self._orig_ns = None
         self._ns_fd = {}
         self.warnings = []
@@ -178,6 +183,7 @@ class Lab:
         self.final_drops = {}
         self.dropped_frames = {}
         self.required = []       # (port, oldstate, newstate) the trace must show
+        self.expect_frames = None  # the number of frames the capture must hold
         self.procs = []          # helper processes (killed at teardown)
 
     # ---- addresses
@@ -192,14 +198,22 @@ class Lab:
         return (self.addr("server"), port)
 
     # ---- setup / teardown
+    @property
+    def points(self):
+        """the capture points: the client's device, and with the TAP link the
+        server's too (the order of crossing segments differs between them)"""
+        return ("client",) if self.delay is None else ("client", "server")
+
     def setup(self):
         cleanup_everything()
         for side in ("client", "server"):
             run(["ip", "netns", "add", NS[side]])
+        if self.delay is not None:
+            self.setup_tap()
+            return
         run(["ip", "link", "add", DEV["client"], "type", "veth", "peer", "name", DEV["server"]])
         for side in ("client", "server"):
             run(["ip", "link", "set", DEV[side], "netns", NS[side]])
-        mac = {}
         for side in ("client", "server"):
             n, d = NS[side], DEV[side]
             nsx(side, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
@@ -213,14 +227,22 @@ class Lab:
             run(["ip", "-n", n, "addr", "add", ADDR[4][side] + "/24", "dev", d])
             run(["ip", "-n", n, "addr", "add", ADDR[6][side] + "/64", "dev", d, "nodad"])
             run(["ip", "-n", n, "link", "set", d, "up"])
-            m = re.search(r"link/ether ([0-9a-f:]+)", run(["ip", "-n", n, "link", "show", d]).stdout)
-            mac[side] = m.group(1)
-        # static neighbours: no ARP/ND on the wire, no resolution delay
+        self.static_neighbours((4, 6))
+        self.setup_rest()
+
+    def static_neighbours(self, families):
+        """no ARP/ND on the wire, no resolution delay"""
+        self.mac = {}
+        for side in ("client", "server"):
+            m = re.search(r"link/ether ([0-9a-f:]+)",
+                          run(["ip", "-n", NS[side], "link", "show", DEV[side]]).stdout)
+            self.mac[side] = m.group(1)
         for side, other in (("client", "server"), ("server", "client")):
-            for fam in (4, 6):
+            for fam in families:
                 run(["ip", "-n", NS[side], "neigh", "replace", ADDR[fam][other], "lladdr",
-                     mac[other], "dev", DEV[side], "nud", "permanent"])
-        self.mac = mac
+                     self.mac[other], "dev", DEV[side], "nud", "permanent"])
+
+    def setup_rest(self):
         self._orig_ns = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
         for side in ("client", "server"):
             self._ns_fd[side] = os.open("/run/netns/" + NS[side], os.O_RDONLY)
@@ -228,9 +250,49 @@ class Lab:
         self.start_capture()
         self.clock_start = clock_offset()
 
+    def setup_tap(self):
+        """IPv4 over a TAP device in each namespace, joined by tap_forward.py
+        with a one-way delay: segments sent by both ends at once cross in
+        flight (on a veth nothing does: it delivers inside the sender's
+        system call).  TAP, not TUN: Ethernet frames, the veth captures' link
+        type."""
+        if self.family != 4:
+            raise RuntimeError("the TAP link is IPv4 only")
+        self.forwarder = subprocess.Popen(
+            [sys.executable, str(HERE / "tap_forward.py"), NS["client"], DEV["client"],
+             NS["server"], DEV["server"], "%g" % self.delay],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.forwarder.stdout.readline().strip() != "ready":
+            raise RuntimeError("tap_forward.py did not start")
+        for side in ("client", "server"):
+            n, d = NS[side], DEV[side]
+            # no IPv6 on the link: nothing but our TCP crosses the forwarder
+            nsx(side, "sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % d)
+            for key, val in self.sysctl.get(side, {}).items():
+                nsx(side, "sysctl", "-qw", "%s=%s" % (key, val))
+            run(["ip", "-n", n, "link", "set", "lo", "up"])
+            run(["ip", "-n", n, "addr", "add", ADDR[4][side] + "/24", "dev", d])
+            run(["ip", "-n", n, "link", "set", d, "up"])
+        self.static_neighbours((4,))
+        self.setup_rest()
+
+    def stop_forwarder(self):
+        f, self.forwarder = self.forwarder, None
+        if f is None:
+            return
+        if f.poll() is None:
+            f.terminate()
+        try:
+            out = f.communicate(timeout=5)[0]
+        except subprocess.TimeoutExpired:
+            f.kill()
+            out = f.communicate()[0]
+        self.fwd_stats = out.strip().splitlines()[-1] if out.strip() else None
+
     def teardown(self):
         # stop the capture first: nothing of the teardown must be in it
         self.stop_capture()
+        self.stop_forwarder()
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
@@ -299,39 +361,47 @@ class Lab:
 
     # ---- capture
     def start_capture(self):
-        self.rawcap = self.workdir / (self.name + ".pcap")
-        cmd = ["ip", "netns", "exec", NS["client"], "tcpdump", "-i", DEV["client"], "-n",
-               "-U", "--immediate-mode", "-Z", "root", "--time-stamp-precision=micro", "-w", str(self.rawcap), "tcp"]
-        self.tcpdump = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        text=True)
-        line = self.tcpdump.stderr.readline()
-        if "listening on" not in line:
-            raise RuntimeError("tcpdump did not start: " + line)
-        self._tcpdump_err = []
-        threading.Thread(target=lambda: self._tcpdump_err.extend(self.tcpdump.stderr),
-                         daemon=True).start()
-        self._cap_off = 0
-        self._cap_n = 0
+        self.caps, self.tcpdumps = {}, {}
+        self._cap_off, self._cap_n, self._tcpdump_err = {}, {}, []
+        for side in self.points:
+            cap = self.caps[side] = self.workdir / ("%s.%s.pcap" % (self.name, side))
+            cmd = ["ip", "netns", "exec", NS[side], "tcpdump", "-i", DEV[side], "-n",
+                   "-U", "--immediate-mode", "-Z", "root", "--time-stamp-precision=micro", "-w", str(cap),
+                   "tcp"]
+            p = self.tcpdumps[side] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                                       stderr=subprocess.PIPE, text=True)
+            line = p.stderr.readline()
+            if "listening on" not in line:
+                raise RuntimeError("tcpdump did not start: " + line)
+            threading.Thread(target=lambda p=p: self._tcpdump_err.extend(p.stderr), daemon=True).start()
+            self._cap_off[side] = 0
+            self._cap_n[side] = 0
+        self.rawcap = self.caps["client"]
         time.sleep(0.1)
 
     def stop_capture(self):
-        if self.tcpdump and self.tcpdump.poll() is None:
-            self.tcpdump.send_signal(signal.SIGINT)
+        running = [p for p in self.tcpdumps.values() if p.poll() is None]
+        if running and self.delay is not None:
+            # tcpdump on a TAP device loses the last packets if stopped at once
+            time.sleep(1.0)
+        for p in running:
+            p.send_signal(signal.SIGINT)
             try:
-                self.tcpdump.wait(5)
+                p.wait(5)
             except subprocess.TimeoutExpired:
-                self.tcpdump.kill()
-                self.tcpdump.wait()
-        self.tcpdump = None
+                p.kill()
+                p.wait()
+        self.tcpdumps = {}
 
-    def link_packets(self):
-        """TCP packets captured so far (parses the growing pcap file; tcpdump
-        runs with -U --immediate-mode, so every packet is written at once)"""
-        with open(self.rawcap, "rb") as f:
-            f.seek(self._cap_off)
+    def link_packets(self, side="client"):
+        """TCP packets captured so far at a capture point (parses the growing
+        pcap file; tcpdump runs with -U --immediate-mode, so every packet is
+        written at once)"""
+        with open(self.caps[side], "rb") as f:
+            f.seek(self._cap_off[side])
             buf = f.read()
         pos = 0
-        if self._cap_off == 0:
+        if self._cap_off[side] == 0:
             if len(buf) < 24:
                 return 0
             pos = 24
@@ -340,18 +410,22 @@ class Lab:
             if len(buf) - pos < 16 + incl:
                 break
             pos += 16 + incl
-            self._cap_n += 1
-        self._cap_off += pos
-        return self._cap_n
+            self._cap_n[side] += 1
+        self._cap_off[side] += pos
+        return self._cap_n[side]
+
+    def all_packets(self):
+        """packets captured so far at every capture point (a tuple)"""
+        return tuple(self.link_packets(side) for side in self.points)
 
     def wait_quiet(self, quiet=QUIET, timeout=8.0):
         t_end = time.time() + timeout
-        last = self.link_packets()
+        last = self.all_packets()
         since = time.time()
         while True:
             time.sleep(min(0.01, quiet / 5))
             now = time.time()
-            cur = self.link_packets()
+            cur = self.all_packets()
             if cur != last:
                 last, since = cur, now
             elif now - since >= quiet:
@@ -552,6 +626,25 @@ def postprocess(lab, scenario, pcapng, events):
     frames = read_frames(pcapng)
     problems = []
     cps = []
+    # which captured frames were dropped after the capture point
+    dropped = {}
+    for (side, label, desc, pred, count, t_ins) in lab.drops:
+        other = "server" if side == "client" else "client"
+        # to this side: addressed to it, or (spoofed destinations) sent by the other
+        hits = [f for f in frames if f["t"] > t_ins and pred(f) and
+                (f["dst"][0] == lab.addr(side) or f["src"][0] == lab.addr(other))]
+        if count is not None:
+            hits = hits[:count]
+        for f in hits:
+            dropped[f["no"]] = "dropped on input in the %s namespace (%s)" % (side, label)
+        final = lab.final_drops.get("%s:%s" % (side, label))
+        if final is not None and final != len(hits):
+            problems.append("nft dropped %d packets for %r, but %d captured frames match" %
+                            (final, label, len(hits)))
+    lab.dropped_frames = dropped
+    # "{lost_dropped}" in a note: a {lost:N} mark for every dropped frame
+    # (their numbers depend on the capture point)
+    lost_dropped = " ".join("{lost:%d}" % no for no in sorted(dropped))
     seen_server = set()          # 4-tuples for which the server had a socket
     caddrs = {ADDR[4]["client"], ADDR[6]["client"]}
     # server-side full sockets in the trace count as "seen" from their time on
@@ -601,29 +694,15 @@ def postprocess(lab, scenario, pcapng, events):
         note = cp["note"]
         if note:
             prevno = f["no"] - 1
-            note = note.format(frame=f["no"], prev=prevno)
+            note = note.format(frame=f["no"], prev=prevno, lost_dropped=lost_dropped)
         if cp["expect"] and tuple(cp["expect"]) != (cstate, sstate):
             problems.append("checkpoint %r: expected %s, kernel says %s %s" %
                             (cp["label"], " ".join(cp["expect"]), cstate, sstate))
         cps.append(dict(cp, frame=f, client=cstate, server=sstate, c=c, s=s, cep=cep, sep=sep,
                         gap_before=cp["t0"] - f["t"],
                         gap_after=(nxt[0]["t"] - cp["t1"]) if nxt else None, note=note))
-    # which captured frames were dropped after the capture point
-    dropped = {}
-    for (side, label, desc, pred, count, t_ins) in lab.drops:
-        other = "server" if side == "client" else "client"
-        # to this side: addressed to it, or (spoofed destinations) sent by the other
-        hits = [f for f in frames if f["t"] > t_ins and pred(f) and
-                (f["dst"][0] == lab.addr(side) or f["src"][0] == lab.addr(other))]
-        if count is not None:
-            hits = hits[:count]
-        for f in hits:
-            dropped[f["no"]] = "dropped on input in the %s namespace (%s)" % (side, label)
-        final = lab.final_drops.get("%s:%s" % (side, label))
-        if final is not None and final != len(hits):
-            problems.append("nft dropped %d packets for %r, but %d captured frames match" %
-                            (final, label, len(hits)))
-    lab.dropped_frames = dropped
+    if lab.expect_frames is not None and len(frames) != lab.expect_frames:
+        problems.append("%d frames captured, the scenario makes %d" % (len(frames), lab.expect_frames))
     for port, old, new in lab.required:
         if not any(ev == "inet_sock_set_state" and ("sport=%d " % port) in body and
                    ("oldstate=%s " % old) in body and ("newstate=%s" % new) in body
@@ -644,13 +723,20 @@ def frame_at(frames, t):
     return "after frame %d" % f["no"] if f else "before frame 1"
 
 
-def write_outputs(lab, sc, frames, cps, events, problems):
+def write_outputs(lab, sc, frames, cps, events, problems, name=None, point="client"):
+    """name: the output's name (the scenario's, or <scenario>_srv for the
+    capture on the server's device); point: the side whose device was captured"""
+    name = name or lab.name
     TRUTHDIR.mkdir(parents=True, exist_ok=True)
     LOGDIR.mkdir(parents=True, exist_ok=True)
     fam = "IPv%d" % lab.family
     drops = "; ".join(d[2] for d in lab.drops) or "nothing"
-    lines = ["# scenario: %s \u2014 %s; %s, capture on the client's veth (%s %s <-> %s %s); dropped with nft on input: %s"
-             % (lab.name, sc.desc, fam, lab.addr("client"), DEV["client"], lab.addr("server"),
+    if lab.delay is None:
+        link = "veth"
+    else:
+        link = "TAP %s, one-way delay %g ms through tests/kernel/tap_forward.py" % (DEV[point], lab.delay * 1000)
+    lines = ["# scenario: %s \u2014 %s; %s, capture on the %s's %s (%s %s <-> %s %s); dropped with nft on input: %s"
+             % (name, sc.desc, fam, point, link, lab.addr("client"), DEV["client"], lab.addr("server"),
                 DEV["server"], drops),
              "# frame client server [note]"]
     for cp in cps:
@@ -658,12 +744,19 @@ def write_outputs(lab, sc, frames, cps, events, problems):
         note = cp["note"] or cp["label"]
         line += " " + note
         lines.append(line)
-    truth_path(lab.name).write_text("\n".join(lines) + "\n")
+    truth_path(name).write_text("\n".join(lines) + "\n")
 
     L = []
-    L.append("scenario %s: %s" % (lab.name, sc.desc))
+    L.append("scenario %s: %s" % (name, sc.desc))
     L.append("generated by tests/kernel/make_corpus.py on Linux %s" % os.uname().release)
-    L.append("capture: tcpdump -i %s (client namespace), filter 'tcp'" % DEV["client"])
+    L.append("capture: tcpdump -i %s (%s namespace), filter 'tcp'" % (DEV[point], point))
+    # machine-readable (the checkers read these two lines; a log without
+    # them is from the veth, captured on the client's side)
+    L.append("capture point: %s" % point)
+    if lab.delay is None:
+        L.append("link: veth, delay 0 s")
+    else:
+        L.append("link: tap, delay %.6f s (tests/kernel/tap_forward.py: %s)" % (lab.delay, lab.fwd_stats))
     L.append("sysctls: %s" % (lab.sysctl or "defaults"))
     L.append("drops: %s" % drops)
     if getattr(lab, "clock_end", None):
@@ -710,7 +803,7 @@ def write_outputs(lab, sc, frames, cps, events, problems):
     items.sort(key=lambda x: x[0])
     for t, kind, what in items:
         L.append("%s %-16s %s %s" % ("%+10.6f" % (t - t_base), frame_at(frames, t), kind, what))
-    (LOGDIR / (lab.name + ".log")).write_text("\n".join(L) + "\n")
+    (LOGDIR / (name + ".log")).write_text("\n".join(L) + "\n")
 
 
 # --------------------------------------------------------------------------
@@ -720,13 +813,25 @@ SCENARIOS = {}
 
 
 class Scenario:
-    def __init__(self, fn, name, desc, family=4, sysctl=None):
+    def __init__(self, fn, name, desc, family=4, sysctl=None, delay=None):
         self.fn, self.name, self.desc, self.family, self.sysctl = fn, name, desc, family, sysctl
+        self.delay = delay
+
+    @property
+    def outputs(self):
+        """(output name, capture point): a scenario on the TAP link is
+        captured on both devices, the server's as <name>_srv"""
+        return [(self.name, "client")] + ([(self.name + SRV, "server")] if self.delay is not None else [])
 
 
-def scenario(name, desc, family=4, sysctl=None):
+SRV = "_srv"
+
+
+def scenario(name, desc, family=4, sysctl=None, delay=None):
+    """delay: run on TAP devices joined by tap_forward.py with this one-way
+    delay (s) instead of the veth pair, captured on both ends"""
     def deco(fn):
-        SCENARIOS[name] = Scenario(fn, name, desc, family, sysctl)
+        SCENARIOS[name] = Scenario(fn, name, desc, family, sysctl, delay)
         return fn
     return deco
 
@@ -1241,10 +1346,10 @@ def sc_out_of_order_fin(lab):
     server_closes(lab, s, "server FIN acknowledged")
 
 
-@scenario("simultaneous_open", "no listener: both sides bind() and connect() to each other's port; each side's first SYN is dropped, so both are in SYN_SENT when the retransmitted SYNs cross: both go SYN_SENT -> SYN_RCVD -> ESTABLISHED (RFC 9293 figure 7)")
-def sc_simultaneous_open(lab):
-    lab.drop("server", R_SYN, label="first SYN from the client")
-    lab.drop("client", R_SYN, label="first SYN from the server")
+def simultaneous_connect(lab):
+    """no listener: the client connect()s to the server's port, and right
+    after it the server, bound to that port, connect()s to the client's
+    (both non-blocking); returns the client socket"""
     c = lab.client()
     srv = lab.socket("server")
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -1253,6 +1358,14 @@ def sc_simultaneous_open(lab):
     srv.setblocking(False)
     srv.connect_ex((lab.addr("client"), c.getsockname()[1]))
     lab.step("server %d connect() to port %d (non-blocking)" % (SPORT, c.getsockname()[1]))
+    return c
+
+
+@scenario("simultaneous_open", "no listener: both sides bind() and connect() to each other's port; each side's first SYN is dropped, so both are in SYN_SENT when the retransmitted SYNs cross: both go SYN_SENT -> SYN_RCVD -> ESTABLISHED (RFC 9293 figure 7)")
+def sc_simultaneous_open(lab):
+    lab.drop("server", R_SYN, label="first SYN from the client")
+    lab.drop("client", R_SYN, label="first SYN from the server")
+    c = simultaneous_connect(lab)
     lab.required += [(c.getsockname()[1], "TCP_SYN_SENT", "TCP_SYN_RECV"),
                      (SPORT, "TCP_SYN_SENT", "TCP_SYN_RECV")]
     lab.checkpoint("both first SYNs dropped", quiet=0.3,
@@ -1262,6 +1375,77 @@ def sc_simultaneous_open(lab):
                    expect=("SYN_SENT", "SYN_SENT"))
     lab.wait_packets(4, timeout=3)      # two SYN retransmissions (1 s RTO), two SYN/ACKs
     lab.checkpoint("the retransmitted SYNs crossed, then the SYN/ACKs", quiet=0.4, expect=EST)
+
+
+# Crossing segments need a link with a delay: on the veth every segment is
+# delivered inside the sender's system call, so nothing is ever in flight.
+# These run on TAP devices joined by tap_forward.py and are captured on both
+# ends (<name> on the client's device, <name>_srv on the server's).
+TAP_DELAY = 0.02
+
+
+@scenario("crossing_fins", "after data both ways both sides shutdown(SHUT_WR) at the same moment on a link with a 20 ms one-way delay: the two FINs cross in flight and nothing is lost; each side receives the other's FIN in FIN_WAIT_1 (CLOSING), then the ACK of its own (TIME_WAIT); RFC 9293 figure 14",
+          delay=TAP_DELAY)
+def sc_crossing_fins(lab):
+    crossing_fins(lab, data=False)
+
+
+@scenario("crossing_fins_data", "like crossing_fins, but each side sends a message right before its FIN: a data segment and a FIN from each side cross in flight (20 ms one-way delay); each side receives data in FIN_WAIT_1, then the FIN (CLOSING), then the ACK of its own FIN (TIME_WAIT)",
+          delay=TAP_DELAY)
+def sc_crossing_fins_data(lab):
+    crossing_fins(lab, data=True)
+
+
+def crossing_fins(lab, data):
+    """both sides shutdown(SHUT_WR) back to back (data: each sends a message
+    right before); on the TAP link the segments cross in flight"""
+    lab.expect_frames = 14 if data else 11
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    for side, sock in (("client", c), ("server", s)):
+        if data:
+            sock.send(("last words from the %s\n" % side).encode())
+        sock.shutdown(socket.SHUT_WR)
+    lab.step("client %sshutdown(SHUT_WR), server %sshutdown(SHUT_WR), back to back"
+             % (("send() + ",) * 2 if data else ("", "")))
+    lab.required += [(CPORT, "TCP_FIN_WAIT1", "TCP_CLOSING"), (SPORT, "TCP_FIN_WAIT1", "TCP_CLOSING")]
+    lab.checkpoint("data and FINs crossed, each FIN acknowledged from CLOSING" if data else
+                   "the FINs crossed, each was acknowledged from CLOSING", expect=("TIME_WAIT", "TIME_WAIT"))
+    if data:
+        c.recv(4096)
+        s.recv(4096)
+    c.close()
+    s.close()
+    lab.step("both close()")
+
+
+@scenario("simultaneous_open_one_lost", "no listener: both sides connect() to each other's port at the same moment on a link with a 20 ms one-way delay; the client's SYN is dropped at the server, the server's SYN reaches the client in SYN_SENT: the client answers it with a SYN/ACK from SYN_RCVD, which the server, still in SYN_SENT, acknowledges (ESTABLISHED on both sides, with one SYN lost and nothing retransmitted)",
+          delay=TAP_DELAY)
+def sc_simultaneous_open_one_lost(lab):
+    lab.expect_frames = 4
+    lab.drop("server", R_SYN, label="the client's SYN")
+    c = simultaneous_connect(lab)
+    lab.required += [(c.getsockname()[1], "TCP_SYN_SENT", "TCP_SYN_RECV"),
+                     (SPORT, "TCP_SYN_SENT", "TCP_ESTABLISHED")]
+    lab.checkpoint("the server's SYN answered by the client's SYN/ACK, acknowledged", expect=EST,
+                   note="the client's SYN never reached the server {lost_dropped}")
+
+
+@scenario("fin_crosses_rst", "after data both ways the client close()s (FIN) while the server aborts (SO_LINGER 0: RST) at the same moment, on a link with a 20 ms one-way delay: the FIN and the RST cross in flight; the RST finds the client in FIN_WAIT_1 and closes it, the FIN finds no socket at the server (only the listener), which answers it with another RST",
+          delay=TAP_DELAY)
+def sc_fin_crosses_rst(lab):
+    lab.expect_frames = 10
+    ls, c, s = handshake(lab)
+    exchange(lab, c, s)
+    lab.checkpoint("after data both ways", expect=EST)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+    s.close()
+    lab.step("client close(), server close() with SO_LINGER 0, back to back")
+    lab.required += [(CPORT, "TCP_FIN_WAIT1", "TCP_CLOSE")]
+    lab.checkpoint("the RST closed the client in FIN_WAIT_1; the FIN was answered by RST",
+                   expect=("CLOSED", "CLOSED"))
 
 
 @scenario("peer_power_off", "after data both ways the server vanishes as if powered off: nft drops everything into and out of its namespace and its socket is destroyed (ss -K; its RST never leaves); the client's next message is retransmitted with exponential backoff until TCP_USER_TIMEOUT (3 s) makes it give up without a word on the wire")
@@ -1460,6 +1644,14 @@ Segments are lost on purpose with nft in the *input* hook of a namespace, i.e.
 after the capture point: a dropped segment is in the capture but never reached
 its receiver.
 
+A veth delivers inside the sender's system call, so nothing crosses in flight
+there.  The scenarios with crossing segments (crossing_fins,
+crossing_fins_data, simultaneous_open_one_lost, fin_crosses_rst) run instead
+on two TAP devices joined by `tests/kernel/tap_forward.py` with a 20 ms
+one-way delay, and each run is captured on both devices: `<name>` on the
+client's, `<name>_srv` on the server's.  The capture point decides which of
+two crossing segments is the earlier frame.
+
 For each capture: what it shows, every frame (Info column shortened, `c>s`
 client to server, `s>c` server to client), and the kernel's own states at the
 checkpoints, copied from `tests/kernel/truth/<scenario>.truth`.  A state after
@@ -1500,6 +1692,37 @@ SUMMARY = {
                          "message each way, the client's FIN and the server's ACK (frames 8-9, 17-18, 26-27, "
                          "35-36, 44-45); the server never sends a FIN, so all five server sockets end in "
                          "CLOSE_WAIT.",
+    "crossing_fins": "frame 8: the client's FIN; frame 9: the server's FIN, sent before the client's reached "
+                     "it (its Ack does not cover the client's FIN): they crossed; frame 10: the client, "
+                     "now CLOSING, acknowledges it; frame 11: the server's ACK of the client's FIN, sent "
+                     "from CLOSING when that FIN arrived: both end in TIME_WAIT.",
+    "crossing_fins_srv": "the same run on the server's side: frame 8 is the server's FIN, frame 9 the "
+                         "client's (crossed), frame 10 the server's ACK from CLOSING, frame 11 the "
+                         "client's.",
+    "crossing_fins_data": "frames 8-9: the client's last message and FIN; frame 10: the server's last "
+                          "message, frame 12 its FIN, both sent before the client's segments arrived; "
+                          "frame 11: the client, in FIN_WAIT_1, acknowledges the data; frame 13: the "
+                          "client, now CLOSING, acknowledges the server's FIN; frame 14: the server's ACK "
+                          "of the client's data and FIN, sent from CLOSING: both TIME_WAIT.",
+    "crossing_fins_data_srv": "the same run on the server's side: frames 8-9 the server's message and "
+                              "FIN, 10-11 the client's (crossed), 12 the server's ACK of both from "
+                              "CLOSING, 13-14 the client's ACKs of the server's data and FIN.",
+    "simultaneous_open_one_lost": "frame 1: the client's SYN, dropped at the server; frame 2: the "
+                                  "server's SYN, sent before frame 1 could have arrived; it finds the "
+                                  "client in SYN_SENT, which answers with a SYN/ACK (frame 3, the same "
+                                  "sequence number as its SYN); the server, still in SYN_SENT, "
+                                  "acknowledges it (frame 4): ESTABLISHED on both sides, nothing "
+                                  "retransmitted.",
+    "simultaneous_open_one_lost_srv": "the same run on the server's side: frame 1 is the server's SYN "
+                                      "(so the plugin calls the server the client), frame 2 the "
+                                      "client's SYN, dropped after the capture point, frames 3-4 the "
+                                      "client's SYN/ACK and the server's ACK.",
+    "fin_crosses_rst": "frame 8: the client's FIN; frame 9: the server's RST (SO_LINGER 0), sent before "
+                       "the FIN arrived (its Ack does not cover the FIN): it closes the client in "
+                       "FIN_WAIT_1; frame 10: the listener's RST answering the FIN, which found no "
+                       "connection.",
+    "fin_crosses_rst_srv": "the same run on the server's side: frame 8 is the server's RST, frame 9 the "
+                           "client's FIN, sent before the RST reached it, frame 10 the RST answering it.",
     "syn_flood": "frames 1-119: 110 SYNs from spoofed 10.201.x.x sources; the first 9 are answered with "
                  "SYN/ACKs (frames 2-18, even numbers; they go nowhere), the other 101 are dropped by the "
                  "full SYN queue; frame 120: the real client's SYN, dropped too; its retransmission "
@@ -1520,7 +1743,7 @@ def short_info(info):
 def write_capture_readme():
     out = []
     kernel = None
-    for name, sc in SCENARIOS.items():
+    for name, point in [o for sc in SCENARIOS.values() for o in sc.outputs]:
         logp, truthp, capp = LOGDIR / (name + ".log"), truth_path(name), CAPDIR / (name + ".pcapng")
         if not (logp.exists() and truthp.exists() and capp.exists()):
             continue
@@ -1579,7 +1802,7 @@ def run_scenario(sc, attempts):
     for attempt in range(1, attempts + 1):
         work = Path(tempfile.mkdtemp(prefix="tcpstk-"))
         os.chmod(work, 0o755)
-        lab = Lab(sc.name, work, sc.family, sc.sysctl)
+        lab = Lab(sc.name, work, sc.family, sc.sysctl, sc.delay)
         try:
             lab.setup()
             sc.fn(lab)
@@ -1590,18 +1813,26 @@ def run_scenario(sc, attempts):
             lab.teardown()
         try:
             CAPDIR.mkdir(parents=True, exist_ok=True)
-            out = CAPDIR / (sc.name + ".pcapng")
-            tmp = work / "out.pcapng"
-            run(["editcap", "-F", "pcapng", str(lab.rawcap), str(tmp)])
-            frames, cps, problems = postprocess(lab, sc, tmp, events)
+            results, problems = [], []
+            for name, point in sc.outputs:
+                tmp = work / (name + ".pcapng")
+                run(["editcap", "-F", "pcapng", str(lab.caps[point]), str(tmp)])
+                frames, cps, probs = postprocess(lab, sc, tmp, events)
+                results.append((name, point, tmp, frames, cps, dict(lab.dropped_frames)))
+                problems += ["%s: %s" % (name, p) for p in probs] if len(sc.outputs) > 1 else probs
+            if lab.delay is not None and len({len(r[3]) for r in results}) != 1:
+                problems.append("the captures hold %s frames" % " and ".join(str(len(r[3])) for r in results))
             problems += lab.warnings
             if problems and attempt < attempts:
                 log("  %s attempt %d: %s -- retrying" % (sc.name, attempt, "; ".join(problems)))
                 continue
-            shutil.copyfile(tmp, out)
-            os.chmod(out, 0o644)
-            write_outputs(lab, sc, frames, cps, events, problems)
-            return frames, cps, problems
+            for name, point, tmp, frames, cps, dropped in results:
+                out = CAPDIR / (name + ".pcapng")
+                shutil.copyfile(tmp, out)
+                os.chmod(out, 0o644)
+                lab.dropped_frames = dropped
+                write_outputs(lab, sc, frames, cps, events, problems, name, point)
+            return results[0][3], results[0][4], problems
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -1617,12 +1848,15 @@ def main():
     args = ap.parse_args()
     if args.list:
         for sc in SCENARIOS.values():
-            print("%-24s %s" % (sc.name, sc.desc))
+            print("%-24s %s%s" % (sc.name, sc.desc, "; also captured on the server's side as %s%s"
+                                 % (sc.name, SRV) if sc.delay is not None else ""))
         return 0
     if args.readme:
         write_capture_readme()
         return 0
-    names = args.scenarios or list(SCENARIOS)
+    # <scenario>_srv is made by the run of <scenario>
+    names = list(dict.fromkeys(n[:-len(SRV)] if n.endswith(SRV) and n[:-len(SRV)] in SCENARIOS else n
+                               for n in args.scenarios)) or list(SCENARIOS)
     bad = [n for n in names if n not in SCENARIOS]
     if bad:
         ap.error("unknown scenario(s): %s (see --list)" % ", ".join(bad))
