@@ -45,7 +45,20 @@ typedef struct tcps_conn_info {
     guint32         segments;
     guint32         closer_frame;      /* first FIN or RST, 0 none */
     guint8          closer;            /* 0 none, 1 client, 2 server */
-    guint8          final_state[2];    /* after the latest segment */
+    guint8          final_state[2];    /* at the end of the capture: after the
+                                          latest segment, unless a later SYN
+                                          ended a TIME_WAIT (ended_frame) or
+                                          hindsight found the server gave up
+                                          its handshake (gave_up_ns) */
+    guint32         ended_frame;       /* the next incarnation's SYN that ended
+                                          this one's TIME_WAIT, 0 none */
+    guint32         last_frame;        /* its latest segment */
+    gint64          last_synack_ns;    /* the server's latest SYN/ACK */
+    gint64          gave_up_ns;        /* hindsight: when the server gave up its
+                                          handshake, TCPS_TIME_NONE if not */
+    guint8          synack_timeouts;   /* SYN/ACKs sent again on a timer (not
+                                          answering a SYN sent again) */
+    gboolean        syn_since_synack;  /* a SYN from the client since then */
     gboolean        reset;             /* ended by an accepted RST */
     gboolean        refused;
     gint64          last_syn_ns;       /* latest bare SYN from the client */
@@ -116,6 +129,18 @@ tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, const address *src,
 void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
                            const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
                            const tcps_result *res, const tcps_analysis_prefs *settings);
+
+/* Hindsight once the whole capture is known, for a server the engine finds
+ * in a passive open's SYN_RCVD at the end (tcps_conn_passive_half_open):
+ * if the SYN/ACK the server's timer had due next (tcps_synack_timer_ns)
+ * never came, and the capture went on a quarter of that interval beyond
+ * it with no segment of the connection, the server gave up then: its final
+ * state is LISTEN and gave_up_ns says when. Returns whether it did. */
+gboolean tcps_conninfo_synack_gave_up(tcps_conn_info *conn);
+
+/* The time of the latest frame analysed so far (the end of the capture,
+ * once the first pass is over). */
+gint64 tcps_conninfo_capture_end_ns(void);
 
 /* A frame's connection. */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);

@@ -45,6 +45,7 @@ typedef struct {
 typedef struct {
     char   *client, *server;   /* "addr:port" */
     GArray *steps;             /* ladder_step */
+    const tcps_conn_info *info;
 } ladder_conn;
 
 /* TCP's values for the frame being tapped; the TCP listener's tap data. */
@@ -147,6 +148,7 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
             c->client = endpoint_str(&pinfo->dst, pinfo->destport);
             c->server = endpoint_str(&pinfo->src, pinfo->srcport);
         }
+        c->info = conn;
         g_hash_table_insert(l->by_conn, conn, c);
         g_ptr_array_add(l->conns, c);
     }
@@ -250,6 +252,46 @@ append_step(GString *out, const ladder_step *step)
     g_string_free(arrow, TRUE);
 }
 
+/* How the connection ended after its last segment, when that is known and
+ * changed a state: a new SYN that ended its TIME_WAIT, or (hindsight) a
+ * server that gave up its handshake. Only under the connection's last
+ * segment: a ladder cut short by a filter would show a jump. */
+static void
+append_end(GString *out, const ladder_conn *c)
+{
+    const ladder_step *last = &g_array_index(c->steps, ladder_step, c->steps->len - 1);
+    const tcps_conn_info *info = c->info;
+    guint8 shown[2] = { last->r.state[0], last->r.state[1] };
+    GString *what = g_string_new(NULL);
+    char cbuf[32], sbuf[32];
+
+    if (last->frame != info->last_frame)
+        return;
+    if (last->lost)   /* its receiver kept the state before it */
+        shown[last->r.from_client ? 1 : 0] = last->r.prev[last->r.from_client ? 1 : 0];
+    if (shown[0] == info->final_state[0] && shown[1] == info->final_state[1])
+        return;
+    if (info->ended_frame)
+        g_string_printf(what, " (new SYN: TIME_WAIT ends)");
+    else if (info->gave_up_ns != TCPS_TIME_NONE)
+        g_string_printf(what, " (no SYN/ACK due: gives up)");
+    else
+        g_string_printf(what, " (end of capture)");
+    if (info->ended_frame)
+        g_string_append_printf(out, "%6u", info->ended_frame);
+    else
+        g_string_append_printf(out, "%6s", "-");
+    g_string_append_printf(out, "  %-*s |%-*s| %s", STATE_WIDTH,
+                           state_text(cbuf, sizeof cbuf, shown[0], info->final_state[0]),
+                           ARROW_WIDTH + 1, what->str,   /* as wide as an arrow */
+                           state_text(sbuf, sizeof sbuf, shown[1], info->final_state[1]));
+    if (info->gave_up_ns != TCPS_TIME_NONE)
+        g_string_append_printf(out, "  [hindsight: no SYN/ACK %.3f s after the last one]",
+                               (info->gave_up_ns - info->last_synack_ns) / 1e9);
+    g_string_append_c(out, '\n');
+    g_string_free(what, TRUE);
+}
+
 static GString *
 ladder_text(const ladder *l, guint max_conns)
 {
@@ -271,6 +313,7 @@ ladder_text(const ladder *l, guint max_conns)
                                ARROW_WIDTH, "", "server");
         for (j = 0; j < c->steps->len; j++)
             append_step(out, &g_array_index(c->steps, ladder_step, j));
+        append_end(out, c);
         g_string_append_c(out, '\n');
     }
     if (!l->conns->len)
