@@ -1156,10 +1156,11 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
         }
         /* RFC 9293 §3.5: a server that answered and never got the ACK. */
         if (e == 1 && since->state == TCPS_SYN_RCVD && idx + 1 == log->n && !conn->reset) {
-            if (conn->gave_up_ns != TCPS_TIME_NONE) {
+            gint64 gave_up = tcps_conninfo_gave_up_ns(conn);
+            if (gave_up != TCPS_TIME_NONE) {
                 expert_add_info_format(pinfo, ti, &ei_tcpstate_half_open,
                                        "Half-open: server in SYN_RCVD %.1f s, then gave up",
-                                       (conn->gave_up_ns - since->time_ns) / 1e9);
+                                       (gave_up - since->time_ns) / 1e9);
                 add_explanation(st, tvb, "The server answered the SYN and never saw the ACK "
                                 "that completes the handshake; its next SYN/ACK "
                                 "retransmission never came, so it dropped the handshake "

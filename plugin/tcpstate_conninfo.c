@@ -154,8 +154,6 @@ tcps_conninfo_new(const packet_info *pinfo, const address *src, const address *d
     wmem_array_append_one(conns, conn);
     conn->start_ns = tcps_frame_time_ns(pinfo);
     conn->last_syn_ns = TCPS_TIME_NONE;    /* 0 is a time like any other */
-    conn->last_synack_ns = TCPS_TIME_NONE;
-    conn->gave_up_ns = TCPS_TIME_NONE;
     tuple_of(src, dst, sport, dport, &probe);
     if (wmem_map_lookup_extended(tuples, &probe, &old_key, &previous)) {
         conn->previous = (tcps_conn_info *)previous;
@@ -225,17 +223,25 @@ tcps_conninfo_synack_gave_up(tcps_conn_info *conn)
 {
     gint64 timer, at;
 
-    if (conn->last_synack_ns == TCPS_TIME_NONE || conn->final_state[1] != TCPS_SYN_RCVD)
+    if (!(conn->end_flags & TCPS_END_SYNACK_SEEN) || conn->final_state[1] != TCPS_SYN_RCVD)
         return FALSE;
     timer = tcps_synack_timer_ns(conn->synack_timeouts);
-    at = conn->last_synack_ns + timer;
+    at = conn->synack_ns + timer;
     /* Timers fire late by up to an eighth of their interval (the kernel's
      * timer wheel): a quarter leaves room for that. */
     if (conn->last_ns >= at || capture_end_ns < at + timer / 4)
         return FALSE;
-    conn->gave_up_ns = at;
+    conn->end_flags |= TCPS_END_GAVE_UP;
     conn->final_state[1] = TCPS_LISTEN;
     return TRUE;
+}
+
+gint64
+tcps_conninfo_gave_up_ns(const tcps_conn_info *conn)
+{
+    if (!(conn->end_flags & TCPS_END_GAVE_UP))
+        return TCPS_TIME_NONE;
+    return conn->synack_ns + tcps_synack_timer_ns(conn->synack_timeouts);
 }
 
 tcps_conn_info *
@@ -369,7 +375,7 @@ end_time_wait(tcps_conn_info *prev, guint32 frame, gint64 now,
             now - log->v[log->n - 1].time_ns >= two_msl)
             at = log->v[log->n - 1].time_ns + two_msl;
         prev->final_state[e] = TCPS_CLOSED;
-        prev->ended_frame = frame;
+        prev->end_flags |= TCPS_END_TW_ENDED;
         since_update(log, frame, TCPS_CLOSED, at, FALSE);
     }
 }
@@ -391,8 +397,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     fr->conn = conn->table_index;
     conn->segments++;
     conn->last_ns = now;
-    conn->last_frame = pinfo->num;
-    conn->gave_up_ns = TCPS_TIME_NONE;   /* a live capture went on after all */
+    conn->end_flags &= (guint8)~TCPS_END_GAVE_UP;   /* a live capture went on after all */
 
     /* Who closed first: the first FIN or RST a TCP would act on. A RST
      * outside the window is dropped by its receiver (RFC 9293 3.10.7.4,
@@ -419,13 +424,13 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
      * again with no SYN sent again since the last one was sent on a
      * timeout. */
     if (res->handshake_step == 1 && res->from_client)
-        conn->syn_since_synack = TRUE;
+        conn->end_flags |= TCPS_END_SYN_AGAIN;
     if (res->handshake_step == 2 && !res->from_client) {
-        if (conn->last_synack_ns != TCPS_TIME_NONE && !conn->syn_since_synack &&
-            conn->synack_timeouts < G_MAXUINT8)
+        if ((conn->end_flags & (TCPS_END_SYNACK_SEEN | TCPS_END_SYN_AGAIN)) ==
+                TCPS_END_SYNACK_SEEN && conn->synack_timeouts < G_MAXUINT8)
             conn->synack_timeouts++;
-        conn->last_synack_ns = now;
-        conn->syn_since_synack = FALSE;
+        conn->synack_ns = now;
+        conn->end_flags = (guint8)((conn->end_flags | TCPS_END_SYNACK_SEEN) & ~TCPS_END_SYN_AGAIN);
     }
     if (res->handshake_step == 3 && res->from_client && conn->had_synack && !conn->hs_done) {
         conn->hs_done = TRUE;

@@ -262,32 +262,42 @@ append_end(GString *out, const ladder_conn *c)
     const ladder_step *last = &g_array_index(c->steps, ladder_step, c->steps->len - 1);
     const tcps_conn_info *info = c->info;
     guint8 shown[2] = { last->r.state[0], last->r.state[1] };
-    GString *what = g_string_new(NULL);
+    gint64 gave_up = tcps_conninfo_gave_up_ns(info);
+    guint32 ended = 0;
+    GString *what;
     char cbuf[32], sbuf[32];
+    int e;
 
-    if (last->frame != info->last_frame)
+    if (c->steps->len != info->segments)
         return;
     if (last->lost)   /* its receiver kept the state before it */
         shown[last->r.from_client ? 1 : 0] = last->r.prev[last->r.from_client ? 1 : 0];
     if (shown[0] == info->final_state[0] && shown[1] == info->final_state[1])
         return;
-    if (info->ended_frame)
+    /* The frame of the SYN that ended a TIME_WAIT: the CLOSED entry it
+     * added to that end's since log. */
+    for (e = 0; e < 2 && (info->end_flags & TCPS_END_TW_ENDED); e++)
+        if (info->since[e].n && info->since[e].v[info->since[e].n - 1].state == TCPS_CLOSED &&
+            shown[e] == TCPS_TIME_WAIT)
+            ended = info->since[e].v[info->since[e].n - 1].frame;
+    what = g_string_new(NULL);
+    if (ended)
         g_string_printf(what, " (new SYN: TIME_WAIT ends)");
-    else if (info->gave_up_ns != TCPS_TIME_NONE)
+    else if (gave_up != TCPS_TIME_NONE)
         g_string_printf(what, " (no SYN/ACK due: gives up)");
     else
         g_string_printf(what, " (end of capture)");
-    if (info->ended_frame)
-        g_string_append_printf(out, "%6u", info->ended_frame);
+    if (ended)
+        g_string_append_printf(out, "%6u", ended);
     else
         g_string_append_printf(out, "%6s", "-");
     g_string_append_printf(out, "  %-*s |%-*s| %s", STATE_WIDTH,
                            state_text(cbuf, sizeof cbuf, shown[0], info->final_state[0]),
                            ARROW_WIDTH + 1, what->str,   /* as wide as an arrow */
                            state_text(sbuf, sizeof sbuf, shown[1], info->final_state[1]));
-    if (info->gave_up_ns != TCPS_TIME_NONE)
+    if (gave_up != TCPS_TIME_NONE)
         g_string_append_printf(out, "  [hindsight: no SYN/ACK %.3f s after the last one]",
-                               (info->gave_up_ns - info->last_synack_ns) / 1e9);
+                               (gave_up - info->synack_ns) / 1e9);
     g_string_append_c(out, '\n');
     g_string_free(what, TRUE);
 }
