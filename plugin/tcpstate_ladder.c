@@ -280,18 +280,16 @@ append_end(GString *out, const ladder_conn *c)
         if (info->since[e].n && info->since[e].v[info->since[e].n - 1].state == TCPS_CLOSED &&
             shown[e] == TCPS_TIME_WAIT)
             ended = info->since[e].v[info->since[e].n - 1].frame;
+    /* No frame number in the frame column: the row is no segment of this
+     * connection (the SYN belongs to the next one). */
     what = g_string_new(NULL);
     if (ended)
-        g_string_printf(what, " (new SYN: TIME_WAIT ends)");
+        g_string_printf(what, " (frame %u, new SYN: TIME_WAIT ends)", ended);
     else if (gave_up != TCPS_TIME_NONE)
         g_string_printf(what, " (no SYN/ACK due: gives up)");
     else
         g_string_printf(what, " (end of capture)");
-    if (ended)
-        g_string_append_printf(out, "%6u", ended);
-    else
-        g_string_append_printf(out, "%6s", "-");
-    g_string_append_printf(out, "  %-*s |%-*s| %s", STATE_WIDTH,
+    g_string_append_printf(out, "%6s  %-*s |%-*s| %s", "-", STATE_WIDTH,
                            state_text(cbuf, sizeof cbuf, shown[0], info->final_state[0]),
                            ARROW_WIDTH + 1, what->str,   /* as wide as an arrow */
                            state_text(sbuf, sizeof sbuf, shown[1], info->final_state[1]));
