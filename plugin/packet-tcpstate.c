@@ -222,6 +222,8 @@ typedef struct {
                                   lost if the endpoint shows it never came */
     guint32         unanswered;/* the SYN finalize_stream() revised, while
                                   nothing from the server came after it */
+    guint32         unanswered_synack; /* the same for the client's SYN/ACK, */
+    tcps_since      synack_since;      /* and the since entry it replaced */
     gboolean        a_is_lower;   /* A's address sorts first (used only when
                                      both ports are equal) */
     guint16         a_port;
@@ -595,57 +597,97 @@ apply_revisions(const tcps_result *res, guint32 num, guint32 conn, guint32 old_c
     }
 }
 
-/* Hindsight that needs the whole capture: a SYN nothing ever answered left
- * the server in LISTEN (tcps_conn_unanswered_syn), from that SYN to the
- * connection's last frame. */
+/* Rewrite endpoint e's records of the stream's current connection from
+ * rv->from_frame (tcps_revision) up to, not including, frame `until`; with
+ * `until` G_MAXUINT32, its last frame too. Live: back to the live view. */
+static void
+revise_to_end(tcps_stream *st, int e, const tcps_revision *rv, guint32 until, gboolean live)
+{
+    tcps_frame *r;
+    guint32 f;
+
+    for (f = rv->from_frame;
+         (r = tcps_store_next(store, st->info->table_index, &f, until)) != NULL; f++) {
+        gboolean changed = tcps_record_revise(&r->core, e, rv, f, until);
+        if (live)
+            r->revised = (r->core.client & 0x0f) != (r->live >> 4) ||
+                         (r->core.server & 0x0f) != (r->live & 0x0f);
+        else if (changed)
+            r->revised = 1;
+    }
+}
+
+/* Hindsight that needs the whole capture (docs/semantics.md):
+ * - a SYN nothing ever answered left the server in LISTEN
+ *   (tcps_conn_unanswered_syn), from that SYN to the connection's last
+ *   frame;
+ * - a SYN/ACK the client never answered in the second after it left it
+ *   in SYN_SENT (tcps_conn_unanswered_synack), likewise;
+ * - a server whose SYN/ACK retransmissions stopped gave up its handshake
+ *   (tcps_conninfo_synack_gave_up): after the last frame, so only its final
+ *   state says so. */
 static void
 finalize_stream(gpointer key _U_, gpointer value, gpointer data _U_)
 {
     tcps_stream *st = (tcps_stream *)value;
     tcps_revision rv;
-    tcps_frame *r;
     tcps_since_log *log;
-    guint32 f;
 
-    if (!st->info || !tcps_conn_unanswered_syn(&st->conn, &rv))
+    if (!st->info)
         return;
-    /* It ends in LISTEN, and has been there since before the SYN: no
-     * "half-open to the end" either. The SYN-flood count at the SYN
-     * (tcpstate.half_open, the syn_flood expert) stays: it measures the
-     * attack, SYNs the server was sent and never saw completed. */
-    st->info->final_state[1] = TCPS_LISTEN;
-    log = &st->info->since[1];
-    if (log->n && log->v[log->n - 1].state == TCPS_SYN_RCVD)
-        log->v[log->n - 1].state = TCPS_LISTEN;
-    for (f = rv.from_frame;
-         (r = tcps_store_next(store, st->info->table_index, &f, G_MAXUINT32)) != NULL; f++) {
-        if (tcps_record_revise(&r->core, 1, &rv, f, G_MAXUINT32))
-            r->revised = 1;
+    if (tcps_conn_unanswered_syn(&st->conn, &rv)) {
+        /* It ends in LISTEN, and has been there since before the SYN: no
+         * "half-open to the end" either. The SYN-flood count at the SYN
+         * (tcpstate.half_open, the syn_flood expert) stays: it measures the
+         * attack, SYNs the server was sent and never saw completed. */
+        st->info->final_state[1] = TCPS_LISTEN;
+        log = &st->info->since[1];
+        if (log->n && log->v[log->n - 1].state == TCPS_SYN_RCVD)
+            log->v[log->n - 1].state = TCPS_LISTEN;
+        revise_to_end(st, 1, &rv, G_MAXUINT32, FALSE);
+        st->unanswered = rv.from_frame;
     }
-    st->unanswered = rv.from_frame;
+    if (tcps_conn_unanswered_synack(&st->conn, tcps_conninfo_capture_end_ns(), &rv)) {
+        /* It ends in SYN_SENT, where it has been since its SYN: the since
+         * entry of ESTABLISHED becomes the one before it. */
+        st->info->final_state[0] = TCPS_SYN_SENT;
+        log = &st->info->since[0];
+        if (log->n && log->v[log->n - 1].state == TCPS_ESTABLISHED) {
+            st->synack_since = log->v[log->n - 1];
+            if (log->n >= 2 && log->v[log->n - 2].state == TCPS_SYN_SENT)
+                log->v[log->n - 1] = log->v[log->n - 2];
+            else
+                log->v[log->n - 1].state = TCPS_SYN_SENT;
+        }
+        revise_to_end(st, 0, &rv, G_MAXUINT32, FALSE);
+        st->unanswered_synack = rv.from_frame;
+    }
+    if (tcps_conn_passive_half_open(&st->conn))
+        tcps_conninfo_synack_gave_up(st->info);
 }
 
 /* A live capture that was re-dissected (the first pass looked over) goes on,
- * and the server answers the SYN finalize_stream() took as unanswered: give
- * its frames back the SYN_RCVD they showed (the live view), before frame
- * num, the answer, is analysed. */
+ * and the endpoint answers the SYN or SYN/ACK finalize_stream() took as
+ * unanswered: give its frames back the state they showed (the live view),
+ * before frame num, the answer, is analysed. */
 static void
-unfinalize_stream(tcps_stream *st, guint32 num)
+unfinalize_stream(tcps_stream *st, int e, guint32 num)
 {
-    tcps_revision rv = { st->unanswered, TCPS_SYN_RCVD, TCPS_NUM_STATES, TCPS_REV_UNANSWERED };
-    tcps_since_log *log = &st->info->since[1];
-    tcps_frame *r;
-    guint32 f;
+    tcps_revision rv = { e ? st->unanswered : st->unanswered_synack,
+                         e ? TCPS_SYN_RCVD : TCPS_ESTABLISHED, TCPS_NUM_STATES,
+                         TCPS_REV_UNANSWERED };
+    tcps_since_log *log = &st->info->since[e];
 
-    for (f = rv.from_frame; (r = tcps_store_next(store, st->info->table_index, &f, num)) != NULL; f++) {
-        tcps_record_revise(&r->core, 1, &rv, f, num);
-        r->revised = (r->core.client & 0x0f) != (r->live >> 4) ||
-                     (r->core.server & 0x0f) != (r->live & 0x0f);
-    }
-    if (log->n && log->v[log->n - 1].state == TCPS_LISTEN)
+    revise_to_end(st, e, &rv, num, TRUE);
+    if (e && log->n && log->v[log->n - 1].state == TCPS_LISTEN)
         log->v[log->n - 1].state = TCPS_SYN_RCVD;
-    st->info->final_state[1] = TCPS_SYN_RCVD;
-    st->unanswered = 0;
+    if (!e && log->n && st->synack_since.state == TCPS_ESTABLISHED)
+        log->v[log->n - 1] = st->synack_since;
+    st->info->final_state[e] = rv.held;
+    if (e)
+        st->unanswered = 0;
+    else
+        st->unanswered_synack = 0;
 }
 
 /* Set once the first pass is over: the first frame dissected again (tshark
@@ -706,7 +748,9 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     cfg.msl_ms = tcps_prefs.msl_seconds * 1000u;
     tcps_conn_process(&st->conn, &cfg, &seg, &res);
     if (st->unanswered && st->info && (!res.from_client || (res.events & TCPS_EV_REUSE)))
-        unfinalize_stream(st, pinfo->num);
+        unfinalize_stream(st, 1, pinfo->num);
+    if (st->unanswered_synack && st->info && (res.from_client || (res.events & TCPS_EV_REUSE)))
+        unfinalize_stream(st, 0, pinfo->num);
 
     fr = tcps_store_put(store, pinfo->num);
     if (!fr)
@@ -1112,11 +1156,22 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
         }
         /* RFC 9293 §3.5: a server that answered and never got the ACK. */
         if (e == 1 && since->state == TCPS_SYN_RCVD && idx + 1 == log->n && !conn->reset) {
-            expert_add_info_format(pinfo, ti, &ei_tcpstate_half_open,
-                                   "Half-open: server in SYN_RCVD to the end (%.1f s)",
-                                   stay / 1e9);
-            add_explanation(st, tvb, "The server answered the SYN and never saw the ACK "
-                            "that completes the handshake");
+            gint64 gave_up = tcps_conninfo_gave_up_ns(conn);
+            if (gave_up != TCPS_TIME_NONE) {
+                expert_add_info_format(pinfo, ti, &ei_tcpstate_half_open,
+                                       "Half-open: server in SYN_RCVD %.1f s, then gave up",
+                                       (gave_up - since->time_ns) / 1e9);
+                add_explanation(st, tvb, "The server answered the SYN and never saw the ACK "
+                                "that completes the handshake; its next SYN/ACK "
+                                "retransmission never came, so it dropped the handshake "
+                                "(Linux: tcp_synack_retries)");
+            } else {
+                expert_add_info_format(pinfo, ti, &ei_tcpstate_half_open,
+                                       "Half-open: server in SYN_RCVD to the end (%.1f s)",
+                                       stay / 1e9);
+                add_explanation(st, tvb, "The server answered the SYN and never saw the ACK "
+                                "that completes the handshake");
+            }
         }
     }
 }

@@ -212,6 +212,38 @@ since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboo
     return log->full ? TCPS_SINCE_NONE : (guint16)(log->n - 1);
 }
 
+gint64
+tcps_conninfo_capture_end_ns(void)
+{
+    return capture_end_ns;
+}
+
+gboolean
+tcps_conninfo_synack_gave_up(tcps_conn_info *conn)
+{
+    gint64 timer, at;
+
+    if (!(conn->end_flags & TCPS_END_SYNACK_SEEN) || conn->final_state[1] != TCPS_SYN_RCVD)
+        return FALSE;
+    timer = tcps_synack_timer_ns(conn->synack_timeouts);
+    at = conn->synack_ns + timer;
+    /* Timers fire late by up to an eighth of their interval (the kernel's
+     * timer wheel): a quarter leaves room for that. */
+    if (conn->last_ns >= at || capture_end_ns < at + timer / 4)
+        return FALSE;
+    conn->end_flags |= TCPS_END_GAVE_UP;
+    conn->final_state[1] = TCPS_LISTEN;
+    return TRUE;
+}
+
+gint64
+tcps_conninfo_gave_up_ns(const tcps_conn_info *conn)
+{
+    if (!(conn->end_flags & TCPS_END_GAVE_UP))
+        return TCPS_TIME_NONE;
+    return conn->synack_ns + tcps_synack_timer_ns(conn->synack_timeouts);
+}
+
 tcps_conn_info *
 tcps_conninfo_get(const tcps_frame *fr)
 {
@@ -320,6 +352,34 @@ reuse_check(const tcps_conn_info *prev, gint64 now, const tcps_analysis_prefs *s
     return had_tw && !prev->reset ? TCPS_AN_REUSE_AFTER_TW : 0;
 }
 
+/* The new SYN on frame `frame` ends the previous incarnation's TIME_WAIT
+ * (§3.10.7.4 TIME-WAIT, RFC 6191; Linux's tcp_timewait_state_process
+ * replaces the timewait socket, and `ss` lists only the new one): that end
+ * is CLOSED from this frame on, or from 2·MSL after its TIME_WAIT began if
+ * that ran out before. Its final state and its since log say so; the
+ * frames of the old connection keep the TIME_WAIT they showed. */
+static void
+end_time_wait(tcps_conn_info *prev, guint32 frame, gint64 now,
+              const tcps_analysis_prefs *settings)
+{
+    gint64 two_msl = (gint64)settings->msl_seconds * 2 * 1000000000;
+    int e;
+
+    for (e = 0; prev && e < 2; e++) {
+        tcps_since_log *log = &prev->since[e];
+        gint64 at = now;
+
+        if (prev->final_state[e] != TCPS_TIME_WAIT)
+            continue;
+        if (log->n && log->v[log->n - 1].state == TCPS_TIME_WAIT &&
+            now - log->v[log->n - 1].time_ns >= two_msl)
+            at = log->v[log->n - 1].time_ns + two_msl;
+        prev->final_state[e] = TCPS_CLOSED;
+        prev->end_flags |= TCPS_END_TW_ENDED;
+        since_update(log, frame, TCPS_CLOSED, at, FALSE);
+    }
+}
+
 void
 tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
                       const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
@@ -337,6 +397,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     fr->conn = conn->table_index;
     conn->segments++;
     conn->last_ns = now;
+    conn->end_flags &= (guint8)~TCPS_END_GAVE_UP;   /* a live capture went on after all */
 
     /* Who closed first: the first FIN or RST a TCP would act on. A RST
      * outside the window is dropped by its receiver (RFC 9293 3.10.7.4,
@@ -358,6 +419,18 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         conn->synack_ns = now;
         conn->syn_for_synack_ns = conn->last_syn_ns;
         conn->had_synack = TRUE;
+    }
+    /* The server's SYN/ACK timer (tcps_synack_timer_ns): a SYN/ACK sent
+     * again with no SYN sent again since the last one was sent on a
+     * timeout. */
+    if (res->handshake_step == 1 && res->from_client)
+        conn->end_flags |= TCPS_END_SYN_AGAIN;
+    if (res->handshake_step == 2 && !res->from_client) {
+        if ((conn->end_flags & (TCPS_END_SYNACK_SEEN | TCPS_END_SYN_AGAIN)) ==
+                TCPS_END_SYNACK_SEEN && conn->synack_timeouts < G_MAXUINT8)
+            conn->synack_timeouts++;
+        conn->synack_ns = now;
+        conn->end_flags = (guint8)((conn->end_flags | TCPS_END_SYNACK_SEEN) & ~TCPS_END_SYN_AGAIN);
     }
     if (res->handshake_step == 3 && res->from_client && conn->had_synack && !conn->hs_done) {
         conn->hs_done = TRUE;
@@ -423,6 +496,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         !(res->events & (TCPS_EV_SYN_RETRANSMIT | TCPS_EV_SIMULTANEOUS_OPEN)) &&
         res->prev[0] == TCPS_CLOSED) {
         fr->analysis |= reuse_check(conn->previous, now, settings);
+        end_time_wait(conn->previous, pinfo->num, now, settings);
         guint half_open = count_half_open(dst, dport, conn, now, settings);
         conn->half_open_at_syn = half_open;
         fr->analysis |= TCPS_AN_HALF_OPEN_COUNTED;

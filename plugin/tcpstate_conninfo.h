@@ -45,12 +45,17 @@ typedef struct tcps_conn_info {
     guint32         segments;
     guint32         closer_frame;      /* first FIN or RST, 0 none */
     guint8          closer;            /* 0 none, 1 client, 2 server */
-    guint8          final_state[2];    /* after the latest segment */
+    guint8          final_state[2];    /* at the end of the capture: after the
+                                          latest segment, unless it ended later
+                                          (end_flags) */
+    guint8          end_flags;         /* TCPS_END_* */
+    guint8          synack_timeouts;   /* SYN/ACKs sent again on a timer (not
+                                          answering a SYN sent again) */
     gboolean        reset;             /* ended by an accepted RST */
     gboolean        refused;
     gint64          last_syn_ns;       /* latest bare SYN from the client */
     gint64          syn_for_synack_ns; /* the SYN the latest SYN/ACK answered */
-    gint64          synack_ns;         /* latest SYN/ACK */
+    gint64          synack_ns;         /* latest SYN/ACK (TCPS_END_SYNACK_SEEN) */
     gint64          hs_server_ns;      /* handshake halves, once complete */
     gint64          hs_client_ns;
     gboolean        hs_done;
@@ -64,6 +69,15 @@ typedef struct tcps_conn_info {
     guint32         table_index;       /* in the file's table of connections */
     guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
 } tcps_conn_info;
+
+/* How a connection ended after its latest segment, and what tells it. */
+#define TCPS_END_SYNACK_SEEN   0x01  /* synack_ns holds the server's latest SYN/ACK */
+#define TCPS_END_SYN_AGAIN     0x02  /* the client sent a SYN since that SYN/ACK */
+#define TCPS_END_GAVE_UP       0x04  /* hindsight: the server gave up its handshake
+                                        (tcps_conninfo_synack_gave_up) */
+#define TCPS_END_TW_ENDED      0x08  /* the next incarnation's SYN ended its
+                                        TIME_WAIT: that end is CLOSED, its since
+                                        log's last entry says from which frame */
 
 /* Analysis flags kept per frame, beyond the engine's events. */
 #define TCPS_AN_CLOSER_KNOWN      0x0001  /* the closer is known at this frame */
@@ -116,6 +130,22 @@ tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, const address *src,
 void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
                            const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
                            const tcps_result *res, const tcps_analysis_prefs *settings);
+
+/* Hindsight once the whole capture is known, for a server the engine finds
+ * in a passive open's SYN_RCVD at the end (tcps_conn_passive_half_open):
+ * if the SYN/ACK the server's timer had due next (tcps_synack_timer_ns)
+ * never came, and the capture went on a quarter of that interval beyond
+ * it with no segment of the connection, the server gave up then: its final
+ * state is LISTEN (TCPS_END_GAVE_UP). Returns whether it did. */
+gboolean tcps_conninfo_synack_gave_up(tcps_conn_info *conn);
+
+/* The time of the latest frame analysed so far (the end of the capture,
+ * once the first pass is over). */
+gint64 tcps_conninfo_capture_end_ns(void);
+
+/* When the server gave up its handshake (TCPS_END_GAVE_UP), else
+ * TCPS_TIME_NONE. */
+gint64 tcps_conninfo_gave_up_ns(const tcps_conn_info *conn);
 
 /* A frame's connection. */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);

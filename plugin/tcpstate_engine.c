@@ -44,6 +44,8 @@
 #define CLIENT 0
 #define SERVER 1
 
+#define MIN_NS(a, b) ((a) < (b) ? (a) : (b))
+
 /* Sequence space is modulo 2^32 (§3.4): compare by signed difference. */
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
@@ -115,6 +117,40 @@ void tcps_conn_init(tcps_conn *conn)
 static int64_t elapsed(int64_t since, int64_t now)
 {
     return now > since ? now - since : 0;
+}
+
+bool tcps_conn_unanswered_synack(const tcps_conn *conn, int64_t end_ns, tcps_revision *rv)
+{
+    const tcps_endpoint *cl = &conn->ep[0];
+
+    /* ESTABLISHED by a segment that arrived (the SYN/ACK: nothing else
+     * moves a SYN_SENT client there, and nothing since changed it), not in
+     * a simultaneous open, and not a thing sent since, for a second. */
+    if (ep_state(cl) != TCPS_ESTABLISHED || !cl->rx_frame || (cl->facts & F_SYNACK_SENT) ||
+        !(conn->ep[1].facts & F_SYNACK_SENT) || cl->tx_frame > cl->rx_frame ||
+        elapsed(cl->rx_ns, end_ns) < tcps_synack_timer_ns(0))
+        return false;
+    rv->from_frame = cl->rx_frame;
+    rv->held = TCPS_SYN_SENT;
+    rv->before = TCPS_NUM_STATES;   /* SYN_SENT before the SYN/ACK already */
+    rv->cause = TCPS_REV_UNANSWERED;
+    return true;
+}
+
+bool tcps_conn_passive_half_open(const tcps_conn *conn)
+{
+    const tcps_endpoint *srv = &conn->ep[1];
+
+    return ep_state(srv) == TCPS_SYN_RCVD && (srv->facts & F_PASSIVE) &&
+           (srv->facts & F_SYNACK_SENT) && !(conn->flags & C_RESET);
+}
+
+int64_t tcps_synack_timer_ns(unsigned timeouts)
+{
+    const int64_t init_ns = 1000000000;         /* TCP_TIMEOUT_INIT */
+    const int64_t max_ns = 120 * init_ns;       /* TCP_RTO_MAX */
+
+    return timeouts >= 7 ? max_ns : MIN_NS(init_ns << timeouts, max_ns);
 }
 
 /* Segment seg changed e by arriving: remember it, in case e later shows it

@@ -158,7 +158,8 @@ typedef enum {
     TCPS_REV_FIN_QUEUED,  /* from_frame's FIN arrived out of order, not taken */
     TCPS_REV_NEW_CONN,    /* from_frame was the SYN of a new connection */
     TCPS_REV_UNANSWERED,  /* end of capture: nothing ever answered from_frame's
-                             SYN, the server never left LISTEN */
+                             SYN (the server never left LISTEN) or SYN/ACK
+                             (the client never left SYN_SENT) */
 } tcps_rev_cause;
 
 typedef struct {
@@ -199,6 +200,31 @@ void tcps_conn_process(tcps_conn *conn, const tcps_config *cfg,
  * server held LISTEN from that SYN's frame on. Fills *rv for the server
  * (revision[1]) and returns true if so. */
 bool tcps_conn_unanswered_syn(const tcps_conn *conn, tcps_revision *rv);
+
+/* The mirror image, for the client: a SYN/ACK that made it ESTABLISHED,
+ * after which the client never sent a thing (no ACK, no data, no SYN, no
+ * RST) up to end_ns, the end of the capture, at least TCP_TIMEOUT_INIT
+ * (1 s, RFC 6298 §2.1) later. A client that took the SYN/ACK answers it
+ * (§3.10.7.3), and one still waiting for it sends its SYN again within
+ * that second, so it never took it: spoofed, gone, or the SYN/ACK was lost.
+ * It held SYN_SENT from that SYN/ACK's frame on. Fills *rv for the client
+ * (revision[0]) and returns true if so. */
+bool tcps_conn_unanswered_synack(const tcps_conn *conn, int64_t end_ns, tcps_revision *rv);
+
+/* A server that took a SYN as a listener (passive open), answered it with
+ * a SYN/ACK and is still in SYN_RCVD: it is waiting for the third ACK,
+ * retransmitting its SYN/ACK on a timer. */
+bool tcps_conn_passive_half_open(const tcps_conn *conn);
+
+/* Linux's give-up rule for such a server (docs/semantics.md): its request
+ * timer fires TCP_TIMEOUT_INIT (1 s) after the first SYN/ACK and doubles
+ * at each timeout, up to TCP_RTO_MAX (120 s); each firing retransmits the
+ * SYN/ACK until tcp_synack_retries are spent, and the firing after the
+ * last one drops the request. A SYN/ACK that answers a retransmitted SYN
+ * re-arms the timer with the same interval. So after `timeouts`
+ * timer-driven retransmissions, the next firing, which either retransmits
+ * or gives up, is due this long after the latest SYN/ACK. */
+int64_t tcps_synack_timer_ns(unsigned timeouts);
 
 /* CLOSED, LISTEN or TIME_WAIT: an end with no connection left to run. A
  * new SYN finds both ends of a finished connection idle. */

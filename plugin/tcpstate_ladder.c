@@ -45,6 +45,7 @@ typedef struct {
 typedef struct {
     char   *client, *server;   /* "addr:port" */
     GArray *steps;             /* ladder_step */
+    const tcps_conn_info *info;
 } ladder_conn;
 
 /* TCP's values for the frame being tapped; the TCP listener's tap data. */
@@ -147,6 +148,7 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
             c->client = endpoint_str(&pinfo->dst, pinfo->destport);
             c->server = endpoint_str(&pinfo->src, pinfo->srcport);
         }
+        c->info = conn;
         g_hash_table_insert(l->by_conn, conn, c);
         g_ptr_array_add(l->conns, c);
     }
@@ -250,6 +252,54 @@ append_step(GString *out, const ladder_step *step)
     g_string_free(arrow, TRUE);
 }
 
+/* How the connection ended after its last segment, when that is known and
+ * changed a state: a new SYN that ended its TIME_WAIT, or (hindsight) a
+ * server that gave up its handshake. Only under the connection's last
+ * segment: a ladder cut short by a filter would show a jump. */
+static void
+append_end(GString *out, const ladder_conn *c)
+{
+    const ladder_step *last = &g_array_index(c->steps, ladder_step, c->steps->len - 1);
+    const tcps_conn_info *info = c->info;
+    guint8 shown[2] = { last->r.state[0], last->r.state[1] };
+    gint64 gave_up = tcps_conninfo_gave_up_ns(info);
+    guint32 ended = 0;
+    GString *what;
+    char cbuf[32], sbuf[32];
+    int e;
+
+    if (c->steps->len != info->segments)
+        return;
+    if (last->lost)   /* its receiver kept the state before it */
+        shown[last->r.from_client ? 1 : 0] = last->r.prev[last->r.from_client ? 1 : 0];
+    if (shown[0] == info->final_state[0] && shown[1] == info->final_state[1])
+        return;
+    /* The frame of the SYN that ended a TIME_WAIT: the CLOSED entry it
+     * added to that end's since log. */
+    for (e = 0; e < 2 && (info->end_flags & TCPS_END_TW_ENDED); e++)
+        if (info->since[e].n && info->since[e].v[info->since[e].n - 1].state == TCPS_CLOSED &&
+            shown[e] == TCPS_TIME_WAIT)
+            ended = info->since[e].v[info->since[e].n - 1].frame;
+    /* No frame number in the frame column: the row is no segment of this
+     * connection (the SYN belongs to the next one). */
+    what = g_string_new(NULL);
+    if (ended)
+        g_string_printf(what, " (frame %u, new SYN: TIME_WAIT ends)", ended);
+    else if (gave_up != TCPS_TIME_NONE)
+        g_string_printf(what, " (no SYN/ACK due: gives up)");
+    else
+        g_string_printf(what, " (end of capture)");
+    g_string_append_printf(out, "%6s  %-*s |%-*s| %s", "-", STATE_WIDTH,
+                           state_text(cbuf, sizeof cbuf, shown[0], info->final_state[0]),
+                           ARROW_WIDTH + 1, what->str,   /* as wide as an arrow */
+                           state_text(sbuf, sizeof sbuf, shown[1], info->final_state[1]));
+    if (gave_up != TCPS_TIME_NONE)
+        g_string_append_printf(out, "  [hindsight: no SYN/ACK %.3f s after the last one]",
+                               (gave_up - info->synack_ns) / 1e9);
+    g_string_append_c(out, '\n');
+    g_string_free(what, TRUE);
+}
+
 static GString *
 ladder_text(const ladder *l, guint max_conns)
 {
@@ -271,6 +321,7 @@ ladder_text(const ladder *l, guint max_conns)
                                ARROW_WIDTH, "", "server");
         for (j = 0; j < c->steps->len; j++)
             append_step(out, &g_array_index(c->steps, ladder_step, j));
+        append_end(out, c);
         g_string_append_c(out, '\n');
     }
     if (!l->conns->len)

@@ -60,22 +60,17 @@ states_name(packet_info *pinfo, guint client, guint server)
                               tcps_state_name((tcps_state)server));
 }
 
-static tap_packet_status
-conn_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
-                 tap_flags_t flags _U_)
+/* Count conn under its current values, moving it from the node it was
+ * counted in before, if any. FALSE: nothing changed. */
+static gboolean
+conn_tree_recount(stats_tree *st, packet_info *pinfo, GHashTable *counted, tcps_conn_info *conn)
 {
-    tcps_conn_info *conn = tcps_conninfo_get((const tcps_frame *)data);
-    GHashTable *counted = counted_by_tree ? g_hash_table_lookup(counted_by_tree, st) : NULL;
-    guint code;
-    gpointer now, was;
+    guint code = (guint)tcps_zeek_conn_state(&conn->zeek);
+    gpointer now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
+    gpointer was = g_hash_table_lookup(counted, conn);
 
-    if (!conn || !counted)
-        return TAP_PACKET_DONT_REDRAW;
-    code = (guint)tcps_zeek_conn_state(&conn->zeek);
-    now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
-    was = g_hash_table_lookup(counted, conn);
     if (was == now)
-        return TAP_PACKET_DONT_REDRAW;
+        return FALSE;
     if (was) {
         guint w = GPOINTER_TO_UINT(was);
         increase_stat_node(st, tcps_zeek_state_name((tcps_zeek_state)((w >> 16) & 0xff)),
@@ -90,7 +85,24 @@ conn_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, co
     tick_stat_node(st, states_name(pinfo, conn->final_state[0], conn->final_state[1]),
                    node_by_states, FALSE);
     g_hash_table_insert(counted, conn, now);
-    return TAP_PACKET_REDRAW;
+    return TRUE;
+}
+
+static tap_packet_status
+conn_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+                 tap_flags_t flags _U_)
+{
+    tcps_conn_info *conn = tcps_conninfo_get((const tcps_frame *)data);
+    GHashTable *counted = counted_by_tree ? g_hash_table_lookup(counted_by_tree, st) : NULL;
+    gboolean changed;
+
+    if (!conn || !counted)
+        return TAP_PACKET_DONT_REDRAW;
+    changed = conn_tree_recount(st, pinfo, counted, conn);
+    /* A new SYN may have ended the previous incarnation's TIME_WAIT. */
+    if (conn->previous && g_hash_table_lookup(counted, conn->previous))
+        changed |= conn_tree_recount(st, pinfo, counted, conn->previous);
+    return changed ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
 }
 
 static void

@@ -248,29 +248,19 @@ states_row(stat_tap_table *table, guint8 client, guint8 server)
     return row;
 }
 
-static tap_packet_status
-conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *data,
-            tap_flags_t flags _U_)
+/* Count conn under its current values, moving it from the row it was
+ * counted in before, if any. FALSE: nothing changed. */
+static gboolean
+conn_recount(tcps_stat_instance *inst, tcps_conn_info *conn)
 {
-    stat_data_t *stat_data = (stat_data_t *)tapdata;
-    const tcps_frame *fr = (const tcps_frame *)data;
-    tcps_conn_info *conn = tcps_conninfo_get(fr);   /* a hash key: not const */
-    tcps_stat_instance *inst;
-    GHashTable *counted;
+    GHashTable *counted = inst->counted;
     stat_tap_table *by_code, *by_states;
-    guint code;
-    gpointer now, was;
+    guint code = (guint)tcps_zeek_conn_state(&conn->zeek);
+    gpointer now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
+    gpointer was = g_hash_table_lookup(counted, conn);
 
-    if (!conn)
-        return TAP_PACKET_DONT_REDRAW;
-    inst = instance_for_packet(stat_data);
-    counted = inst->counted;
-    code = (guint)tcps_zeek_conn_state(&conn->zeek);
-    now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
-    was = g_hash_table_lookup(counted, conn);
     if (was == now)
-        return TAP_PACKET_DONT_REDRAW;
-
+        return FALSE;
     /* The code is its row; the states' row is found (or added) by name. */
     by_code = g_array_index(inst->ui->tables, stat_tap_table *, 0);
     by_states = g_array_index(inst->ui->tables, stat_tap_table *, 1);
@@ -283,7 +273,28 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
     add_to_count(by_states, states_row(by_states, conn->final_state[0], conn->final_state[1]),
                  COL_COUNT, 1);
     g_hash_table_insert(counted, conn, now);
-    return TAP_PACKET_REDRAW;
+    return TRUE;
+}
+
+static tap_packet_status
+conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *data,
+            tap_flags_t flags _U_)
+{
+    stat_data_t *stat_data = (stat_data_t *)tapdata;
+    const tcps_frame *fr = (const tcps_frame *)data;
+    tcps_conn_info *conn = tcps_conninfo_get(fr);   /* a hash key: not const */
+    tcps_stat_instance *inst;
+    gboolean changed;
+
+    if (!conn)
+        return TAP_PACKET_DONT_REDRAW;
+    inst = instance_for_packet(stat_data);
+    changed = conn_recount(inst, conn);
+    /* A new SYN may have ended the previous incarnation's TIME_WAIT: in one
+     * pass, its final states changed after its own last segment. */
+    if (conn->previous && g_hash_table_lookup(inst->counted, conn->previous))
+        changed |= conn_recount(inst, conn->previous);
+    return changed ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
 }
 
 static void

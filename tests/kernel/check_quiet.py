@@ -14,7 +14,10 @@ the tracefs transitions recorded in tests/kernel/logs/<scenario>.log -- are
 compared with
 
   hindsight  tcpstate.client / tcpstate.server of the connection's last frame
-             at or before the gap, under `tshark -2`;
+             at or before the gap, under `tshark -2`; in the quiet tail
+             after the last frame, tcpstate.final.client / .final.server
+             (the end of the capture: a TIME_WAIT a new SYN ended, a
+             server that gave up its handshake);
   live       tcpstate.live.client / tcpstate.live.server likewise, if the
              plugin registers those fields (probed with `tshark -G fields`).
 
@@ -349,6 +352,8 @@ def plugin_rows(wrapper, plugin, capture, live, two_pass=True):
               "tcpstate.lost"]
     if live:
         fields += ["tcpstate.live.client", "tcpstate.live.server"]
+    if two_pass:
+        fields += ["tcpstate.final.client", "tcpstate.final.server"]
     cmd = [wrapper, plugin] + (["-2"] if two_pass else []) + [
         "-r", str(capture), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
     for f in fields:
@@ -369,6 +374,11 @@ def plugin_rows(wrapper, plugin, capture, live, two_pass=True):
                    lost=v[16] in ("1", "True"))
         if live:
             row["live"] = (state_name(v[17]), state_name(v[18]))
+        if two_pass:
+            # each end's state at the end of the capture (hindsight), which
+            # may follow its last frame: a new SYN ended its TIME_WAIT, the
+            # server gave up its handshake (docs/semantics.md)
+            row["final"] = (state_name(v[-2]), state_name(v[-1]))
         rows.append(row)
     return rows
 
@@ -418,6 +428,8 @@ def check_capture(name, frames, events, sysctls, rows, views, link=None):
                     continue
                 for view in views:
                     got = pr[view][idx]
+                    if view == "hindsight" and i + 1 == len(frames) and "final" in pr:
+                        got = pr["final"][idx]      # the quiet tail: the end of the capture
                     verdict, why = judge(k, key, got, t0, t1, view, dropped_to, local, pr["t"], off)
                     counts[view][verdict] += 1
                     kstart = k.state_at(key, t0 + off + DELTA) if ks else "(none)"

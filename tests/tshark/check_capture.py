@@ -87,20 +87,27 @@ def zeek_columns(zeek, two_pass, final):
 
 
 def finals(expected):
-    """Connection number -> its values after its last frame, as the
-    connection analysis recorded them: the live view, except that the
-    end-of-capture revision (a SYN nothing answered: the server stayed in
-    LISTEN, docs/semantics.md) sets the final states too: on a last frame
-    that one pass shows S:SYN_RCVD and hindsight S:LISTEN."""
+    """Connection number -> its values at the end of the capture, as the
+    connection analysis recorded them: the live view after its last frame,
+    except that the end-of-capture revision (a SYN nothing answered: the
+    server stayed in LISTEN, docs/semantics.md) sets the final states too:
+    on a last frame that one pass shows S:SYN_RCVD and hindsight S:LISTEN.
+    A connection that ended after its last frame (a new SYN ended its
+    TIME_WAIT; hindsight: the server gave up its handshake, the client
+    never took the SYN/ACK) says so with a fifth word in the zeek column:
+    final=CLIENT,SERVER."""
     out = {}
     for frame, from_client, spec, zeek, live in expected:
         if spec == "none" or zeek == "-":
             continue
-        code, history, _, conn = zeek.split()
+        code, history, _, conn = zeek.split()[:4]
         _, c, _, s = parse_summary(" ".join((live or spec).split()[:2]))
         _, hc, _, hs = parse_summary(" ".join(spec.split()[:2]))
         if live and s == "SYN_RCVD" and hs == "LISTEN":
             c, s = hc, hs
+        for word in zeek.split()[4:]:
+            if word.startswith("final="):
+                c, s = word[len("final="):].split(",")
         out[conn] = (code, history, c, s)
     return out
 

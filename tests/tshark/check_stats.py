@@ -97,11 +97,18 @@ CASES = [
     ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,conn,frame.number == 6"],
      CONN_BY_CODE, codes(SF=1)),
     # eight answered (S1, one of them completed) and two unanswered (S0):
-    # under -2 nothing ever answered those, the server stayed in LISTEN
+    # under -2 nothing ever answered those, the server stayed in LISTEN; the
+    # seven clients never answered their SYN/ACKs (SYN_SENT), and no server
+    # sent its SYN/ACK again 1 s on: it gave up (LISTEN)
     ("syn_flood.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_CODE, codes(S1=8, S0=2)),
     ("syn_flood.pcap", ["-2", "-z", "tcpstate,conn"], CONN_BY_STATES,
-     {"C:ESTABLISHED S:SYN_RCVD": 7, "C:ESTABLISHED S:ESTABLISHED": 1,
-      "C:SYN_SENT S:LISTEN": 2}),
+     {"C:ESTABLISHED S:ESTABLISHED": 1, "C:SYN_SENT S:LISTEN": 9}),
+    # the new SYN (frame 7) ends the first connection's TIME_WAIT: CLOSED,
+    # in one pass too, though none of that connection's own frames comes later
+    ("port_reuse.pcap", ["-z", "tcpstate,conn"], CONN_BY_STATES,
+     {"C:CLOSED S:CLOSED": 1, "C:ESTABLISHED S:ESTABLISHED": 1, "C:SYN_SENT S:SYN_RCVD": 0,
+      "C:ESTABLISHED S:SYN_RCVD": 0, "C:FIN_WAIT_1 S:CLOSE_WAIT": 0,
+      "C:TIME_WAIT S:LAST_ACK": 0, "C:TIME_WAIT S:CLOSED": 0}),
     ("close_wait_lingering.pcap", ["-2", "-z", "tcpstate,transitions"], TRANSITIONS, {
         "client|CLOSED|SYN_SENT": 2, "server|LISTEN|SYN_RCVD": 2,
         "client|SYN_SENT|ESTABLISHED": 2, "server|SYN_RCVD|ESTABLISHED": 2,

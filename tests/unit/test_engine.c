@@ -210,6 +210,72 @@ static void test_unanswered_syn(void **state)
     assert_false(tcps_conn_unanswered_syn(&g.conn, &rv));
 }
 
+/* The end of the capture, for the client: a SYN/ACK it never answered in
+ * the second after it leaves it in SYN_SENT from that SYN/ACK on; one it
+ * answered, a capture that stops sooner, or a client that sent anything
+ * since, does not. */
+static void test_unanswered_synack(void **state)
+{
+    rig g;
+    tcps_revision rv;
+    int64_t second = 1000 * NS_PER_MS;
+    (void)state;
+
+    rig_init(&g);
+    memset(&rv, 0, sizeof rv);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    assert_false(tcps_conn_unanswered_synack(&g.conn, g.now_ns + second, &rv));
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);                     /* frame 2 */
+    assert_true(tcps_conn_unanswered_synack(&g.conn, g.now_ns + second, &rv));
+    assert_int_equal(rv.from_frame, 2);
+    assert_int_equal(rv.held, TCPS_SYN_SENT);
+    assert_int_equal(rv.before, TCPS_NUM_STATES);
+    assert_int_equal(rv.cause, TCPS_REV_UNANSWERED);
+    /* the capture ends too soon after it to tell */
+    assert_false(tcps_conn_unanswered_synack(&g.conn, g.now_ns + second - 1, &rv));
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);                     /* sent again: still */
+    assert_true(tcps_conn_unanswered_synack(&g.conn, g.now_ns + second, &rv));
+    assert_int_equal(rv.from_frame, 2);
+    tx(&g, 'C', ACK, 1001, 5001, 0);                           /* answered */
+    assert_false(tcps_conn_unanswered_synack(&g.conn, g.now_ns + second, &rv));
+
+    rig_init(&g);                                              /* the client's SYN again */
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    tx(&g, 'C', RST, 1001, 0, 0);
+    assert_false(tcps_conn_unanswered_synack(&g.conn, g.now_ns + second, &rv));
+}
+
+/* Linux's SYN/ACK timer: 1 s, doubling per timeout, at most 120 s; a
+ * passive open left in SYN_RCVD is what it runs for. */
+static void test_synack_timer(void **state)
+{
+    rig g;
+    int64_t second = 1000 * NS_PER_MS;
+    (void)state;
+
+    assert_true(tcps_synack_timer_ns(0) == second);
+    assert_true(tcps_synack_timer_ns(1) == 2 * second);
+    assert_true(tcps_synack_timer_ns(5) == 32 * second);      /* the 63 s of 5 retries */
+    assert_true(tcps_synack_timer_ns(6) == 64 * second);
+    assert_true(tcps_synack_timer_ns(7) == 120 * second);     /* TCP_RTO_MAX */
+    assert_true(tcps_synack_timer_ns(255) == 120 * second);
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    assert_false(tcps_conn_passive_half_open(&g.conn));        /* no SYN/ACK yet */
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    assert_true(tcps_conn_passive_half_open(&g.conn));
+    tx(&g, 'C', ACK, 1001, 5001, 0);
+    assert_false(tcps_conn_passive_half_open(&g.conn));        /* completed */
+
+    rig_init(&g);                                              /* reset */
+    tx(&g, 'C', SYN, 1000, 0, 0);
+    tx(&g, 'S', SYN | ACK, 5000, 1001, 0);
+    tx(&g, 'S', RST, 5001, 0, 0);
+    assert_false(tcps_conn_passive_half_open(&g.conn));
+}
+
 static void test_refused(void **state)
 {
     rig g;
@@ -1414,6 +1480,8 @@ int main(void)
         cmocka_unit_test(test_data_on_third_segment),
         cmocka_unit_test(test_data_before_final_ack_seen),
         cmocka_unit_test(test_unanswered_syn),
+        cmocka_unit_test(test_unanswered_synack),
+        cmocka_unit_test(test_synack_timer),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_refused_needs_matching_ack),
         cmocka_unit_test(test_client_closes_first),
