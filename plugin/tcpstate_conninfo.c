@@ -212,6 +212,18 @@ since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboo
     return log->full ? TCPS_SINCE_NONE : (guint16)(log->n - 1);
 }
 
+guint32
+tcps_conninfo_count(void)
+{
+    return conns ? wmem_array_get_count(conns) : 0;
+}
+
+tcps_conn_info *
+tcps_conninfo_at(guint32 index)
+{
+    return *(tcps_conn_info **)wmem_array_index(conns, index);
+}
+
 tcps_conn_info *
 tcps_conninfo_get(const tcps_frame *fr)
 {

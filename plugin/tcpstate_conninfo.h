@@ -117,6 +117,11 @@ void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_in
                            const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
                            const tcps_result *res, const tcps_analysis_prefs *settings);
 
+/* How many connections the file has so far, and one by its index
+ * (tcps_frame.conn, table_index). */
+guint32 tcps_conninfo_count(void);
+tcps_conn_info *tcps_conninfo_at(guint32 index);
+
 /* A frame's connection. */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
 

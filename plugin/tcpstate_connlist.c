@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tcpstate_connlist.c — the connection list: one row per connection (one
+ * incarnation of a 4-tuple) with its stream, endpoints, first and last
+ * frame, duration, final states, Zeek conn_state and history, who closed
+ * first, handshake round trip, lost segments, 4-tuple reuse and upgrade.
+ *
+ * `-z tcpstate,conn,list[,filter]` in tshark; Tools → TCP Connection State →
+ * Connection list in the GUI (a funnel text window over the displayed
+ * packets), whose button applies `tcpstate.connection == N`: Wireshark
+ * 4.0's plugin API has no table window whose rows a plugin can make
+ * clickable, but a funnel window can ask for a number and set the display
+ * filter.
+ *
+ * A connection is listed if one of its frames passes the filter; its
+ * values are the whole connection's, from the stored records and the
+ * connection analysis (final once the capture is read: the table is drawn
+ * at the end). Three listeners: TCP's tap for the stream number, ours
+ * without a filter for each connection's endpoints as its first frame
+ * shows them, and ours with the filter to pick the connections.
+ */
+#include <epan/packet.h>
+#include <epan/tap.h>
+#include <epan/stat_tap_ui.h>
+#include <epan/funnel.h>
+#include <epan/address.h>
+#include <epan/to_str.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <wsutil/report_message.h>
+
+#include "packet-tcpstate.h"
+#include "tcpstate_connlist.h"
+#include "tcpstate_conninfo.h"
+#include "tcpstate_stats.h"
+#include "tcpstate_store.h"
+#include "tcpstate_upgrade.h"
+
+static int hf_connection = -1;
+
+/* What the taps learn of one connection. */
+typedef struct {
+    guint32  stream;       /* tcp.stream of its first frame */
+    char    *client;       /* "addr:port" */
+    char    *server;
+    gboolean picked;       /* a frame passed the filter */
+} list_conn;
+
+typedef struct conn_list conn_list;
+
+typedef struct {
+    conn_list *list;
+} list_picker;
+
+typedef struct {
+    guint32 frame, stream;
+} list_pending;
+
+struct conn_list {
+    GArray      *conns;        /* list_conn, by connection index */
+    list_pending pending;      /* the TCP listener's key */
+    list_picker  picker;       /* the filtered listener's key */
+    char        *filter;
+    funnel_text_window_t *tw;  /* GUI; NULL: stdout */
+};
+
+/* A text window of a huge capture's list is slow and of no use: the GUI
+ * shows this many rows, tshark all. */
+#define GUI_MAX_ROWS 5000
+
+static list_conn *
+conn_at(conn_list *l, guint32 index)
+{
+    if (index >= l->conns->len) {
+        guint old = l->conns->len;
+        g_array_set_size(l->conns, index + 1);
+        memset(&g_array_index(l->conns, list_conn, old), 0,
+               (index + 1 - old) * sizeof(list_conn));
+    }
+    return &g_array_index(l->conns, list_conn, index);
+}
+
+static void
+list_clear(conn_list *l)
+{
+    guint i;
+
+    for (i = 0; i < l->conns->len; i++) {
+        g_free(g_array_index(l->conns, list_conn, i).client);
+        g_free(g_array_index(l->conns, list_conn, i).server);
+    }
+    g_array_set_size(l->conns, 0);
+}
+
+static void
+list_reset(void *tapdata)
+{
+    list_clear((conn_list *)tapdata);
+}
+
+static tap_packet_status
+tcp_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+           tap_flags_t flags _U_)
+{
+    list_pending *p = (list_pending *)tapdata;
+
+    p->frame = pinfo->num;
+    p->stream = ((const struct tcpheader *)data)->th_stream;
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static char *
+endpoint_str(const address *addr, guint32 port)
+{
+    char *a = address_to_str(NULL, addr);
+    char *s = g_strdup_printf(addr->type == AT_IPv6 ? "[%s]:%u" : "%s:%u", a, port);
+
+    wmem_free(NULL, a);
+    return s;
+}
+
+static tap_packet_status
+all_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+           tap_flags_t flags _U_)
+{
+    conn_list *l = (conn_list *)tapdata;
+    const tcps_frame *fr = (const tcps_frame *)data;
+    list_conn *c = conn_at(l, fr->conn);
+    gboolean from_client = (fr->core.misc & 0x20) != 0;
+
+    if (c->client)
+        return TAP_PACKET_DONT_REDRAW;
+    c->stream = l->pending.frame == pinfo->num ? l->pending.stream : G_MAXUINT32;
+    c->client = endpoint_str(from_client ? &pinfo->src : &pinfo->dst,
+                             from_client ? pinfo->srcport : pinfo->destport);
+    c->server = endpoint_str(from_client ? &pinfo->dst : &pinfo->src,
+                             from_client ? pinfo->destport : pinfo->srcport);
+    if (!l->filter)
+        c->picked = TRUE;
+    return TAP_PACKET_REDRAW;
+}
+
+static tap_packet_status
+picked_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *data,
+              tap_flags_t flags _U_)
+{
+    conn_list *l = ((list_picker *)tapdata)->list;
+
+    conn_at(l, ((const tcps_frame *)data)->conn)->picked = TRUE;
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+typedef struct {
+    guint32 first, last, lost;
+    guint16 reuse;            /* TCPS_AN_REUSE_* of its first SYN */
+} conn_frames;
+
+static const char *
+state_name(guint8 s)
+{
+    return tcps_state_name((tcps_state)s);
+}
+
+static void
+append_secs(GString *s, gint64 ns)
+{
+    g_string_append_printf(s, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT, ns / 1000000000,
+                           (ns % 1000000000) / 1000);
+}
+
+static GString *
+list_text(conn_list *l, guint max_rows)
+{
+    GString *out = g_string_new(NULL);
+    struct tcps_store *store = tcpstate_store();
+    guint32 n = tcps_conninfo_count(), i, f, shown = 0, top = 0;
+    conn_frames *frames = g_new0(conn_frames, n ? n : 1);
+    tcps_frame *fr;
+
+    /* The whole connection's frames, lost ones and reuse, from the records
+     * (hindsight: a loss is known once a later frame shows it). */
+    for (i = 0; i < l->conns->len && i < n; i++)
+        if (g_array_index(l->conns, list_conn, i).picked)
+            top = i + 1;
+    for (f = 1; top && f < tcps_store_end(store); f++) {
+        if (!(fr = tcps_store_get(store, f)))
+            continue;
+        if (fr->conn < n) {
+            conn_frames *cf = &frames[fr->conn];
+            if (!cf->first)
+                cf->first = f;
+            cf->last = f;
+            if (tcps_record_lost(&fr->core))
+                cf->lost++;
+            cf->reuse |= fr->analysis & (TCPS_AN_REUSE_IN_TW | TCPS_AN_REUSE_AFTER_TW);
+        }
+    }
+
+    g_string_append(out, "Conn | Stream | Client | Server | First | Last | Duration | "
+                         "Client final | Server final | conn_state | Meaning | History | "
+                         "Closer | Handshake RTT | Lost | Reuse | Upgrade |\n");
+    for (i = 0; i < l->conns->len && i < n; i++) {
+        const list_conn *c = &g_array_index(l->conns, list_conn, i);
+        const tcps_conn_info *ci;
+        const conn_frames *cf = &frames[i];
+        guint code;
+        const char *upgrade;
+        guint32 upgrade_frame = 0;
+
+        if (!c->picked || !c->client)
+            continue;
+        if (shown++ == max_rows) {
+            g_string_append_printf(out, "... more connections: filter on the ones you want, "
+                                   "or use tshark -z tcpstate,conn,list\n");
+            break;
+        }
+        ci = tcps_conninfo_at(i);
+        code = (guint)tcps_zeek_conn_state(&ci->zeek);
+        g_string_append_printf(out, "%u | ", i);
+        if (c->stream == G_MAXUINT32)
+            g_string_append(out, "- | ");
+        else
+            g_string_append_printf(out, "%u | ", c->stream);
+        g_string_append_printf(out, "%s | %s | %u | %u | ", c->client, c->server, cf->first,
+                               cf->last);
+        append_secs(out, ci->last_ns - ci->start_ns);
+        g_string_append_printf(out, " | %s | %s | %s | %s | %s | %s | ",
+                               state_name(ci->final_state[0]), state_name(ci->final_state[1]),
+                               tcps_zeek_state_name((tcps_zeek_state)code),
+                               tcps_stats_zeek_meaning(code), tcps_zeek_history(&ci->zeek),
+                               ci->closer == 1 ? "CLIENT" : ci->closer == 2 ? "SERVER" : "-");
+        if (ci->hs_done)
+            append_secs(out, ci->hs_server_ns + ci->hs_client_ns);
+        else
+            g_string_append_c(out, '-');
+        g_string_append_printf(out, " | %u | ", cf->lost);
+        if (!ci->previous)
+            g_string_append_c(out, '-');
+        else
+            g_string_append_printf(out, "of %u%s", ci->previous->table_index,
+                                   (cf->reuse & TCPS_AN_REUSE_IN_TW) ? ", in TIME_WAIT"
+                                   : (cf->reuse & TCPS_AN_REUSE_AFTER_TW) ? ", after TIME_WAIT"
+                                   : "");
+        upgrade = tcps_upgrade_of(ci, &upgrade_frame);
+        if (upgrade)
+            g_string_append_printf(out, " | %s (frame %u) |\n", *upgrade ? upgrade : "?",
+                                   upgrade_frame);
+        else
+            g_string_append(out, " | - |\n");
+    }
+    if (!shown)
+        g_string_append(out, "No TCP connection annotated by tcpstate.\n");
+    g_free(frames);
+    return out;
+}
+
+static void
+list_draw(void *tapdata)
+{
+    conn_list *l = (conn_list *)tapdata;
+    const funnel_ops_t *ops;
+    GString *text;
+
+    tcpstate_finish_first_pass();
+    text = list_text(l, l->tw ? GUI_MAX_ROWS : G_MAXUINT);
+    if (l->tw && (ops = funnel_get_funnel_ops()) != NULL) {
+        g_string_prepend(text, "One row per connection. To see a connection's packets, "
+                               "click \"Show a connection's packets\" and give its Conn "
+                               "number (filter tcpstate.connection == N).\n\n");
+        ops->set_text(l->tw, text->str);
+    } else {
+        printf("\n==================================================================="
+               "=================================================\n"
+               "TCP Connection State/Connection list\n"
+               "Filter for statistics: %s\n%s"
+               "==================================================================="
+               "=================================================\n",
+               l->filter ? l->filter : "", text->str);
+    }
+    g_string_free(text, TRUE);
+}
+
+static conn_list *
+list_new(const char *filter)
+{
+    conn_list *l = g_new0(conn_list, 1);
+
+    l->conns = g_array_new(FALSE, TRUE, sizeof(list_conn));
+    l->filter = filter && *filter ? g_strdup(filter) : NULL;
+    l->picker.list = l;
+    return l;
+}
+
+static void
+list_free(conn_list *l)
+{
+    list_clear(l);
+    g_array_free(l->conns, TRUE);
+    g_free(l->filter);
+    g_free(l);
+}
+
+static void
+list_stop(conn_list *l)
+{
+    remove_tap_listener(&l->pending);
+    remove_tap_listener(l);
+    remove_tap_listener(&l->picker);
+}
+
+/* The three listeners; NULL and the error in *err when the filter does
+ * not compile. */
+static conn_list *
+list_start(const char *filter, char **err)
+{
+    conn_list *l = list_new(filter);
+    GString *error;
+
+    error = register_tap_listener("tcp", &l->pending, NULL, 0, NULL, tcp_packet, NULL, NULL);
+    if (!error)
+        error = register_tap_listener("tcpstate", l, NULL, 0, list_reset, all_packet, list_draw,
+                                      NULL);
+    if (!error && l->filter)
+        error = register_tap_listener("tcpstate", &l->picker, l->filter, 0, NULL, picked_packet,
+                                      NULL, NULL);
+    if (error) {
+        *err = g_string_free(error, FALSE);
+        list_stop(l);
+        list_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+static void
+list_cli_init(const char *opt_arg, void *userdata _U_)
+{
+    const char *filter = NULL;
+    char *err = NULL;
+
+    if (strncmp(opt_arg, "tcpstate,conn,list,", 19) == 0)
+        filter = opt_arg + 19;
+    else if (strcmp(opt_arg, "tcpstate,conn,list") != 0) {
+        report_failure("tcpstate,conn,list: want -z tcpstate,conn,list[,FILTER], not \"%s\"",
+                       opt_arg);
+        return;
+    }
+    if (!list_start(filter, &err)) {
+        report_failure("Couldn't register tcpstate,conn,list tap: %s", err);
+        g_free(err);
+    }
+}
+
+/* GUI: the list of the displayed packets' connections, and a button that
+ * asks for a Conn number and filters on it. */
+static void
+goto_conn_cb(gchar **input, void *data _U_)
+{
+    const funnel_ops_t *ops = funnel_get_funnel_ops();
+    char *end = NULL;
+    guint64 n;
+    char *filter;
+
+    if (!ops || !input || !input[0])
+        return;
+    n = g_ascii_strtoull(input[0], &end, 10);
+    if (end == input[0] || *end || n > G_MAXUINT32)
+        return;
+    filter = g_strdup_printf("tcpstate.connection == %" G_GUINT64_FORMAT, n);
+    ops->set_filter(ops->ops_id, filter);
+    ops->apply_filter(ops->ops_id);
+    g_free(filter);
+}
+
+static gboolean
+goto_button_cb(funnel_text_window_t *tw _U_, void *data _U_)
+{
+    const funnel_ops_t *ops = funnel_get_funnel_ops();
+    static const gchar *fields[] = { "Conn (tcpstate.connection)", NULL };
+
+    if (ops)
+        ops->new_dialog(ops->ops_id, "Show a connection's packets", fields, NULL, goto_conn_cb,
+                        NULL, NULL);
+    return TRUE;
+}
+
+static void
+list_window_closed(void *data)
+{
+    conn_list *l = (conn_list *)data;
+
+    list_stop(l);
+    list_free(l);
+}
+
+static void
+list_menu_cb(gpointer data _U_)
+{
+    const funnel_ops_t *ops = funnel_get_funnel_ops();
+    const char *filter;
+    char *err = NULL;
+    conn_list *l;
+    funnel_bt_t *bt;
+
+    if (!ops)
+        return;
+    filter = ops->get_filter(ops->ops_id);
+    l = list_start(filter, &err);
+    if (!l) {
+        funnel_text_window_t *tw = ops->new_text_window(ops->ops_id, "TCP connection list");
+        ops->set_text(tw, err);
+        g_free(err);
+        return;
+    }
+    l->tw = ops->new_text_window(ops->ops_id, "TCP connection list");
+    ops->set_close_cb(l->tw, list_window_closed, l);
+    bt = g_new0(funnel_bt_t, 1);
+    bt->tw = l->tw;
+    bt->func = goto_button_cb;
+    bt->free_fcn = g_free;
+    ops->add_button(l->tw, bt, "Show a connection's packets");
+    ops->retap_packets(ops->ops_id);
+}
+
+void
+tcps_connlist_items(proto_tree *tree, tvbuff_t *tvb, const tcps_frame *fr)
+{
+    proto_item *it;
+
+    if (!tree)
+        return;
+    it = proto_tree_add_uint(tree, hf_connection, tvb, 0, 0, fr->conn);
+    proto_item_set_generated(it);
+}
+
+void
+tcps_connlist_register(int proto)
+{
+    static hf_register_info hf[] = {
+        { &hf_connection,
+          { "Connection", "tcpstate.connection", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "tcpstate's number for this connection (one incarnation of a 4-tuple), from 0 in "
+            "order of first segment: the Conn column of -z tcpstate,conn,list. Unlike "
+            "tcp.stream it parts a reused 4-tuple's incarnations", HFILL } },
+    };
+
+    proto_register_field_array(proto, hf, array_length(hf));
+}
+
+void
+tcps_connlist_handoff(void)
+{
+    static stat_tap_ui ui = {
+        REGISTER_STAT_GROUP_GENERIC,
+        NULL,
+        "tcpstate,conn,list",
+        list_cli_init,
+        0,
+        NULL
+    };
+
+    register_stat_tap_ui(&ui, NULL);
+    funnel_register_menu("TCP Connection State/Connection list",
+                         REGISTER_TOOLS_GROUP_UNSORTED, list_menu_cb, NULL, NULL, TRUE);
+}
