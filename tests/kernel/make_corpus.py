@@ -1386,6 +1386,23 @@ def sc_close_wait_pileup(lab):
                        expect=("FIN_WAIT_2", "CLOSE_WAIT"))
 
 
+TW_PILEUP = 6
+
+
+@scenario("time_wait_pileup", "a client that opens short connections one after another: %d clients in turn connect, exchange one message each way and close first, the server closes after it; every client socket stays in TIME_WAIT (60 s on Linux), a pile-up the census counts" % TW_PILEUP)
+def sc_time_wait_pileup(lab):
+    ls = lab.listener()
+    for i in range(TW_PILEUP):
+        c = lab.client()
+        lab.connect(c)
+        s = lab.accept(ls)
+        exchange(lab, c, s)
+        c.close()
+        lab.step("client %d close()" % (i + 1))
+        server_closes(lab, s, "connection %d: the server's FIN acknowledged, the client holds TIME_WAIT"
+                      % (i + 1))
+
+
 SYN_FLOOD = r"""
 import random, sys
 from scapy.all import Ether, IP, TCP, sendp, conf
@@ -1479,6 +1496,9 @@ SUMMARY = {
                          "message each way, the client's FIN and the server's ACK (frames 8-9, 17-18, 26-27, "
                          "35-36, 44-45); the server never sends a FIN, so all five server sockets end in "
                          "CLOSE_WAIT.",
+    "time_wait_pileup": "six connections (client ports 40000-40005) of 10 frames each: handshake, one "
+                        "message each way, the client's FIN, the server's ACK and FIN, the client's last "
+                        "ACK; every client socket stays in TIME_WAIT to the end of the capture.",
     "syn_flood": "frames 1-119: 110 SYNs from spoofed 10.201.x.x sources; the first 9 are answered with "
                  "SYN/ACKs (frames 2-18, even numbers; they go nowhere), the other 101 are dropped by the "
                  "full SYN queue; frame 120: the real client's SYN, dropped too; its retransmission "
