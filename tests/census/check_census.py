@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The census and the connection list against a brute-force recount.
 
-  check_census.py WRAPPER PLUGIN CAPTURE...
+  check_census.py [--msl=SECONDS] WRAPPER PLUGIN CAPTURE...
 
 One tshark -2 run per capture prints every frame's census fields
 (tcpstate.census.*, with tcpstate.census_in_tree on), the per-frame fields
@@ -12,7 +12,7 @@ time_wait_restart expert field) this script recounts, at every frame and at
 every interval's end, how many connections have an end in each state:
 
 - a connection's ends are in the states of its latest frame so far;
-- an end in TIME_WAIT leaves for CLOSED once 2*MSL (60 s) has passed
+- an end in TIME_WAIT leaves for CLOSED once 2*MSL (60 s, or --msl) has passed
   since the frame on which it entered TIME_WAIT or a retransmitted FIN
   restarted it (RFC 9293 3.10.7.4);
 - a new incarnation of a 4-tuple (same client and server) ends the
@@ -59,6 +59,7 @@ def ns(text):
 
 def run(wrapper, plugin, capture):
     cmd = [wrapper, plugin, "-2", "-o", "tcpstate.census_in_tree:TRUE",
+           "-o", "tcpstate.msl:%d" % (TWO_MSL // 2 // 10**9),
            "-r", capture,
            "-z", "tcpstate,census,%s" % INTERVAL, "-z", "tcpstate,conn,list",
            "-T", "fields", "-E", "separator=/t", "-E", "occurrence=f"]
@@ -236,7 +237,11 @@ def check(wrapper, plugin, capture):
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
-    wrapper, plugin, captures = sys.argv[1], sys.argv[2], sys.argv[3:]
+    global TWO_MSL
+    args = sys.argv[1:]
+    if args[0].startswith("--msl="):
+        TWO_MSL = 2 * int(args.pop(0)[6:]) * 10**9
+    wrapper, plugin, captures = args[0], args[1], args[2:]
     total = 0
     for cap in captures:
         total += check(wrapper, plugin, cap)
