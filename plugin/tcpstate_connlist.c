@@ -5,7 +5,7 @@
  * first, handshake round trip, lost segments, 4-tuple reuse and upgrade.
  *
  * `-z tcpstate,conn,list[,filter]` in tshark; Tools → TCP Connection State →
- * Connection list in the GUI (a funnel text window over the displayed
+ * List of connections in the GUI (a funnel text window over the displayed
  * packets), whose button applies `tcpstate.connection == N`: Wireshark
  * 4.0's plugin API has no table window whose rows a plugin can make
  * clickable, but a funnel window can ask for a number and set the display
@@ -65,6 +65,7 @@ struct conn_list {
 /* A text window of a huge capture's list is slow and of no use: the GUI
  * shows this many rows, tshark all. */
 #define GUI_MAX_ROWS 5000
+#define N_COLS 17
 
 static list_conn *
 conn_at(conn_list *l, guint32 index)
@@ -174,6 +175,9 @@ list_text(conn_list *l, guint max_rows)
     guint32 n = tcps_conninfo_count(), i, f, shown = 0, top = 0;
     conn_frames *frames = g_new0(conn_frames, n ? n : 1);
     tcps_frame *fr;
+    GPtrArray *rows;
+    int width[N_COLS] = { 0 };
+    gboolean more = FALSE;
 
     /* The whole connection's frames, lost ones and reuse, from the records
      * (hindsight: a loss is known once a later frame shows it). */
@@ -194,9 +198,10 @@ list_text(conn_list *l, guint max_rows)
         }
     }
 
-    g_string_append(out, "Conn | Stream | Client | Server | First | Last | Duration | "
-                         "Client final | Server final | conn_state | Meaning | History | "
-                         "Closer | Handshake RTT | Lost | Reuse | Upgrade |\n");
+    rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    g_ptr_array_add(rows, g_strsplit("Conn|Stream|Client|Server|First|Last|Duration|Client final|"
+                                     "Server final|conn_state|History|Closer|Handshake RTT|Lost|"
+                                     "Reuse|Upgrade|Meaning", "|", -1));
     for (i = 0; i < l->conns->len && i < n; i++) {
         const list_conn *c = &g_array_index(l->conns, list_conn, i);
         const tcps_conn_info *ci;
@@ -204,48 +209,68 @@ list_text(conn_list *l, guint max_rows)
         guint code;
         const char *upgrade;
         guint32 upgrade_frame = 0;
+        GString *dur, *rtt;
+        char **cells;
 
         if (!c->picked || !c->client)
             continue;
         if (shown++ == max_rows) {
-            g_string_append_printf(out, "... more connections: filter on the ones you want, "
-                                   "or use tshark -z tcpstate,conn,list\n");
+            more = TRUE;
             break;
         }
         ci = tcps_conninfo_at(i);
         code = (guint)tcps_zeek_conn_state(&ci->zeek);
-        g_string_append_printf(out, "%u | ", i);
-        if (c->stream == G_MAXUINT32)
-            g_string_append(out, "- | ");
-        else
-            g_string_append_printf(out, "%u | ", c->stream);
-        g_string_append_printf(out, "%s | %s | %u | %u | ", c->client, c->server, cf->first,
-                               cf->last);
-        append_secs(out, ci->last_ns - ci->start_ns);
-        g_string_append_printf(out, " | %s | %s | %s | %s | %s | %s | ",
-                               state_name(ci->final_state[0]), state_name(ci->final_state[1]),
-                               tcps_zeek_state_name((tcps_zeek_state)code),
-                               tcps_stats_zeek_meaning(code), tcps_zeek_history(&ci->zeek),
-                               ci->closer == 1 ? "CLIENT" : ci->closer == 2 ? "SERVER" : "-");
+        dur = g_string_new(NULL);
+        append_secs(dur, ci->last_ns - ci->start_ns);
+        rtt = g_string_new(NULL);
         if (ci->hs_done)
-            append_secs(out, ci->hs_server_ns + ci->hs_client_ns);
+            append_secs(rtt, ci->hs_server_ns + ci->hs_client_ns);
         else
-            g_string_append_c(out, '-');
-        g_string_append_printf(out, " | %u | ", cf->lost);
-        if (!ci->previous)
-            g_string_append_c(out, '-');
-        else
-            g_string_append_printf(out, "of %u%s", ci->previous->table_index,
-                                   (cf->reuse & TCPS_AN_REUSE_IN_TW) ? ", in TIME_WAIT"
-                                   : (cf->reuse & TCPS_AN_REUSE_AFTER_TW) ? ", after TIME_WAIT"
-                                   : "");
+            g_string_append_c(rtt, '-');
         upgrade = tcps_upgrade_of(ci, &upgrade_frame);
-        if (upgrade)
-            g_string_append_printf(out, " | %s (frame %u) |\n", *upgrade ? upgrade : "?",
-                                   upgrade_frame);
-        else
-            g_string_append(out, " | - |\n");
+        cells = g_new0(char *, N_COLS + 1);
+        cells[0] = g_strdup_printf("%u", i);
+        cells[1] = c->stream == G_MAXUINT32 ? g_strdup("-") : g_strdup_printf("%u", c->stream);
+        cells[2] = g_strdup(c->client);
+        cells[3] = g_strdup(c->server);
+        cells[4] = g_strdup_printf("%u", cf->first);
+        cells[5] = g_strdup_printf("%u", cf->last);
+        cells[6] = g_string_free(dur, FALSE);
+        cells[7] = g_strdup(state_name(ci->final_state[0]));
+        cells[8] = g_strdup(state_name(ci->final_state[1]));
+        cells[9] = g_strdup(tcps_zeek_state_name((tcps_zeek_state)code));
+        cells[16] = g_strdup(tcps_stats_zeek_meaning(code));
+        cells[10] = g_strdup(tcps_zeek_history(&ci->zeek));
+        cells[11] = g_strdup(ci->closer == 1 ? "CLIENT" : ci->closer == 2 ? "SERVER" : "-");
+        cells[12] = g_string_free(rtt, FALSE);
+        cells[13] = g_strdup_printf("%u", cf->lost);
+        cells[14] = !ci->previous ? g_strdup("-")
+                  : g_strdup_printf("of %u%s", ci->previous->table_index,
+                                    (cf->reuse & TCPS_AN_REUSE_IN_TW) ? ", in TIME_WAIT"
+                                    : (cf->reuse & TCPS_AN_REUSE_AFTER_TW) ? ", after TIME_WAIT"
+                                    : "");
+        cells[15] = upgrade ? g_strdup_printf("%s (frame %u)", *upgrade ? upgrade : "?",
+                                              upgrade_frame)
+                            : g_strdup("-");
+        g_ptr_array_add(rows, cells);
     }
+    /* Aligned columns, so that the GUI's text window reads as a table. */
+    for (i = 0; i < rows->len; i++) {
+        char **cells = (char **)g_ptr_array_index(rows, i);
+        guint k;
+        for (k = 0; k < N_COLS; k++)
+            width[k] = MAX(width[k], (int)g_utf8_strlen(cells[k], -1));
+    }
+    for (i = 0; i < rows->len; i++) {
+        char **cells = (char **)g_ptr_array_index(rows, i);
+        guint k;
+        for (k = 0; k < N_COLS; k++)
+            g_string_append_printf(out, "%-*s |%s", width[k], cells[k], k + 1 < N_COLS ? " " : "\n");
+    }
+    g_ptr_array_free(rows, TRUE);
+    if (more)
+        g_string_append(out, "... more connections: filter on the ones you want, or use "
+                             "tshark -z tcpstate,conn,list\n");
     if (!shown)
         g_string_append(out, "No TCP connection annotated by tcpstate.\n");
     g_free(frames);
@@ -458,6 +483,6 @@ tcps_connlist_handoff(void)
     };
 
     register_stat_tap_ui(&ui, NULL);
-    funnel_register_menu("TCP Connection State/Connection list",
+    funnel_register_menu("TCP Connection State/List of connections",
                          REGISTER_TOOLS_GROUP_UNSORTED, list_menu_cb, NULL, NULL, TRUE);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcpstate_connlist.h — one row per connection: `-z tcpstate,conn,list`
- * and Tools → TCP Connection State → Connection list; the field
+ * and Tools → TCP Connection State → List of connections; the field
  * tcpstate.connection that takes a row to its packets. */
 #ifndef TCPSTATE_CONNLIST_H
 #define TCPSTATE_CONNLIST_H
