@@ -167,8 +167,10 @@ append_secs(GString *s, gint64 ns)
                            (ns % 1000000000) / 1000);
 }
 
+/* The GUI's window is too narrow for the Meaning column: it gets a legend
+ * of the codes listed instead (gui). */
 static GString *
-list_text(conn_list *l, guint max_rows)
+list_text(conn_list *l, guint max_rows, gboolean gui)
 {
     GString *out = g_string_new(NULL);
     struct tcps_store *store = tcpstate_store();
@@ -178,6 +180,8 @@ list_text(conn_list *l, guint max_rows)
     GPtrArray *rows;
     int width[N_COLS] = { 0 };
     gboolean more = FALSE;
+    guint32 codes_seen = 0;
+    guint ncols = gui ? N_COLS - 1 : N_COLS;
 
     /* The whole connection's frames, lost ones and reuse, from the records
      * (hindsight: a loss is known once a later frame shows it). */
@@ -220,6 +224,7 @@ list_text(conn_list *l, guint max_rows)
         }
         ci = tcps_conninfo_at(i);
         code = (guint)tcps_zeek_conn_state(&ci->zeek);
+        codes_seen |= 1u << code;
         dur = g_string_new(NULL);
         append_secs(dur, ci->last_ns - ci->start_ns);
         rtt = g_string_new(NULL);
@@ -258,16 +263,24 @@ list_text(conn_list *l, guint max_rows)
     for (i = 0; i < rows->len; i++) {
         char **cells = (char **)g_ptr_array_index(rows, i);
         guint k;
-        for (k = 0; k < N_COLS; k++)
+        for (k = 0; k < ncols; k++)
             width[k] = MAX(width[k], (int)g_utf8_strlen(cells[k], -1));
     }
     for (i = 0; i < rows->len; i++) {
         char **cells = (char **)g_ptr_array_index(rows, i);
         guint k;
-        for (k = 0; k < N_COLS; k++)
-            g_string_append_printf(out, "%-*s |%s", width[k], cells[k], k + 1 < N_COLS ? " " : "\n");
+        for (k = 0; k < ncols; k++)
+            g_string_append_printf(out, "%-*s |%s", width[k], cells[k], k + 1 < ncols ? " " : "\n");
     }
     g_ptr_array_free(rows, TRUE);
+    if (gui && codes_seen) {
+        guint code;
+        g_string_append(out, "\nconn_state (Zeek):\n");
+        for (code = 0; code < TCPS_ZEEK_NUM; code++)
+            if (codes_seen & (1u << code))
+                g_string_append_printf(out, "  %-6s %s\n", tcps_zeek_state_name((tcps_zeek_state)code),
+                                       tcps_stats_zeek_meaning(code));
+    }
     if (more)
         g_string_append(out, "... more connections: filter on the ones you want, or use "
                              "tshark -z tcpstate,conn,list\n");
@@ -285,7 +298,7 @@ list_draw(void *tapdata)
     GString *text;
 
     tcpstate_finish_first_pass();
-    text = list_text(l, l->tw ? GUI_MAX_ROWS : G_MAXUINT);
+    text = list_text(l, l->tw ? GUI_MAX_ROWS : G_MAXUINT, l->tw != NULL);
     if (l->tw && (ops = funnel_get_funnel_ops()) != NULL) {
         g_string_prepend(text, "One row per connection. To see a connection's packets, "
                                "click \"Show a connection's packets\" and give its Conn "
