@@ -294,19 +294,22 @@ tcps_census_note(const tcps_frame *fr, guint32 num, gint64 time_ns)
     wmem_map_insert(restarts, GUINT_TO_POINTER(num), t);
 }
 
+/* The census fields' registrations, looked up once: whether one is wanted
+ * is asked on every frame whose tcpstate tree is built. */
+static header_field_info *census_hfinfo[1 + N_KINDS * N_COUNTED];
+
+/* Wireshark marks the fields a filter, column, colouring rule, I/O Graph
+ * or Lua field extractor names (ref_type, reset after each frame). */
 static gboolean
 census_wanted(proto_tree *tree)
 {
-    int k, s;
+    unsigned i;
 
     if (pref_in_tree && PTREE_DATA(tree)->visible)
         return TRUE;
-    if (proto_registrar_get_nth(hf_open)->ref_type != HF_REF_TYPE_NONE)
-        return TRUE;
-    for (k = 0; k < N_KINDS; k++)
-        for (s = FIRST_COUNTED; s < TCPS_NUM_STATES; s++)
-            if (proto_registrar_get_nth(hf_census[k][s])->ref_type != HF_REF_TYPE_NONE)
-                return TRUE;
+    for (i = 0; i < G_N_ELEMENTS(census_hfinfo); i++)
+        if (census_hfinfo[i]->ref_type != HF_REF_TYPE_NONE)
+            return TRUE;
     return FALSE;
 }
 
@@ -514,7 +517,7 @@ table_cli_init(const char *opt_arg, void *userdata _U_)
 }
 
 void
-tcps_census_register(int proto, module_t *prefs)
+tcps_census_register(int proto, module_t *module)
 {
     static const char *const kind_abbrev[N_KINDS] = { "", "client.", "server." };
     static const char *const kind_name[N_KINDS] = { "Connections", "Clients", "Servers" };
@@ -554,7 +557,7 @@ tcps_census_register(int proto, module_t *prefs)
     proto_register_field_array(proto, hf_open_info, array_length(hf_open_info));
     proto_register_field_array(proto, hf, N_KINDS * N_COUNTED);
     proto_register_subtree_array(ett, array_length(ett));
-    prefs_register_bool_preference(prefs, "census_in_tree", "Census in every packet tree",
+    prefs_register_bool_preference(module, "census_in_tree", "Census in every packet tree",
         "Add the tcpstate.census.* fields (connections in each state) to every tree that is "
         "shown or printed: the packet details, tshark -V and tshark -T fields -e, whose "
         "fields Wireshark 4.0 does not tell a plugin. Without it the census is counted only "
@@ -567,6 +570,9 @@ tcps_census_register(int proto, module_t *prefs)
 void
 tcps_census_handoff(void)
 {
+    int k, s;
+    unsigned i = 0;
+
     static stat_tap_ui ui = {
         REGISTER_STAT_GROUP_GENERIC,
         NULL,
@@ -576,5 +582,9 @@ tcps_census_handoff(void)
         NULL
     };
 
+    census_hfinfo[i++] = proto_registrar_get_nth(hf_open);
+    for (k = 0; k < N_KINDS; k++)
+        for (s = FIRST_COUNTED; s < TCPS_NUM_STATES; s++)
+            census_hfinfo[i++] = proto_registrar_get_nth(hf_census[k][s]);
     register_stat_tap_ui(&ui, NULL);
 }

@@ -15,7 +15,7 @@
 #include "tcpstate_store.h"
 
 /* Registration (from proto_register_tcpstate / handoff). */
-void tcps_census_register(int proto, module_t *prefs);
+void tcps_census_register(int proto, module_t *module);
 void tcps_census_handoff(void);
 
 /* A new capture file, or records changed (a first-pass frame was analysed):

@@ -4,6 +4,7 @@
  */
 #include <epan/packet.h>
 #include <epan/address.h>
+#include <epan/to_str.h>
 #include <wsutil/wmem/wmem.h>
 
 #include "tcpstate_conninfo.h"
@@ -210,6 +211,16 @@ since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboo
         since_append(log, frame, state, t_ns);
     }
     return log->full ? TCPS_SINCE_NONE : (guint16)(log->n - 1);
+}
+
+char *
+tcps_endpoint_str(const address *addr, guint32 port)
+{
+    char *a = address_to_str(NULL, addr);
+    char *s = g_strdup_printf(addr->type == AT_IPv6 ? "[%s]:%u" : "%s:%u", a, port);
+
+    wmem_free(NULL, a);
+    return s;
 }
 
 guint32

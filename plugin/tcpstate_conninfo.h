@@ -117,6 +117,9 @@ void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_in
                            const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
                            const tcps_result *res, const tcps_analysis_prefs *settings);
 
+/* "addr:port" ("[addr]:port" for IPv6), g_free() it. */
+char *tcps_endpoint_str(const address *addr, guint32 port);
+
 /* How many connections the file has so far, and one by its index
  * (tcps_frame.conn, table_index). */
 guint32 tcps_conninfo_count(void);

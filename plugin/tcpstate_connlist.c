@@ -108,16 +108,6 @@ tcp_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const voi
     return TAP_PACKET_DONT_REDRAW;
 }
 
-static char *
-endpoint_str(const address *addr, guint32 port)
-{
-    char *a = address_to_str(NULL, addr);
-    char *s = g_strdup_printf(addr->type == AT_IPv6 ? "[%s]:%u" : "%s:%u", a, port);
-
-    wmem_free(NULL, a);
-    return s;
-}
-
 static tap_packet_status
 all_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
            tap_flags_t flags _U_)
@@ -130,9 +120,9 @@ all_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const voi
     if (c->client)
         return TAP_PACKET_DONT_REDRAW;
     c->stream = l->pending.frame == pinfo->num ? l->pending.stream : G_MAXUINT32;
-    c->client = endpoint_str(from_client ? &pinfo->src : &pinfo->dst,
+    c->client = tcps_endpoint_str(from_client ? &pinfo->src : &pinfo->dst,
                              from_client ? pinfo->srcport : pinfo->destport);
-    c->server = endpoint_str(from_client ? &pinfo->dst : &pinfo->src,
+    c->server = tcps_endpoint_str(from_client ? &pinfo->dst : &pinfo->src,
                              from_client ? pinfo->destport : pinfo->srcport);
     if (!l->filter)
         c->picked = TRUE;
