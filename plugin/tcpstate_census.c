@@ -53,7 +53,7 @@ typedef struct {
     guint32  count[N_KINDS][TCPS_NUM_STATES];
     guint32  open;
     const guint8 *only;   /* bitset of connections counted; NULL: all */
-    guint32  only_n;
+    guint32  only_n;      /* its bytes */
 } census;
 
 #define UNSEEN 0xffu
@@ -212,7 +212,7 @@ census_frame(census *c, guint32 num, const tcps_frame *fr)
 
     if (conn >= c->n)
         return;
-    if (c->only && (conn >= c->only_n || !(c->only[conn >> 3] & (1u << (conn & 7)))))
+    if (c->only && ((conn >> 3) >= c->only_n || !(c->only[conn >> 3] & (1u << (conn & 7)))))
         return;
     ci = tcps_conninfo_at(conn);
     old = c->st[conn];

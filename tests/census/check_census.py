@@ -35,6 +35,9 @@ COUNTED = STATES[2:]
 TW = STATES.index("TIME_WAIT")
 TWO_MSL = 60 * 10**9
 INTERVAL = Decimal("0.1")
+# A filtered census counts only the connections with a frame that matches:
+# here all but the first connection (it as if it were not there).
+ONLY = "tcpstate.connection >= 1"
 CENSUS = (["tcpstate.census.open"] + ["tcpstate.census." + s.lower() for s in COUNTED] +
           ["tcpstate.census.client." + s.lower() for s in COUNTED] +
           ["tcpstate.census.server." + s.lower() for s in COUNTED])
@@ -62,6 +65,7 @@ def run(wrapper, plugin, capture):
            "-o", "tcpstate.msl:%d" % (TWO_MSL // 2 // 10**9),
            "-r", capture,
            "-z", "tcpstate,census,%s" % INTERVAL, "-z", "tcpstate,conn,list",
+           "-z", "tcpstate,census,%s,%s" % (INTERVAL, ONLY),
            "-T", "fields", "-E", "separator=/t", "-E", "occurrence=f"]
     for f in FIELDS:
         cmd += ["-e", f]
@@ -74,9 +78,11 @@ def run(wrapper, plugin, capture):
             block = None if block is not None else []
             continue
         if block is not None:
-            if not block:
-                blocks[line] = block
             block.append(line)
+            if len(block) == 3 and block[0].startswith("TCP Connection State/Census"):
+                blocks["census " + block[2].rstrip()] = block
+            elif len(block) == 3 and block[0].startswith("TCP Connection State/Connection list"):
+                blocks["list"] = block
         elif "\t" in line or line.strip().isdigit():
             cols = line.split("\t")
             rows.append(cols + [""] * (len(FIELDS) - len(cols)))
@@ -84,12 +90,13 @@ def run(wrapper, plugin, capture):
     return rows, blocks, restarts
 
 
-def recount(frames, upto, now, tuples):
-    """The census after frame `upto` (index into frames) at time `now`."""
+def recount(frames, upto, now, tuples, only=None):
+    """The census after frame `upto` (index into frames) at time `now`,
+    of the connections in `only` (all when None)."""
     latest, tw_start, first = {}, {}, {}
     for fr in frames[:upto + 1]:
         c = fr["conn"]
-        if c is None:
+        if c is None or (only is not None and c not in only):
             continue
         first.setdefault(c, fr["num"])
         prev = latest.get(c, (0, 0))
@@ -138,6 +145,32 @@ def parse_list(block):
     return out
 
 
+def check_table(capture, frames, tuples, census, only):
+    start = frames[0]["t"] - ns(str(frames[0]["rel"])) if frames else 0
+    table = [l for l in census[4:] if l and l[0].isdigit()]
+    tcp = [i for i, fr in enumerate(frames) if fr["conn"] is not None]
+    if tcp:
+        last_rel = frames[tcp[-1]]["rel"]
+        want_rows = int(last_rel / INTERVAL) + 1
+        if len(table) != want_rows:
+            fail(capture, "census table: %d rows, want %d" % (len(table), want_rows))
+    for k, line in enumerate(table):
+        cols = [c.strip() for c in line.split("|")[:-1]]
+        end = INTERVAL * (k + 1)
+        upto = max([i for i in tcp if frames[i]["rel"] < end], default=None)
+        if upto is None:
+            want = [0] * 14
+        else:
+            c = recount(frames, upto, start + ns(str(end)), tuples, only)
+            want = ([c["open"]] + [c[("any", s)] for s in COUNTED] +
+                    [c[("client", "TIME_WAIT")], c[("server", "TIME_WAIT")],
+                     c[("client", "CLOSE_WAIT")], c[("server", "CLOSE_WAIT")]])
+        got = [int(x) for x in cols[2:]]
+        if got != want:
+            fail(capture, "census row %d%s (%s): %s, recount %s" %
+                 (k, " (%s)" % ONLY if only else "", line, got, want))
+
+
 def check(wrapper, plugin, capture):
     rows, blocks, restarts = run(wrapper, plugin, capture)
     frames = []
@@ -152,9 +185,10 @@ def check(wrapper, plugin, capture):
             "restart": int(v["frame.number"]) in restarts, "v": v,
             "census": [int(x) if x else None for x in r[len(BASE):]],
         })
-    clist = next((b for k, b in blocks.items() if k.startswith("TCP Connection State/Connection list")), None)
-    census = next((b for k, b in blocks.items() if k.startswith("TCP Connection State/Census")), None)
-    if clist is None or census is None:
+    clist = blocks.get("list")
+    census = blocks.get("census Filter for statistics:")
+    census_only = blocks.get("census Filter for statistics: " + ONLY)
+    if clist is None or census is None or census_only is None:
         fail(capture, "a -z table is missing: %s" % list(blocks))
         return 0
     listed = parse_list(clist)
@@ -171,29 +205,11 @@ def check(wrapper, plugin, capture):
             fail(capture, "frame %d: census %s, recount %s" % (fr["num"], fr["census"], want))
         checked += 1
 
-    # -z tcpstate,census: each row at its interval's end.
-    start = frames[0]["t"] - ns(str(frames[0]["rel"])) if frames else 0
-    table = [l for l in census[4:] if l and l[0].isdigit()]
-    tcp = [i for i, fr in enumerate(frames) if fr["conn"] is not None]
-    if tcp:
-        last_rel = frames[tcp[-1]]["rel"]
-        want_rows = int(last_rel / INTERVAL) + 1
-        if len(table) != want_rows:
-            fail(capture, "census table: %d rows, want %d" % (len(table), want_rows))
-    for k, line in enumerate(table):
-        cols = [c.strip() for c in line.split("|")[:-1]]
-        end = INTERVAL * (k + 1)
-        upto = max([i for i in tcp if frames[i]["rel"] < end], default=None)
-        if upto is None:
-            want = [0] * 14
-        else:
-            c = recount(frames, upto, start + ns(str(end)), tuples)
-            want = ([c["open"]] + [c[("any", s)] for s in COUNTED] +
-                    [c[("client", "TIME_WAIT")], c[("server", "TIME_WAIT")],
-                     c[("client", "CLOSE_WAIT")], c[("server", "CLOSE_WAIT")]])
-        got = [int(x) for x in cols[2:]]
-        if got != want:
-            fail(capture, "census row %d (%s): %s, recount %s" % (k, line, got, want))
+    # -z tcpstate,census: each row at its interval's end, all connections
+    # and, filtered, all but the first.
+    later = {fr["conn"] for fr in frames if fr["conn"]}
+    for block, only in ((census, None), (census_only, later)):
+        check_table(capture, frames, tuples, block, only)
 
     # -z tcpstate,conn,list: every connection once, its values from its frames.
     by_conn = {}
