@@ -230,9 +230,9 @@ tcps_conninfo_count(void)
 }
 
 tcps_conn_info *
-tcps_conninfo_at(guint32 index)
+tcps_conninfo_at(guint32 idx)
 {
-    return *(tcps_conn_info **)wmem_array_index(conns, index);
+    return *(tcps_conn_info **)wmem_array_index(conns, idx);
 }
 
 tcps_conn_info *

@@ -123,7 +123,7 @@ char *tcps_endpoint_str(const address *addr, guint32 port);
 /* How many connections the file has so far, and one by its index
  * (tcps_frame.conn, table_index). */
 guint32 tcps_conninfo_count(void);
-tcps_conn_info *tcps_conninfo_at(guint32 index);
+tcps_conn_info *tcps_conninfo_at(guint32 idx);
 
 /* A frame's connection. */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);

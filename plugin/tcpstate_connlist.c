@@ -66,17 +66,19 @@ struct conn_list {
  * shows this many rows, tshark all. */
 #define GUI_MAX_ROWS 5000
 #define N_COLS 17
+#define RULE "===================================================================" \
+             "================================================="
 
 static list_conn *
-conn_at(conn_list *l, guint32 index)
+conn_at(conn_list *l, guint32 idx)
 {
-    if (index >= l->conns->len) {
+    if (idx >= l->conns->len) {
         guint old = l->conns->len;
-        g_array_set_size(l->conns, index + 1);
+        g_array_set_size(l->conns, idx + 1);
         memset(&g_array_index(l->conns, list_conn, old), 0,
-               (index + 1 - old) * sizeof(list_conn));
+               (idx + 1 - old) * sizeof(list_conn));
     }
-    return &g_array_index(l->conns, list_conn, index);
+    return &g_array_index(l->conns, list_conn, idx);
 }
 
 static void
@@ -295,13 +297,15 @@ list_draw(void *tapdata)
                                "number (filter tcpstate.connection == N).\n\n");
         ops->set_text(l->tw, text->str);
     } else {
-        printf("\n==================================================================="
-               "=================================================\n"
-               "TCP Connection State/Connection list\n"
-               "Filter for statistics: %s\n%s"
-               "==================================================================="
-               "=================================================\n",
-               l->filter ? l->filter : "", text->str);
+        /* tshark prints a tap's output on stdout (as ui/cli's taps do). */
+        GString *out = g_string_new(NULL);
+
+        g_string_append_printf(out, "\n%s\nTCP Connection State/Connection list\n"
+                               "Filter for statistics: %s\n%s%s\n", RULE,
+                               l->filter ? l->filter : "", text->str, RULE);
+        g_string_free(text, TRUE);
+        text = out;
+        fputs(text->str, stdout);
     }
     g_string_free(text, TRUE);
 }
