@@ -29,6 +29,8 @@
 #include "tcpstate_menu.h"
 #include "tcpstate_ladder.h"
 #include "tcpstate_upgrade.h"
+#include "tcpstate_census.h"
+#include "tcpstate_connlist.h"
 
 static int proto_tcpstate = -1;
 static int tcpstate_tap = -1;
@@ -700,6 +702,26 @@ finalize_first_pass(void)
 {
     first_pass_done = TRUE;
     wmem_map_foreach(streams, finalize_stream, NULL);
+    tcps_census_reset();
+}
+
+void
+tcpstate_finish_first_pass(void)
+{
+    if (!first_pass_done)
+        finalize_first_pass();
+}
+
+struct tcps_store *
+tcpstate_store(void)
+{
+    return store;
+}
+
+guint
+tcpstate_msl_seconds(void)
+{
+    return tcps_prefs.msl_seconds;
 }
 
 /* First pass: run the engine and the analysis, store the record. NULL: not
@@ -841,6 +863,10 @@ first_pass_frame(packet_info *pinfo, proto_tree *tree)
     fr = analyze_frame(pinfo, tree);
     if (fr)
         tcps_upgrade_frame(tree, pinfo, tcps_conninfo_get(fr));
+    /* Records changed: a census counted before must count again. */
+    tcps_census_reset();
+    if (fr)
+        tcps_census_note(fr, pinfo->num, tcps_frame_time_ns(pinfo));
     return fr;
 }
 
@@ -1217,6 +1243,9 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
         add_connection_items(tvb, pinfo, st, fr);
         if (PINFO_FD_VISITED(pinfo))
             add_final_items(tvb, st, fr);
+        tcps_connlist_items(st, tvb, fr);
+        if (PINFO_FD_VISITED(pinfo))
+            tcps_census_items(st, tvb, pinfo, fr);
     }
     add_state_experts(tvb, pinfo, ti, st, fr, &r);
     add_connection_experts(tvb, pinfo, ti, st, fr);
@@ -1258,6 +1287,7 @@ tcpstate_init(void)
     if (!store)
         store = tcps_store_new();
     tcps_store_clear(store);
+    tcps_census_reset();
     last_num = 0;
     first_pass_done = FALSE;
 }
@@ -1558,6 +1588,8 @@ proto_register_tcpstate(void)
         &pref_info_column, info_column_vals, FALSE);
     for (i = 1; i < G_N_ELEMENTS(uint_prefs); i++)
         register_uint_pref(module, &uint_prefs[i]);
+    tcps_census_register(proto_tcpstate, module);
+    tcps_connlist_register(proto_tcpstate);
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                      g_direct_hash, g_direct_equal);
@@ -1594,4 +1626,6 @@ proto_reg_handoff_tcpstate(void)
     tcps_upgrade_handoff();
     tcps_menu_register();
     tcps_ladder_register();
+    tcps_census_handoff();
+    tcps_connlist_handoff();
 }

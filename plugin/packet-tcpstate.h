@@ -6,4 +6,13 @@
 void proto_register_tcpstate(void);
 void proto_reg_handoff_tcpstate(void);
 
+/* For the census and the connection list, which read the stored records. */
+struct tcps_store;
+struct tcps_store *tcpstate_store(void);
+/* The MSL preference, in seconds (TIME_WAIT lasts 2·MSL). */
+guint tcpstate_msl_seconds(void);
+/* Apply the hindsight that needs the whole capture, if not done yet (a
+ * table drawn at the end of a single pass). */
+void tcpstate_finish_first_pass(void);
+
 #endif

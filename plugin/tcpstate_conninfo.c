@@ -4,6 +4,7 @@
  */
 #include <epan/packet.h>
 #include <epan/address.h>
+#include <epan/to_str.h>
 #include <wsutil/wmem/wmem.h>
 
 #include "tcpstate_conninfo.h"
@@ -242,6 +243,28 @@ tcps_conninfo_gave_up_ns(const tcps_conn_info *conn)
     if (!(conn->end_flags & TCPS_END_GAVE_UP))
         return TCPS_TIME_NONE;
     return conn->synack_ns + tcps_synack_timer_ns(conn->synack_timeouts);
+}
+
+char *
+tcps_endpoint_str(const address *addr, guint32 port)
+{
+    char *a = address_to_str(NULL, addr);
+    char *s = g_strdup_printf(addr->type == AT_IPv6 ? "[%s]:%u" : "%s:%u", a, port);
+
+    wmem_free(NULL, a);
+    return s;
+}
+
+guint32
+tcps_conninfo_count(void)
+{
+    return conns ? wmem_array_get_count(conns) : 0;
+}
+
+tcps_conn_info *
+tcps_conninfo_at(guint32 idx)
+{
+    return *(tcps_conn_info **)wmem_array_index(conns, idx);
 }
 
 tcps_conn_info *

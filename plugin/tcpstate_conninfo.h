@@ -147,6 +147,14 @@ gint64 tcps_conninfo_capture_end_ns(void);
  * TCPS_TIME_NONE. */
 gint64 tcps_conninfo_gave_up_ns(const tcps_conn_info *conn);
 
+/* "addr:port" ("[addr]:port" for IPv6), g_free() it. */
+char *tcps_endpoint_str(const address *addr, guint32 port);
+
+/* How many connections the file has so far, and one by its index
+ * (tcps_frame.conn, table_index). */
+guint32 tcps_conninfo_count(void);
+tcps_conn_info *tcps_conninfo_at(guint32 idx);
+
 /* A frame's connection. */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
 

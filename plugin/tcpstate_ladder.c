@@ -101,16 +101,6 @@ tcp_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const voi
     return TAP_PACKET_DONT_REDRAW;
 }
 
-static char *
-endpoint_str(const address *addr, guint32 port)
-{
-    char *a = address_to_str(NULL, addr);
-    char *s = g_strdup_printf(addr->type == AT_IPv6 ? "[%s]:%u" : "%s:%u", a, port);
-
-    wmem_free(NULL, a);
-    return s;
-}
-
 static tap_packet_status
 tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
                 tap_flags_t flags _U_)
@@ -142,11 +132,11 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
         c = g_new0(ladder_conn, 1);
         c->steps = g_array_new(FALSE, FALSE, sizeof(ladder_step));
         if (step.r.from_client) {
-            c->client = endpoint_str(&pinfo->src, pinfo->srcport);
-            c->server = endpoint_str(&pinfo->dst, pinfo->destport);
+            c->client = tcps_endpoint_str(&pinfo->src, pinfo->srcport);
+            c->server = tcps_endpoint_str(&pinfo->dst, pinfo->destport);
         } else {
-            c->client = endpoint_str(&pinfo->dst, pinfo->destport);
-            c->server = endpoint_str(&pinfo->src, pinfo->srcport);
+            c->client = tcps_endpoint_str(&pinfo->dst, pinfo->destport);
+            c->server = tcps_endpoint_str(&pinfo->src, pinfo->srcport);
         }
         c->info = conn;
         g_hash_table_insert(l->by_conn, conn, c);

@@ -399,3 +399,9 @@ tcps_stats_register(void)
     register_stat_tap_table_ui(&conn_ui);
     register_stat_tap_table_ui(&transitions_ui);
 }
+
+const char *
+tcps_stats_zeek_meaning(guint code)
+{
+    return code < TCPS_ZEEK_NUM ? zeek_meaning[code] : "";
+}

@@ -5,4 +5,7 @@
 
 void tcps_stats_register(void);
 
+/* Zeek's own wording of a conn_state code. */
+const char *tcps_stats_zeek_meaning(guint code);
+
 #endif

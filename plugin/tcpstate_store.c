@@ -54,6 +54,12 @@ tcps_store_get(tcps_store *s, uint32_t frame)
     return r->present ? r : NULL;
 }
 
+uint32_t
+tcps_store_end(const tcps_store *s)
+{
+    return s ? s->nblocks << BLOCK_SHIFT : 0;
+}
+
 tcps_frame *
 tcps_store_put(tcps_store *s, uint32_t frame)
 {

@@ -38,6 +38,10 @@ tcps_frame *tcps_store_get(tcps_store *s, uint32_t frame);
  * frame had. NULL for frame 0 or when out of memory. */
 tcps_frame *tcps_store_put(tcps_store *s, uint32_t frame);
 
+/* One past the highest frame number the store could hold a record for:
+ * every stored frame is below it (a bound for a sweep over all frames). */
+uint32_t tcps_store_end(const tcps_store *s);
+
 /* Remove frame's record, if any. */
 void tcps_store_erase(tcps_store *s, uint32_t frame);
 

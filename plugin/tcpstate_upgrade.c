@@ -77,6 +77,17 @@ upgrade_as_of(const packet_info *pinfo, const tcps_conn_info *conn)
     return up && up->frame <= pinfo->num ? up : NULL;
 }
 
+const char *
+tcps_upgrade_of(const tcps_conn_info *conn, guint32 *frame)
+{
+    const tcps_upgrade *up = conn ? (const tcps_upgrade *)wmem_map_lookup(upgrades, conn) : NULL;
+
+    if (!up)
+        return NULL;
+    *frame = up->frame;
+    return up->protocol ? up->protocol : "";
+}
+
 void
 tcps_upgrade_items(proto_tree *ct, tvbuff_t *tvb, const packet_info *pinfo,
                    const tcps_conn_info *conn)

@@ -19,5 +19,8 @@ void tcps_upgrade_frame(proto_tree *tree, const packet_info *pinfo, tcps_conn_in
 void tcps_upgrade_items(proto_tree *ct, tvbuff_t *tvb, const packet_info *pinfo,
                         const tcps_conn_info *conn);
 void tcps_upgrade_experts(packet_info *pinfo, proto_item *ti, const tcps_conn_info *conn);
+/* The connection's upgrade, if any: the 101's frame and the protocol; NULL
+ * when there was none. */
+const char *tcps_upgrade_of(const tcps_conn_info *conn, guint32 *frame);
 
 #endif /* TCPSTATE_UPGRADE_H */

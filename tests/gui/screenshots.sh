@@ -92,3 +92,27 @@ MAIN=$(win websocket.pcapng)
 place "$MAIN" 0 0 1600 1000
 keys ctrl+g; xdotool type 14; keys Return
 crop gui-upgrade.png 1600x420+0+0
+
+# Statistics -> I/O Graphs (the 7th entry in 4.0) with the profile's census
+# presets (io_graphs): connections in ESTABLISHED, CLOSE_WAIT, TIME_WAIT and
+# SYN_RCVD, at 100 ms (the Interval box, from 1 s, three entries up).
+census_graph() { # census_graph CAPTURE PNG
+  start "$1"
+  keys alt+s; for _ in $(seq 6); do xdotool key Down; done; keys Return
+  local w; w=$(win "I/O Graphs")
+  place "$w" 0 0 1400 800
+  xdotool mousemove 582 744 click 1; sleep 0.5
+  keys Up Up Up Return
+  sleep 2
+  crop "$2" 1400x800+0+0
+  xdotool key Escape
+}
+census_graph "$src/captures/kernel/close_wait_pileup.pcapng" gui-census-close-wait.png
+census_graph "$src/captures/kernel/syn_flood.pcapng" gui-census-syn-flood.png
+
+# Tools -> TCP Connection State -> List of connections (the second entry),
+# on a capture that reuses a 4-tuple during TIME_WAIT.
+start "$src/captures/kernel/reuse_time_wait.pcapng"
+keys alt+t Up Right Down Return
+place "$(win "TCP connection list")" 0 0 1600 330
+crop gui-conn-list.png 1600x330+0+0

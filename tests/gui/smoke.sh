@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # GUI smoke test: Wireshark (Qt) under Xvfb with the tcpstate build under
 # test and the "TCP States" profile, on a capture. It opens
-# Statistics -> TCP Connection State -> Connections and Tools -> TCP
-# Connection State -> Ladder, then fails if Wireshark crashed, never showed
+# Statistics -> TCP Connection State -> Connections, Tools -> TCP
+# Connection State -> Ladder and -> List of connections (and the list's
+# button), then fails if Wireshark crashed, never showed
 # the capture or one of those windows, or logged a critical message. Skipped (77) without wireshark, Xvfb or xdotool.
 #
 # usage: tests/gui/smoke.sh PLUGIN.so PROFILE_DIR CAPTURE
@@ -49,6 +50,19 @@ else
   }
   open_last_submenu alt+s "Connections"        # Statistics -> ... -> Connections
   open_last_submenu alt+t "TCP state ladder"   # Tools -> ... -> Ladder (funnel window)
+  # Tools -> TCP Connection State -> List of connections (the second entry),
+  # and its button, which asks for the connection whose packets to show.
+  xdotool search --onlyvisible --name "$(basename "$cap")" windowfocus --sync >/dev/null 2>&1
+  sleep 0.5
+  for k in alt+t Up Right Down Return; do xdotool key "$k"; sleep 0.3; done
+  if wait_window "TCP connection list"; then
+    xdotool search --onlyvisible --name "TCP connection list" windowfocus --sync >/dev/null 2>&1
+    sleep 0.5
+    for k in Tab Tab space; do xdotool key "$k"; sleep 0.3; done
+    wait_window "Show a connection" || { echo "FAIL: the list's button opened no dialog"; fail=1; }
+  else
+    echo "FAIL: no \"TCP connection list\" window"; fail=1
+  fi
 fi
 if ! kill -0 "$wpid" 2>/dev/null; then
   wait "$wpid"; echo "FAIL: wireshark exited (status $?)"; fail=1
@@ -56,5 +70,5 @@ fi
 if grep -E "CRITICAL|ERROR|Segmentation fault|Aborted|core dumped" "$log"; then
   echo "FAIL: critical messages above"; fail=1
 fi
-[ $fail = 0 ] && echo "GUI OK: $(basename "$cap") loaded; Connections statistics and the ladder opened"
+[ $fail = 0 ] && echo "GUI OK: $(basename "$cap") loaded; Connections statistics, the ladder and the connection list opened"
 exit $fail

@@ -1577,18 +1577,36 @@ def sc_websocket(lab):
     lab.checkpoint("client FIN acknowledged: the server holds TIME_WAIT", expect=("CLOSED", "TIME_WAIT"))
 
 
-@scenario("close_wait_pileup", "a server that never calls close(): five clients in turn connect, exchange one message each way and close; every server socket stays in CLOSE_WAIT, every client in FIN_WAIT_2")
-def sc_close_wait_pileup(lab):
+def short_connections(lab, n):
+    """n clients in turn connect, exchange one message each way and close();
+    yields each one's number and the server's socket, still open"""
     ls = lab.listener()
-    for i in range(5):
+    for i in range(n):
         c = lab.client()
         lab.connect(c)
         s = lab.accept(ls)
         exchange(lab, c, s)
         c.close()
+        yield i, s
+
+
+@scenario("close_wait_pileup", "a server that never calls close(): five clients in turn connect, exchange one message each way and close; every server socket stays in CLOSE_WAIT, every client in FIN_WAIT_2")
+def sc_close_wait_pileup(lab):
+    for i, _ in short_connections(lab, 5):
         lab.step("client %d close(); the server never closes" % (i + 1))
         lab.checkpoint("connection %d: client FIN acknowledged, the server socket stays in CLOSE_WAIT" % (i + 1),
                        expect=("FIN_WAIT_2", "CLOSE_WAIT"))
+
+
+TW_PILEUP = 6
+
+
+@scenario("time_wait_pileup", "a client that opens short connections one after another: %d clients in turn connect, exchange one message each way and close first, the server closes after it; every client socket stays in TIME_WAIT (60 s on Linux), a pile-up the census counts" % TW_PILEUP)
+def sc_time_wait_pileup(lab):
+    for i, s in short_connections(lab, TW_PILEUP):
+        lab.step("client %d close()" % (i + 1))
+        server_closes(lab, s, "connection %d: the server's FIN acknowledged, the client holds TIME_WAIT"
+                      % (i + 1))
 
 
 SYN_FLOOD = r"""
@@ -1723,6 +1741,9 @@ SUMMARY = {
                        "connection.",
     "fin_crosses_rst_srv": "the same run on the server's side: frame 8 is the server's RST, frame 9 the "
                            "client's FIN, sent before the RST reached it, frame 10 the RST answering it.",
+    "time_wait_pileup": "six connections (client ports 40000-40005) of 10 frames each: handshake, one "
+                        "message each way, the client's FIN, the server's ACK and FIN, the client's last "
+                        "ACK; every client socket stays in TIME_WAIT to the end of the capture.",
     "syn_flood": "frames 1-119: 110 SYNs from spoofed 10.201.x.x sources; the first 9 are answered with "
                  "SYN/ACKs (frames 2-18, even numbers; they go nowhere), the other 101 are dropped by the "
                  "full SYN queue; frame 120: the real client's SYN, dropped too; its retransmission "
