@@ -46,13 +46,13 @@ environment problems.
 
 import argparse
 import os
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_quiet import DELTA, FLAG, TAIL, Kernel, parse_log, side_of, state_name  # noqa: E402
+from check_quiet import (DELTA, FLAG, TAIL, Kernel, parse_log, side_of, state_name,  # noqa: E402
+                         tshark_fields)
 
 SYN, FIN, ACK, RST = FLAG["SYN"], FLAG["FIN"], FLAG["ACK"], FLAG["RST"]
 OWN = {("CLOSED", "SYN_SENT"), ("ESTABLISHED", "FIN_WAIT_1"), ("SYN_RCVD", "FIN_WAIT_1"),
@@ -76,16 +76,8 @@ FIELDS = ["frame.number", "frame.time_relative", "tcp.stream", "tcp.flags", "tcp
 
 
 def plugin_rows(wrapper, plugin, capture, two_pass):
-    cmd = [wrapper, plugin] + (["-2"] if two_pass else []) + [
-        "-r", str(capture), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), r.returncode, r.stderr))
     rows = []
-    for line in r.stdout.splitlines():
-        v = (line.split("\t") + [""] * len(FIELDS))[:len(FIELDS)]
+    for v in tshark_fields(wrapper, plugin, capture, FIELDS, two_pass):
         src, dst = (v[5] or v[6], int(v[7])), (v[8] or v[9], int(v[10]))
         fc = v[4] in ("1", "True")
         rows.append(dict(no=int(v[0]), t=float(v[1]), stream=int(v[2]), flags=int(v[3], 16),
