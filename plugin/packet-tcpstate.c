@@ -774,9 +774,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     zseg.ack = in.ack;
     zseg.len = in.len;
     zseg.window = in.window;
-    if (res.prev[0] != res.state[0] || res.prev[1] != res.state[1] ||
-        res.prev[0] != st->info->final_state[0] || res.prev[1] != st->info->final_state[1] ||
-        res.revision[0].from_frame || res.revision[1].from_frame ||
+    if (res.revision[0].from_frame || res.revision[1].from_frame ||
         (res.events & TCPS_EV_SYN_IN_SYNCHRONIZED))     /* may open the next one */
         tcps_conninfo_note_time(st->info, pinfo->num, tcps_frame_time_ns(pinfo));
     tcps_conninfo_segment(st->info, fr, pinfo, &in.dst, in.dport, ip_bad ? NULL : &zseg, &res,
@@ -1069,11 +1067,22 @@ state_since(packet_info *pinfo, const tcps_conn_info *conn, const tcps_frame *fr
         return TRUE;
     }
     /* f's time: a plugin cannot ask epan for another frame's time stamp
-     * (epan_get_frame_ts is not exported by 4.0); conn->times has it for
-     * every frame on which a state was shown changing */
+     * (epan_get_frame_ts is not exported by 4.0). Hindsight puts a state's
+     * start on a frame that revised (conn->times), or on one where some
+     * end's state changed as the frames were analysed (the since logs) */
     *t_ns = tcps_conninfo_time_of(conn, f);
     if (*t_ns == TCPS_TIME_NONE && conn->previous)
         *t_ns = tcps_conninfo_time_of(conn->previous, f);
+    for (g = 0; g < 2 && *t_ns == TCPS_TIME_NONE; g++) {
+        const tcps_since_log *log = &conn->since[g];
+        guint32 i;
+        for (i = log->n; i-- > 0; ) {
+            if (log->v[i].frame == f) {
+                *t_ns = log->v[i].time_ns;
+                break;
+            }
+        }
+    }
     if (*t_ns != TCPS_TIME_NONE)
         return TRUE;
     live = tcps_conninfo_since(conn, fr, e);

@@ -65,10 +65,11 @@ typedef struct tcps_conn_info {
     guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
     guint32         rev_lo, rev_hi;    /* frames hindsight rewrote: [lo, hi],
                                           0 none (the since log is live) */
-    tcps_since_log  times;             /* the time of every frame on which some
-                                          end's state is shown changing (state
-                                          unused): where hindsight may put a
-                                          "since" the live logs do not have */
+    tcps_since_log  times;             /* the time of each frame that revised
+                                          earlier ones or may open the next
+                                          incarnation (state unused): where
+                                          hindsight may put a "since" the live
+                                          logs do not have; empty for most */
 } tcps_conn_info;
 
 /* Analysis flags kept per frame, beyond the engine's events. */
