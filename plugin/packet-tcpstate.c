@@ -999,9 +999,39 @@ lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 
  * records show it (hindsight, once later frames revised earlier ones): the
  * frame where that state began, walking back over the connection's frames
  * that hindsight rewrote; before and outside them the since log is right. */
+static gboolean state_since_walk(packet_info *pinfo, const tcps_conn_info *conn,
+                                 const tcps_frame *fr, int e, guint slot, guint32 *frame,
+                                 gint64 *t_ns);
+
+/* The last answers of state_since(), so that dissecting a connection's
+ * frames in order walks back one frame each, not the whole stay. */
+#define SINCE_MEMO 64
+static struct {
+    guint32 conn, num, since;
+    gint64  ns;
+    gint    e;
+} since_memo[SINCE_MEMO];
+
 static gboolean
 state_since(packet_info *pinfo, const tcps_conn_info *conn, const tcps_frame *fr, int e,
             guint32 *frame, gint64 *t_ns)
+{
+    guint slot = (fr->conn * 2u + (guint)e) % SINCE_MEMO;
+    gboolean found = state_since_walk(pinfo, conn, fr, e, slot, frame, t_ns);
+
+    if (found) {
+        since_memo[slot].conn = fr->conn;
+        since_memo[slot].e = e;
+        since_memo[slot].num = pinfo->num;
+        since_memo[slot].since = *frame;
+        since_memo[slot].ns = *t_ns;
+    }
+    return found;
+}
+
+static gboolean
+state_since_walk(packet_info *pinfo, const tcps_conn_info *conn, const tcps_frame *fr, int e,
+                 guint slot, guint32 *frame, gint64 *t_ns)
 {
     const tcps_since *live = tcps_conninfo_since(conn, fr, e);
     const tcps_frame *r = fr;
@@ -1010,9 +1040,9 @@ state_since(packet_info *pinfo, const tcps_conn_info *conn, const tcps_frame *fr
     /* the connection's first frame: its since log starts there */
     guint32 first = conn->since[e].n ? conn->since[e].v[0].frame : 1;
 
-    if (!conn->rev_lo || pinfo->num < conn->rev_lo || (live && live->frame > conn->rev_hi)) {
-        if (!live)
-            return FALSE;
+    if (!live)
+        return FALSE;   /* the log is full (pathological flapping): no since */
+    if (!conn->rev_lo || pinfo->num < conn->rev_lo || live->frame > conn->rev_hi) {
         *frame = live->frame;
         *t_ns = live->time_ns;
         return TRUE;
@@ -1047,6 +1077,12 @@ state_since(packet_info *pinfo, const tcps_conn_info *conn, const tcps_frame *fr
         }
         if (!p || ((e ? p->core.server : p->core.client) & 0x0f) != cur)
             break;                      /* entered before f: a timer, a crossing */
+        if (since_memo[slot].num == g && since_memo[slot].conn == fr->conn &&
+            since_memo[slot].e == e && PINFO_FD_VISITED(pinfo)) {
+            *frame = since_memo[slot].since;    /* the same stay, answered for g */
+            *t_ns = since_memo[slot].ns;
+            return TRUE;
+        }
         if (!PINFO_FD_VISITED(pinfo) && p->revised)
             break;      /* one pass: it was shown before the revision, otherwise */
         if (g < conn->rev_lo) {         /* not rewritten: the log is right there */
@@ -1330,6 +1366,7 @@ tcpstate_init(void)
     if (!store)
         store = tcps_store_new();
     tcps_store_clear(store);
+    memset(since_memo, 0, sizeof since_memo);
     last_num = 0;
     first_pass_done = FALSE;
 }
