@@ -566,6 +566,27 @@ want_checksum_status(void)
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
 }
 
+/* Remember which frames of a connection hindsight rewrote: outside them the
+ * since log (kept as the frames were analysed) is right. */
+static void
+note_revised(tcps_conn_info *conn, guint32 f)
+{
+    if (!conn)
+        return;
+    if (!conn->rev_lo || f < conn->rev_lo)
+        conn->rev_lo = f;
+    if (f > conn->rev_hi)
+        conn->rev_hi = f;
+}
+
+static tcps_conn_info *
+conn_of_frame(guint32 num)
+{
+    tcps_frame *r = tcps_store_get(store, num);
+
+    return r ? tcps_conninfo_get(r) : NULL;
+}
+
 /* Hindsight (docs/semantics.md): frame `num` proves that an endpoint did not
  * hold, from an earlier frame on, the states stored for it. Rewrite those
  * frames of the connection (and this one's state before), and mark the
@@ -587,9 +608,12 @@ apply_revisions(const tcps_result *res, guint32 num, guint32 conn, guint32 old_c
         for (f = rv->from_frame;
              (r = tcps_store_next(store, rv->cause == TCPS_REV_NEW_CONN ? old_conn : conn,
                                   &f, num + 1)) != NULL; f++) {
+            note_revised(tcps_conninfo_get(r), f);
             if (tcps_record_revise(&r->core, e, rv, f, num) && f < num)
                 r->revised = 1;
             /* A refused SYN was never a half-open handshake. */
+            if (rv->cause == TCPS_REV_NEW_CONN && f == rv->from_frame)
+                note_revised(conn_of_frame(num), num);
             if (rv->cause == TCPS_REV_REFUSED && f == rv->from_frame &&
                 (r->analysis & TCPS_AN_HALF_OPEN_COUNTED)) {
                 r->analysis &= ~TCPS_AN_HALF_OPEN_COUNTED;
@@ -611,6 +635,7 @@ revise_to_end(tcps_stream *st, int e, const tcps_revision *rv, guint32 until, gb
     for (f = rv->from_frame;
          (r = tcps_store_next(store, st->info->table_index, &f, until)) != NULL; f++) {
         gboolean changed = tcps_record_revise(&r->core, e, rv, f, until);
+        note_revised(st->info, f);
         if (live)
             r->revised = (r->core.client & 0x0f) != (r->live >> 4) ||
                          (r->core.server & 0x0f) != (r->live & 0x0f);
@@ -815,6 +840,9 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     zseg.ack = in.ack;
     zseg.len = in.len;
     zseg.window = in.window;
+    if (res.revision[0].from_frame || res.revision[1].from_frame ||
+        (res.events & TCPS_EV_SYN_IN_SYNCHRONIZED))     /* may open the next one */
+        tcps_conninfo_note_time(st->info, pinfo->num, tcps_frame_time_ns(pinfo));
     tcps_conninfo_segment(st->info, fr, pinfo, &in.dst, in.dport, ip_bad ? NULL : &zseg, &res,
                           &tcps_prefs);
     apply_revisions(&res, pinfo->num, fr->conn, old_conn);
@@ -1037,6 +1065,140 @@ lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 
     return NULL;
 }
 
+/* When endpoint e entered the state this frame shows for it, as the stored
+ * records show it (hindsight, once later frames revised earlier ones): the
+ * frame where that state began, walking back over the connection's frames
+ * that hindsight rewrote; before and outside them the since log is right. */
+static gboolean state_since_walk(packet_info *pinfo, const tcps_conn_info *conn,
+                                 const tcps_frame *fr, int e, guint slot, guint32 *frame,
+                                 gint64 *t_ns);
+
+/* The last answers of state_since(), so that dissecting a connection's
+ * frames in order walks back one frame each, not the whole stay. */
+#define SINCE_MEMO 64
+static struct {
+    guint32 conn, num, since;
+    gint64  ns;
+    gint    e;
+} since_memo[SINCE_MEMO];
+
+static gboolean
+state_since(packet_info *pinfo, const tcps_conn_info *conn, const tcps_frame *fr, int e,
+            guint32 *frame, gint64 *t_ns)
+{
+    guint slot = (fr->conn * 2u + (guint)e) % SINCE_MEMO;
+    gboolean found = state_since_walk(pinfo, conn, fr, e, slot, frame, t_ns);
+
+    if (found) {
+        since_memo[slot].conn = fr->conn;
+        since_memo[slot].e = e;
+        since_memo[slot].num = pinfo->num;
+        since_memo[slot].since = *frame;
+        since_memo[slot].ns = *t_ns;
+    }
+    return found;
+}
+
+static gboolean
+state_since_walk(packet_info *pinfo, const tcps_conn_info *conn, const tcps_frame *fr, int e,
+                 guint slot, guint32 *frame, gint64 *t_ns)
+{
+    const tcps_since *live = tcps_conninfo_since(conn, fr, e);
+    const tcps_frame *r = fr;
+    guint32 f = pinfo->num, g;
+    unsigned cur = (e ? fr->core.server : fr->core.client) & 0x0f;
+    /* the connection's first frame: its since log starts there */
+    guint32 first = conn->since[e].n ? conn->since[e].v[0].frame : 1;
+
+    if (!live)
+        return FALSE;   /* the log is full (pathological flapping): no since */
+    if (!conn->rev_lo || pinfo->num < conn->rev_lo || live->frame > conn->rev_hi) {
+        *frame = live->frame;
+        *t_ns = live->time_ns;
+        return TRUE;
+    }
+    for (;;) {
+        const tcps_frame *p = NULL;
+        unsigned b = (e ? r->core.server : r->core.client);
+
+        if ((b >> 4) != cur)
+            break;                      /* entered on f */
+        for (g = f; g > first; ) {
+            p = tcps_store_get(store, --g);
+            if (p && p->conn == fr->conn)
+                break;
+            p = NULL;
+        }
+        /* a SYN found to open this connection is stored with the previous
+         * one (TCPS_REV_NEW_CONN): it is the frame before the first */
+        if (!p && f == first && conn->previous && first > 1 && PINFO_FD_VISITED(pinfo)) {
+            for (g = first; g > 1; ) {
+                p = tcps_store_get(store, --g);
+                if (p && (p->conn == fr->conn || p->conn == conn->previous->table_index))
+                    break;
+                p = NULL;
+            }
+            if (p && (p->conn != conn->previous->table_index || !p->revised))
+                p = NULL;
+            if (p && ((e ? p->core.server : p->core.client) & 0x0f) == cur) {
+                f = g;          /* the connection began there */
+                break;
+            }
+        }
+        if (!p || ((e ? p->core.server : p->core.client) & 0x0f) != cur)
+            break;                      /* entered before f: a timer, a crossing */
+        if (since_memo[slot].num == g && since_memo[slot].conn == fr->conn &&
+            since_memo[slot].e == e && PINFO_FD_VISITED(pinfo)) {
+            *frame = since_memo[slot].since;    /* the same stay, answered for g */
+            *t_ns = since_memo[slot].ns;
+            return TRUE;
+        }
+        if (!PINFO_FD_VISITED(pinfo) && p->revised)
+            break;      /* one pass: it was shown before the revision, otherwise */
+        if (g < conn->rev_lo) {         /* not rewritten: the log is right there */
+            live = tcps_conninfo_since(conn, p, e);
+            if (live && live->state == cur) {
+                *frame = live->frame;
+                *t_ns = live->time_ns;
+                return TRUE;
+            }
+            break;
+        }
+        f = g;
+        r = p;
+    }
+    *frame = f;
+    if (f == pinfo->num) {
+        *t_ns = tcps_frame_time_ns(pinfo);
+        return TRUE;
+    }
+    /* f's time: a plugin cannot ask epan for another frame's time stamp
+     * (epan_get_frame_ts is not exported by 4.0). Hindsight puts a state's
+     * start on a frame that revised (conn->times), or on one where some
+     * end's state changed as the frames were analysed (the since logs) */
+    *t_ns = tcps_conninfo_time_of(conn, f);
+    if (*t_ns == TCPS_TIME_NONE && conn->previous)
+        *t_ns = tcps_conninfo_time_of(conn->previous, f);
+    for (g = 0; g < 2 && *t_ns == TCPS_TIME_NONE; g++) {
+        const tcps_since_log *log = &conn->since[g];
+        guint32 i;
+        for (i = log->n; i-- > 0; ) {
+            if (log->v[i].frame == f) {
+                *t_ns = log->v[i].time_ns;
+                break;
+            }
+        }
+    }
+    if (*t_ns != TCPS_TIME_NONE)
+        return TRUE;
+    live = tcps_conninfo_since(conn, fr, e);
+    if (!live)
+        return FALSE;
+    *frame = live->frame;
+    *t_ns = live->time_ns;
+    return TRUE;
+}
+
 /* The connection as known at this segment. Tree only. */
 static void
 add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tcps_frame *fr)
@@ -1065,13 +1227,14 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
         add_generated_time(ct, hf_tcpstate_hs_rtt_client, tvb, conn->hs_client_ns);
     }
     for (e = 0; e < 2; e++) {
-        const tcps_since *since = tcps_conninfo_since(conn, fr, e);
-        if (!since)
+        guint32 since;
+        gint64 since_ns;
+        if (!state_since(pinfo, conn, fr, e, &since, &since_ns))
             continue;
         add_generated_uint(ct, e ? hf_tcpstate_server_since : hf_tcpstate_client_since, tvb,
-                           since->frame);
+                           since);
         add_generated_time(ct, e ? hf_tcpstate_server_time : hf_tcpstate_client_time, tvb,
-                           now - since->time_ns);
+                           now - since_ns);
     }
     add_generated_time(ct, hf_tcpstate_duration, tvb, now - conn->start_ns);
     if (fr->analysis & TCPS_AN_HALF_OPEN_COUNTED)
@@ -1288,6 +1451,7 @@ tcpstate_init(void)
         store = tcps_store_new();
     tcps_store_clear(store);
     tcps_census_reset();
+    memset(since_memo, 0, sizeof since_memo);
     last_num = 0;
     first_pass_done = FALSE;
 }

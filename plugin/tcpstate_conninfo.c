@@ -193,6 +193,29 @@ since_append(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns)
     log->n++;
 }
 
+void
+tcps_conninfo_note_time(tcps_conn_info *conn, guint32 frame, gint64 t_ns)
+{
+    if (!conn->times.n || conn->times.v[conn->times.n - 1].frame < frame)
+        since_append(&conn->times, frame, 0, t_ns);
+}
+
+gint64
+tcps_conninfo_time_of(const tcps_conn_info *conn, guint32 frame)
+{
+    guint32 lo = 0, hi = conn->times.n;
+
+    while (lo < hi) {                   /* appended in frame order */
+        guint32 mid = lo + (hi - lo) / 2;
+        if (conn->times.v[mid].frame < frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < conn->times.n && conn->times.v[lo].frame == frame ? conn->times.v[lo].time_ns
+                                                                 : TCPS_TIME_NONE;
+}
+
 /* Where an endpoint's state changed, log it; the frame's index into the log.
  * When a later segment showed an arrival was lost and the endpoint is back
  * in the state it had before that arrival, it has been in that state since

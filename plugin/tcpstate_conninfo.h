@@ -68,6 +68,13 @@ typedef struct tcps_conn_info {
     struct tcps_server  *server;       /* while half-open */
     guint32         table_index;       /* in the file's table of connections */
     guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
+    guint32         rev_lo, rev_hi;    /* frames hindsight rewrote: [lo, hi],
+                                          0 none (the since log is live) */
+    tcps_since_log  times;             /* the time of each frame that revised
+                                          earlier ones or may open the next
+                                          incarnation (state unused): where
+                                          hindsight may put a "since" the live
+                                          logs do not have; empty for most */
 } tcps_conn_info;
 
 /* How a connection ended after its latest segment, and what tells it. */
@@ -161,6 +168,10 @@ tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
 /* The entry a frame's since index points to for endpoint e; NULL when
  * there is none (the log was full). */
 const tcps_since *tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e);
+/* Keep frame's time (in conn->times); the time kept for frame, or
+ * TCPS_TIME_NONE. */
+void tcps_conninfo_note_time(tcps_conn_info *conn, guint32 frame, gint64 t_ns);
+gint64 tcps_conninfo_time_of(const tcps_conn_info *conn, guint32 frame);
 
 /* How long that entry's state lasted: until the next entry, or until the
  * end of the capture read so far. */

@@ -31,6 +31,7 @@
 #define F_HAVE_TX      (1u << 13)
 #define F_HAVE_RTT     (1u << 14)
 #define F_FIN_QUEUED   (1u << 15) /* the peer's FIN arrived out of order: queued */
+#define F_FIN_RESENT   (1u << 16) /* its latest segment sent its FIN again */
 
 #define F_SYNCHRONIZED (F_SYN_SENT | F_SYN_RCVD | F_SYN_ACKED)
 
@@ -400,13 +401,27 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
     }
 }
 
+/* Where a revision of what endpoint ei's last received segment gave it
+ * starts: at that segment, or at ei's own segment that crossed it (a
+ * simultaneous open or close), before which ei held its earlier state
+ * (revised so by TCPS_REV_CROSSED_OWN). */
+static uint32_t revised_from(const tcps_conn *c, int ei)
+{
+    uint32_t from = c->ep[ei].rx_frame;
+
+    if (from && c->cross_frame > from && c->cross_ep == ei)
+        return c->cross_frame;
+    return from;
+}
+
 /* The sender's own segment contradicts facts that the segment which last
  * changed it gave it. Its state when sending is without those facts. If
  * that segment was still in flight (crossed), it arrives afterwards and the
  * facts stand; otherwise it was lost. */
-static void contradicted(tcps_endpoint *e, int si, uint32_t facts, int64_t now,
+static void contradicted(tcps_conn *c, int si, uint32_t facts, int64_t now,
                          tcps_result *out)
 {
+    tcps_endpoint *e = &c->ep[si];
     tcps_endpoint before = *e;
     tcps_state held;
 
@@ -414,9 +429,9 @@ static void contradicted(tcps_endpoint *e, int si, uint32_t facts, int64_t now,
     held = ep_state(&before);
     out->prev[si] = (uint8_t)held;
     if (crossed(e, now)) {
-        revise(out, si, e->rx_frame, held, TCPS_NUM_STATES, TCPS_REV_CROSSED);
+        revise(out, si, revised_from(c, si), held, TCPS_NUM_STATES, TCPS_REV_CROSSED);
     } else {
-        revise(out, si, e->rx_frame, held, TCPS_NUM_STATES, TCPS_REV_LOST);
+        revise(out, si, revised_from(c, si), held, TCPS_NUM_STATES, TCPS_REV_LOST);
         mark_lost(e, facts, out);
     }
 }
@@ -442,7 +457,7 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         if ((snd->facts & F_SYN_RCVD) && !(snd->facts & F_SYNACK_SENT)) {
             /* It sends its bare SYN again, so it had not received the
              * SYN/ACK we took as received: it was still in SYN_SENT. */
-            contradicted(snd, si, F_SYN_RCVD | F_SYN_ACKED, seg->time_ns, out);
+            contradicted(c, si, F_SYN_RCVD | F_SYN_ACKED, seg->time_ns, out);
         } else if (out->prev[!si] == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE) &&
                    !(rcv->facts & F_SYNACK_SENT) && !crossed(rcv, seg->time_ns)) {
             /* Sent again with no SYN/ACK since the first: the listener
@@ -450,7 +465,7 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
              * a listener that has it answers each SYN. It was still LISTEN;
              * this one may be taken. A SYN/ACK lost between the listener
              * and the capture point would look the same. */
-            contradicted(rcv, !si, F_SYN_RCVD, seg->time_ns, out);
+            contradicted(c, !si, F_SYN_RCVD, seg->time_ns, out);
         }
         receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
         return;
@@ -470,9 +485,13 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
         snd->facts &= ~F_PASSIVE;
         out->prev[si] = TCPS_SYN_SENT;
-        /* Hindsight: it never listened; it was already SYN_SENT when the
-         * client's SYN passed, which it takes only now. */
-        revise(out, si, snd->rx_frame, TCPS_SYN_SENT, TCPS_CLOSED, TCPS_REV_CROSSED);
+        /* Hindsight: it never listened, and its connect() shows only on
+         * its own SYN, this one (an endpoint's own transition never shows
+         * before its own next segment): CLOSED until now, when the
+         * client's SYN passed too, which it takes only now. */
+        revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_CROSSED_OWN);
+        c->cross_ep = (uint8_t)si;
+        c->cross_frame = seg->frame;
     }
     snd->facts |= F_SYN_SENT | F_HAVE_ISN;
     snd->isn = seg->seq;
@@ -490,7 +509,7 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
         if (snd->facts & F_SYN_ACKED) {
             /* It resends its SYN/ACK, so it had not received the ACK we
              * took as completing its handshake: it was still SYN_RCVD. */
-            contradicted(snd, si, F_SYN_ACKED, seg->time_ns, out);
+            contradicted(c, si, F_SYN_ACKED, seg->time_ns, out);
         }
     } else {
         /* The first SYN/ACK answers the peer's SYN: a round-trip sample. */
@@ -574,13 +593,19 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
                  * before the peer's FIN arrived: the FINs crossed, a
                  * simultaneous close (§3.6, figure 13). It went FIN_WAIT_1
                  * on sending and CLOSING when the peer's FIN came in. */
+                tcps_endpoint before = *snd;
+
                 snd->facts |= F_ACTIVE_CLOSE;
                 out->events |= TCPS_EV_SIMULTANEOUS_CLOSE;
                 out->prev[si] = TCPS_FIN_WAIT_1;
-                /* Hindsight: FIN_WAIT_1 already when the peer's FIN passed,
-                 * which it takes only now. */
-                revise(out, si, snd->rx_frame, TCPS_FIN_WAIT_1, TCPS_NUM_STATES,
-                       TCPS_REV_CROSSED);
+                /* Hindsight: it takes the peer's FIN only now, and its
+                 * close() shows only on its own FIN, this one: until now it
+                 * held the state it had before the peer's FIN. */
+                before.facts &= ~(F_PEER_FIN | F_FIN_SENT | F_ACTIVE_CLOSE);
+                revise(out, si, snd->rx_frame, ep_state(&before), TCPS_NUM_STATES,
+                       TCPS_REV_CROSSED_OWN);
+                c->cross_ep = (uint8_t)si;
+                c->cross_frame = seg->frame;
             }
             /* Otherwise CLOSE_WAIT -> LAST_ACK. */
             out->teardown_steps |= (uint8_t)(c->first_closer == si ? 1u : 4u);
@@ -591,21 +616,30 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
                 /* It sends its FIN again, so it had not received the ACK we
                  * took as acknowledging it: typically the lost final ACK
                  * that TIME_WAIT exists for (§3.6). */
-                contradicted(snd, si, F_FIN_ACKED, seg->time_ns, out);
+                contradicted(c, si, F_FIN_ACKED, seg->time_ns, out);
             } else if ((snd->facts & F_PEER_FIN) && (rcv->facts & F_FIN_SENT) &&
                        !seq_gt(seg->ack, rcv->fin_seq)) {
                 /* A retransmission timeout after the peer's FIN, its ACK
                  * field still does not cover that FIN: the FIN never
-                 * reached it. The states stand: its FIN crosses the peer's
-                 * retransmission as the first ones crossed (figure 13), so
-                 * it still ends in CLOSING. Live, only the loss is
-                 * reported; in hindsight it held FIN_WAIT_1 until now. */
+                 * reached it; in hindsight it held FIN_WAIT_1 until now.
+                 * If the peer's latest segment, which passed before this
+                 * one, sent its FIN again, that one arrives (the reading
+                 * rule), so it is CLOSING by this segment. Otherwise it is
+                 * still FIN_WAIT_1, and the peer's next FIN brings CLOSING.
+                 * Two retransmission timers firing within one round trip
+                 * cannot be told apart from the wire before both FINs have
+                 * passed; the kernel (captures/kernel/simultaneous_close)
+                 * enters CLOSING on the FIN that reaches it, never before
+                 * that FIN passed the capture point. */
                 if (!crossed(snd, seg->time_ns)) {
                     tcps_endpoint before = *snd;
+                    bool resent = (rcv->facts & F_FIN_RESENT) && rcv->tx_frame > snd->rx_frame;
                     before.facts &= ~F_PEER_FIN;
-                    revise(out, si, snd->rx_frame, ep_state(&before), TCPS_NUM_STATES,
+                    revise(out, si, revised_from(c, si), ep_state(&before), TCPS_NUM_STATES,
                            TCPS_REV_LOST);
                     mark_lost(snd, 0, out);
+                    if (!resent)
+                        snd->facts &= ~F_PEER_FIN;
                 }
             }
         }
@@ -858,6 +892,10 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     c->ep[si].tx_ns = seg->time_ns;
     c->ep[si].tx_frame = seg->frame;
     c->ep[si].facts |= F_HAVE_TX;
+    if (out->events & TCPS_EV_FIN_RETRANSMIT)
+        c->ep[si].facts |= F_FIN_RESENT;
+    else
+        c->ep[si].facts &= ~F_FIN_RESENT;
     c->last_ns = seg->time_ns;
 
     if (out->prev[si] == TCPS_CLOSED && !rst && !(syn && !ack) &&

@@ -141,6 +141,11 @@ typedef struct {
     bool     syn_from_a;  /* and its sender */
     uint8_t  flags;       /* TCPS_C_* (private) */
     uint8_t  first_closer;/* 0 client, 1 server; valid once a FIN was seen */
+    uint8_t  cross_ep;    /* the endpoint whose own segment cross_frame */
+    uint32_t cross_frame; /* crossed the segment that last changed it (a
+                             simultaneous open or close), 0 none: it held its
+                             earlier state until then, so a later revision of
+                             that endpoint starts there */
 } tcps_conn;
 
 /* Hindsight (docs/semantics.md): a segment proves that one endpoint did not
@@ -153,6 +158,9 @@ typedef enum {
     TCPS_REV_NONE = 0,
     TCPS_REV_LOST,        /* from_frame never reached the endpoint */
     TCPS_REV_CROSSED,     /* from_frame reached it only after it sent this one */
+    TCPS_REV_CROSSED_OWN, /* the same, and it held `held` until it sent this
+                             one, whose state before (the state it entered by
+                             sending it) is kept */
     TCPS_REV_REFUSED,     /* no listener: RST answers the SYN, no SYN/ACK */
     TCPS_REV_ENDED,       /* a bare RST answers from_frame: the socket was gone */
     TCPS_REV_FIN_QUEUED,  /* from_frame's FIN arrived out of order, not taken */

@@ -80,10 +80,13 @@ static inline bool tcps_record_revise(tcps_record *rec, int e, const tcps_revisi
 
     if (num < at)
         after = rv->held;
-    if (num > rv->from_frame)
-        prev = rv->held;
-    else if (rv->before < TCPS_NUM_STATES)
+    if (num > rv->from_frame) {
+        /* a crossing segment keeps the state its sender entered by sending it */
+        if (num < at || rv->cause != TCPS_REV_CROSSED_OWN)
+            prev = rv->held;
+    } else if (rv->before < TCPS_NUM_STATES) {
         prev = rv->before;
+    }
     *b = (uint8_t)((prev << 4) | after);
 
     hs = (rec->misc >> 3) & 0x03;

@@ -15,9 +15,9 @@ the capture shows): two entries in the server's since log per round, about
 66,000 in all.
 
 Checked, in one pass and with -2:
-- every frame's tcpstate.server.since is the same in both (before the fix,
-  the log's last entry was overwritten at the cap, so -2 showed a later
-  frame's value on the frames that pointed at it);
+- the same frames show tcpstate.server.since in both (before the fix, the
+  log's last entry was overwritten at the cap; the values may differ: with
+  -2 a since follows the hindsight states, checked by tshark.views);
 - frames show a since up to the cap and none once the log is full;
 - a since never names a later frame.
 """
@@ -93,9 +93,12 @@ def main():
     problems = []
     if len(one) != n or len(two) != n:
         problems.append(f"frames: {len(one)} in one pass, {len(two)} with -2, {n} in the capture")
-    differ = [(a, b) for a, b in zip(one, two) if a[2] != b[2]]
+    # With -2 a since follows the hindsight states (every ACK here was lost:
+    # LAST_ACK all along), so it may differ from one pass; tshark.views holds
+    # both to the states shown. Here: the same frames show a since.
+    differ = [(a, b) for a, b in zip(one, two) if bool(a[2]) != bool(b[2])]
     if differ:
-        problems.append(f"{len(differ)} frames show another server since with -2 than in one pass, "
+        problems.append(f"{len(differ)} frames show a server since in one view and not the other, "
                         f"first: frame {differ[0][0][0]}: {differ[0][0][2] or '-'} vs {differ[0][1][2] or '-'}")
     for rows, mode in ((one, "one pass"), (two, "-2")):
         later = [r for r in rows if r[2] and int(r[2]) > int(r[0])]
@@ -117,7 +120,7 @@ def main():
         return 1
     last = [r for r in one if r[2]][-1]
     print(f"ok: {n} frames; the server's since is shown up to frame {last[0]} "
-          f"(since frame {last[2]}), the same in one pass and with -2, and on no later frame")
+          f"(since frame {last[2]}), on the same frames in one pass and with -2, and on no later frame")
     return 0
 
 

@@ -345,6 +345,18 @@ def state_name(v):
     return STATES[int(v)] if v.isdigit() and int(v) < len(STATES) else (v or "-")
 
 
+def tshark_fields(wrapper, plugin, capture, fields, two_pass):
+    """one list of values per frame (the first occurrence of each field)"""
+    cmd = [wrapper, plugin] + (["-2"] if two_pass else []) + [
+        "-r", str(capture), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+    for f in fields:
+        cmd += ["-e", f]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), r.returncode, r.stderr))
+    return [(line.split("\t") + [""] * len(fields))[:len(fields)] for line in r.stdout.splitlines()]
+
+
 def plugin_rows(wrapper, plugin, capture, live, two_pass=True):
     fields = ["frame.number", "frame.time_relative", "tcp.stream", "tcp.flags", "tcpstate.from_client",
               "ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
@@ -354,16 +366,8 @@ def plugin_rows(wrapper, plugin, capture, live, two_pass=True):
         fields += ["tcpstate.live.client", "tcpstate.live.server"]
     if two_pass:
         fields += ["tcpstate.final.client", "tcpstate.final.server"]
-    cmd = [wrapper, plugin] + (["-2"] if two_pass else []) + [
-        "-r", str(capture), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
-    for f in fields:
-        cmd += ["-e", f]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), r.returncode, r.stderr))
     rows = []
-    for line in r.stdout.splitlines():
-        v = (line.split("\t") + [""] * len(fields))[:len(fields)]
+    for v in tshark_fields(wrapper, plugin, capture, fields, two_pass):
         src = (v[5] or v[6], int(v[7]))
         dst = (v[8] or v[9], int(v[10]))
         fc = v[4] in ("1", "True")

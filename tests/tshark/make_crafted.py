@@ -500,8 +500,10 @@ def simultaneous_close():
     """Both FINs cross (RFC 9293 figure 13): both ends go through CLOSING to TIME_WAIT."""
     cv = Conv("simultaneous_close")
     handshake(cv)
-    # Hindsight: the server's FIN was on its way when the client's passed.
-    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>FIN_WAIT_1 TEARDOWN td=1",
+    # Hindsight: the server takes the client's FIN only after sending its own,
+    # and its close() shows on its own FIN (prev FIN_WAIT_1: the state it
+    # entered by sending it, the crossing-segment rule).
+    cv.c("FA", 1001, 5001, expect="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED TEARDOWN td=1",
          live="C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT TEARDOWN td=1")
     cv.s("FA", 5001, 1001, expect="C:FIN_WAIT_1>CLOSING S:FIN_WAIT_1>CLOSING TEARDOWN td=3", gap=0.0001)
     cv.c("A", 1002, 5002, expect="C:CLOSING S:CLOSING>TIME_WAIT TEARDOWN td=4")
@@ -512,8 +514,9 @@ def simultaneous_close():
 def simultaneous_open():
     """Both ends send a bare SYN (RFC 9293 figure 7): SYN_SENT, SYN_RCVD, ESTABLISHED on both sides."""
     cv = Conv("simultaneous_open", cport=5001, sport=5002)
-    # Hindsight: nothing listened; the other side's SYN was on its way.
-    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:CLOSED>SYN_SENT HANDSHAKE hs=1",
+    # Hindsight: nothing listened, and the server's connect() shows on its own
+    # SYN (prev SYN_SENT: the state it entered by sending it).
+    cv.c("S", 1000, expect="C:CLOSED>SYN_SENT S:CLOSED HANDSHAKE hs=1",
          live="C:CLOSED>SYN_SENT S:LISTEN>SYN_RCVD HANDSHAKE hs=1")
     cv.s("S", 5000, expect="C:SYN_SENT>SYN_RCVD S:SYN_SENT>SYN_RCVD HANDSHAKE hs=1", gap=0.0001)
     cv.c("SA", 1000, 5001, expect="C:SYN_RCVD S:SYN_RCVD>ESTABLISHED HANDSHAKE hs=2")
