@@ -252,7 +252,7 @@ def unrevealed(k, frames, no, local, peer):
 
 
 def check_capture(name, logdir, capdir, wrapper, plugin):
-    frames, events, sysctls = parse_log(logdir / (name + ".log"))
+    frames, events, sysctls, link = parse_log(logdir / (name + ".log"))
     results = []
     for mode in ("one pass", "-2"):
         rows = plugin_rows(wrapper, plugin, capdir / (name + ".pcapng"), mode == "-2")
@@ -261,7 +261,7 @@ def check_capture(name, logdir, capdir, wrapper, plugin):
         fr = [dict(f) for f in frames]
         for r, f in zip(rows, fr):
             f.update(flags=r["flags"], seq=r["seq"], ack=r["ack"], len=r["len"], lost_flag=r["lost"])
-        k = Kernel(fr, events, sysctls)
+        k = Kernel(fr, events, sysctls, link)
         streams = {}
         for r in rows:
             streams.setdefault(r["stream"], []).append(r)
