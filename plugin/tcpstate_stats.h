@@ -5,4 +5,7 @@
 
 void tcps_stats_register(void);
 
+/* Zeek's meaning of a conn_state code (tcps_zeek_state), "" if unknown. */
+const char *tcps_zeek_meaning(unsigned code);
+
 #endif

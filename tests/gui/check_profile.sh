@@ -32,5 +32,18 @@ for set in buttons colours; do
     echo "FAIL: a $set filter does not compile:"; echo "$out"; fail=1
   fi
 done
+# Wireshark's Bad TCP colouring stays visible: its rule comes before every
+# tcpstate rule (the first matching rule colours the row).
+first_tcps=$(grep -n '^@tcpstate' "$profile/colorfilters" | head -1 | cut -d: -f1)
+bad_tcp=$(grep -n '^@Bad TCP@' "$profile/colorfilters" | cut -d: -f1)
+if [ -z "$bad_tcp" ] || [ "$bad_tcp" -gt "$first_tcps" ]; then
+  echo "FAIL: Bad TCP (line ${bad_tcp:-none}) is not before tcpstate's rules (line $first_tcps)"; fail=1
+fi
+
+# Outside the profile, Info is Wireshark's own: no state prefix by default.
+if gui_run tshark -r "$cap" -c 3 2>&1 | grep -q 'C:'; then
+  echo "FAIL: the Default profile's Info column shows tcpstate's states"; fail=1
+fi
+
 [ $fail = 0 ] && echo "profile OK: columns, $(echo "$buttons" | wc -l) buttons, $(echo "$colours" | wc -l) colouring rules"
 exit $fail
