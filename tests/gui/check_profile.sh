@@ -45,5 +45,16 @@ if gui_run tshark -r "$cap" -c 3 2>&1 | grep -q 'C:'; then
   echo "FAIL: the Default profile's Info column shows tcpstate's states"; fail=1
 fi
 
+# The details pane: names without Wireshark's "(8)", one item per fact
+# (the summary, states before, sender and receiver hidden, still filterable),
+# the lost flag named Lost as the column is.
+details=$(gui_run tshark -2 -r "$cap" -O tcpstate -Y 'frame.number == 11 && tcpstate.summary && tcpstate.sender && tcpstate.client.prev' 2>&1)
+for want in '    [Client state: TIME_WAIT]' '    [Lost: True]'; do
+  grep -qF -- "$want" <<<"$details" || { echo "FAIL: details lack \"$want\":"; echo "$details"; fail=1; }
+done
+if grep -qE '\([0-9]+\)\]$|Summary:|Sender state|Client state before' <<<"$details"; then
+  echo "FAIL: details show a number or a hidden duplicate:"; echo "$details"; fail=1
+fi
+
 [ $fail = 0 ] && echo "profile OK: columns, $(echo "$buttons" | wc -l) buttons, $(echo "$colours" | wc -l) colouring rules"
 exit $fail
