@@ -1160,19 +1160,19 @@ static const char *
 info_flags(packet_info *pinfo)
 {
     const char *info = col_get_text(pinfo->cinfo, COL_INFO);
-    const char *arrow, *open, *close, *c;
+    const char *arrow, *lb, *rb, *c;
     char *flags, *out;
 
     if (!info || !(arrow = strstr(info, " " UTF8_RIGHTWARDS_ARROW " ")))
         return "";
-    open = strstr(arrow + 1 + strlen(UTF8_RIGHTWARDS_ARROW), " [");
-    if (!open || !(close = strchr(open, ']')))
+    lb = strstr(arrow + 1 + strlen(UTF8_RIGHTWARDS_ARROW), " [");
+    if (!lb || !(rb = strchr(lb, ']')))
         return "";
     /* Only the destination port between the arrow and the bracket. */
-    for (c = arrow + 1 + strlen(UTF8_RIGHTWARDS_ARROW) + 1; c < open; c++)
+    for (c = arrow + 1 + strlen(UTF8_RIGHTWARDS_ARROW) + 1; c < lb; c++)
         if (*c == ' ')
             return "";
-    flags = out = wmem_strndup(pinfo->pool, open + 2, (size_t)(close - open - 2));
+    flags = out = wmem_strndup(pinfo->pool, lb + 2, (size_t)(rb - lb - 2));
     for (c = flags; *c; c++)
         if (*c != ' ')
             *out++ = *c;

@@ -29,7 +29,8 @@ for capture in "$@"; do
   frames=$(capinfos -c -M "$capture" 2>/dev/null | awk '/Number of packets/{print $NF}')
   # No extcap helpers: they would inherit the preload, and androiddump
   # then hangs Wireshark's start (seen with 4.0.17).
-  gui_start env WIRESHARK_EXTCAP_DIR="$GUI_TMP/noextcap" LD_PRELOAD="$asan" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+  # Every wmem block its own malloc, so that ASan sees each (as above).
+  gui_start env WIRESHARK_EXTCAP_DIR="$GUI_TMP/noextcap" WIRESHARK_DEBUG_WMEM_OVERRIDE=simple LD_PRELOAD="$asan" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1 wireshark -C "TCP States" -r "$cap" >"$log" 2>&1
   main=""
   for _ in $(seq 900); do
