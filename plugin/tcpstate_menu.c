@@ -34,8 +34,10 @@ static GHashTable *counted_by_tree;   /* stats_tree * -> (conn -> COUNTED_AS) */
 #define COUNTED_AS(code, client, server) \
     GUINT_TO_POINTER(0x1000000u | ((guint)(code) << 16) | ((guint)(client) << 8) | (server))
 
-/* Transitions sorted by name, ascending: in lifecycle order (state_rank). */
-#define TRANSITIONS_SORT (ST_SORT_COL_NAME << ST_FLG_SRTCOL_SHIFT)
+/* Transitions sorted by name, descending: in lifecycle order (state_rank).
+ * Wireshark 4.0's GUI sorts a stats tree's rows descending whatever the
+ * flags say (seen under Xvfb); ST_FLG_SORT_DESC makes tshark do the same. */
+#define TRANSITIONS_SORT ((ST_SORT_COL_NAME << ST_FLG_SRTCOL_SHIFT) | ST_FLG_SORT_DESC)
 
 static int node_by_code, node_by_states, node_client, node_server;
 
@@ -107,9 +109,10 @@ conn_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, co
 
 /* Lifecycle rank of a state (RFC 9293 §3.3.2 figure 5, top to bottom), and
  * of a transition: by the state left, then the state entered, CLOSED last
- * (a reset or the end of a close). The rank prefixes the node's name ("05
- * ESTABLISHED -> FIN_WAIT_1") because stats_tree sorts its nodes (here by
- * name, ascending: TRANSITIONS_SORT); its 4.0 API has no other order. */
+ * (a reset or the end of a close). A sort key counting down from 199
+ * prefixes the node's name ("146 ESTABLISHED -> FIN_WAIT_1") because
+ * stats_tree sorts its nodes (by name, descending: TRANSITIONS_SORT); its
+ * 4.0 API has no other order. */
 static guint
 state_rank(guint s)
 {
@@ -127,7 +130,7 @@ transition_name(packet_info *pinfo, guint from, guint to)
     guint key = state_rank(from) * (TCPS_NUM_STATES + 1) +
                 (to == TCPS_CLOSED ? TCPS_NUM_STATES : state_rank(to));
 
-    return wmem_strdup_printf(pinfo->pool, "%03u %s -> %s", key,
+    return wmem_strdup_printf(pinfo->pool, "%03u %s -> %s", 199 - key,
                               tcps_state_name((tcps_state)from), tcps_state_name((tcps_state)to));
 }
 

@@ -55,6 +55,11 @@ keys alt+s Up Right
 shot gui-menu.png
 keys Escape Escape
 
+# Statistics -> TCP Connection State -> State transitions: lifecycle order.
+keys alt+s Up Right Down Return
+sleep 1.5; import -window "$(win "transitions")" "$img/gui-transitions.png"; echo "wrote docs/img/gui-transitions.png"
+xdotool windowfocus --sync "$MAIN"
+
 # Statistics -> TCP Connection State -> Connections, on the SYN flood capture.
 start "$src/captures/crafted/syn_flood.pcap"
 keys alt+s Up Right Return
@@ -85,7 +90,7 @@ sleep 1.5
 eval "$(xdotool getwindowgeometry --shell "$LADDER")"
 sleep 1; import -window "$LADDER" "$img/gui-ladder.png"; echo "wrote docs/img/gui-ladder.png"
 # Next step: the second of the three buttons left of Close, bottom right.
-for _ in 1 2 3; do xdotool mousemove $((X + WIDTH - 225)) $((Y + HEIGHT - 24)) click 1; sleep 0.7; done
+for _ in 1 2 3; do xdotool mousemove $((X + WIDTH - 290)) $((Y + HEIGHT - 24)) click 1; sleep 0.7; done
 crop gui-ladder-next-step.png 1600x700+0+0
 
 # The profile's colours on the kernel SYN flood and CLOSE_WAIT pile-up.
