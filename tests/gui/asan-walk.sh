@@ -49,7 +49,8 @@ for capture in "$@"; do
     xdotool key ctrl+Right; sleep 0.3                 # View -> Expand All
     for _ in $(seq "${frames:-1}"); do
       kill -0 "$GUI_PID" 2>/dev/null || break
-      xdotool mousemove 300 750 click --repeat 6 --delay 20 5 click --repeat 6 --delay 20 4
+      # down to the end of the details (tcpstate is the last subtree), back up
+      xdotool mousemove 300 750 click --repeat 60 --delay 5 5 click --repeat 12 --delay 20 4
       xdotool mousemove 300 123 key Down
       sleep 0.05
     done
