@@ -18,6 +18,7 @@
 #include <epan/proto_data.h>
 #include <epan/tap.h>
 #include <wsutil/wslog.h>
+#include <wsutil/utf8_entities.h>
 
 #include "ws_compat.h"
 #include "packet-tcpstate.h"
@@ -77,31 +78,12 @@ static gint ett_tcpstate = -1;
 static gint ett_tcpstate_conn = -1;
 static gint ett_tcpstate_final = -1;
 
-/* One transition expert per state entered, so that Expert Info groups them
- * informatively ("Enters TIME_WAIT") instead of one "State transition" row. */
-static expert_field ei_tcpstate_enter_closed = EI_INIT;
-static expert_field ei_tcpstate_enter_listen = EI_INIT;
-static expert_field ei_tcpstate_enter_syn_sent = EI_INIT;
-static expert_field ei_tcpstate_enter_syn_rcvd = EI_INIT;
-static expert_field ei_tcpstate_enter_established = EI_INIT;
-static expert_field ei_tcpstate_enter_fin_wait_1 = EI_INIT;
-static expert_field ei_tcpstate_enter_fin_wait_2 = EI_INIT;
-static expert_field ei_tcpstate_enter_closing = EI_INIT;
-static expert_field ei_tcpstate_enter_time_wait = EI_INIT;
-static expert_field ei_tcpstate_enter_close_wait = EI_INIT;
-static expert_field ei_tcpstate_enter_last_ack = EI_INIT;
-static expert_field *const ei_tcpstate_enter[TCPS_NUM_STATES] = {
-    &ei_tcpstate_enter_closed,
-    &ei_tcpstate_enter_listen,
-    &ei_tcpstate_enter_syn_sent,
-    &ei_tcpstate_enter_syn_rcvd,
-    &ei_tcpstate_enter_established,
-    &ei_tcpstate_enter_fin_wait_1,
-    &ei_tcpstate_enter_fin_wait_2,
-    &ei_tcpstate_enter_closing,
-    &ei_tcpstate_enter_time_wait,
-    &ei_tcpstate_enter_close_wait,
-    &ei_tcpstate_enter_last_ack,
+/* One transition expert per end and state entered, so that Expert Info
+ * groups them informatively ("Server enters CLOSE_WAIT") instead of one
+ * "State transition" row. [0] client, [1] server. */
+static expert_field ei_tcpstate_enter[2][TCPS_NUM_STATES] = {
+    { EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT },
+    { EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT },
 };
 static expert_field ei_tcpstate_midstream = EI_INIT;
 static expert_field ei_tcpstate_syn_retransmit = EI_INIT;
@@ -161,14 +143,17 @@ static tcps_analysis_prefs tcps_prefs = {
  * 51 characters; the short form, [C:>FIN_WAIT_1 S:>CLOSE_WAIT], at most 31. */
 enum { TCPS_INFO_OFF, TCPS_INFO_FIRST, TCPS_INFO_FULL, TCPS_INFO_LAST };
 static const enum_val_t info_column_vals[] = {
-    { "first", "Short, before the TCP summary: [C:>FIN_WAIT_1 S:>CLOSE_WAIT]", TCPS_INFO_FIRST },
+    { "first", "Short, before the TCP summary, flags first: [FIN,ACK C:>FIN_WAIT_1 S:>CLOSE_WAIT]",
+      TCPS_INFO_FIRST },
     { "full",  "Full, before the TCP summary: [C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED>CLOSE_WAIT]",
       TCPS_INFO_FULL },
     { "last",  "Full, after the TCP summary",  TCPS_INFO_LAST },
     { "off",   "Not at all",             TCPS_INFO_OFF },
     { NULL, NULL, 0 }
 };
-static gint pref_info_column = TCPS_INFO_FIRST;
+/* Off by default: installing the plugin leaves everyone's Info column as
+ * Wireshark writes it; the "TCP States" profile turns it on (first). */
+static gint pref_info_column = TCPS_INFO_OFF;
 
 /* The numeric preferences and their valid ranges. Wireshark's uint
  * preferences take any 32-bit value, so tcpstate_prefs_apply brings each
@@ -898,12 +883,50 @@ first_pass_frame(packet_info *pinfo, proto_tree *tree)
     return fr;
 }
 
+/* A value-string field shows its name alone ("TIME_WAIT", not Wireshark's
+ * "TIME_WAIT (8)"): the value stays the number, so filters still take the
+ * names (tcpstate.client == TIME_WAIT) and columns with :R resolve them. */
 static proto_item *
 add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 value)
 {
-    proto_item *it = proto_tree_add_uint(tree, hf, tvb, 0, 0, value);
+    header_field_info *hfi = proto_registrar_get_nth(hf);
+    proto_item *it;
+
+    if (hfi->strings && !(hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING |
+                                          BASE_VAL64_STRING | BASE_UNIT_STRING | BASE_CUSTOM)))
+        it = proto_tree_add_uint_format_value(tree, hf, tvb, 0, 0, value, "%s",
+                                              val_to_str_const(value,
+                                                               (const value_string *)hfi->strings,
+                                                               "Unknown"));
+    else
+        it = proto_tree_add_uint(tree, hf, tvb, 0, 0, value);
     proto_item_set_generated(it);
     return it;
+}
+
+/* Filterable, but not shown: the fact is shown elsewhere in the subtree
+ * (docs/semantics.md keeps these fields; one place for each in the pane). */
+static void
+add_hidden_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 value)
+{
+    proto_item_set_hidden(add_generated_uint(tree, hf, tvb, value));
+}
+
+/* An end's state, with the one it left on this segment: "FIN_WAIT_1 (was
+ * ESTABLISHED)". */
+static void
+add_state_item(proto_tree *tree, int hf, tvbuff_t *tvb, guint8 prev, guint8 now)
+{
+    proto_item *it;
+
+    if (prev == now)
+        it = proto_tree_add_uint_format_value(tree, hf, tvb, 0, 0, now, "%s",
+                                              tcps_state_name((tcps_state)now));
+    else
+        it = proto_tree_add_uint_format_value(tree, hf, tvb, 0, 0, now, "%s (was %s)",
+                                              tcps_state_name((tcps_state)now),
+                                              tcps_state_name((tcps_state)prev));
+    proto_item_set_generated(it);
 }
 
 static proto_item *
@@ -965,19 +988,27 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *
     proto_item_set_generated(*ti);
     st = proto_item_add_subtree(*ti, ett_tcpstate);
 
-    add_generated_string(st, hf_tcpstate_summary, tvb, summary);
-    add_generated_uint(st, hf_tcpstate_client, tvb, r->state[0]);
-    add_generated_uint(st, hf_tcpstate_server, tvb, r->state[1]);
+    /* One visible item per fact: each end's state with the one it left.
+     * The summary (the subtree's own line), the states before, the
+     * sender's and receiver's, and the live view where it equals the
+     * hindsight one stay filterable, hidden. */
+    proto_item_set_hidden(add_generated_string(st, hf_tcpstate_summary, tvb, summary));
+    add_state_item(st, hf_tcpstate_client, tvb, r->prev[0], r->state[0]);
+    add_state_item(st, hf_tcpstate_server, tvb, r->prev[1], r->state[1]);
+    add_hidden_uint(st, hf_tcpstate_client_prev, tvb, r->prev[0]);
+    add_hidden_uint(st, hf_tcpstate_server_prev, tvb, r->prev[1]);
+    add_hidden_uint(st, hf_tcpstate_sender, tvb, r->state[sender]);
+    add_hidden_uint(st, hf_tcpstate_receiver, tvb, r->state[!sender]);
     /* The live view, as the first pass computed it; a revision rewrites
      * only the hindsight values above (docs/semantics.md). */
-    add_generated_uint(st, hf_tcpstate_live_client, tvb, fr->live >> 4);
-    add_generated_uint(st, hf_tcpstate_live_server, tvb, fr->live & 0x0f);
-    if (fr->revised)
+    if (fr->revised) {
         add_generated_bool(st, hf_tcpstate_revised, tvb, TRUE);
-    add_generated_uint(st, hf_tcpstate_client_prev, tvb, r->prev[0]);
-    add_generated_uint(st, hf_tcpstate_server_prev, tvb, r->prev[1]);
-    add_generated_uint(st, hf_tcpstate_sender, tvb, r->state[sender]);
-    add_generated_uint(st, hf_tcpstate_receiver, tvb, r->state[!sender]);
+        add_generated_uint(st, hf_tcpstate_live_client, tvb, fr->live >> 4);
+        add_generated_uint(st, hf_tcpstate_live_server, tvb, fr->live & 0x0f);
+    } else {
+        add_hidden_uint(st, hf_tcpstate_live_client, tvb, fr->live >> 4);
+        add_hidden_uint(st, hf_tcpstate_live_server, tvb, fr->live & 0x0f);
+    }
     add_generated_bool(st, hf_tcpstate_from_client, tvb, r->from_client);
     add_generated_uint(st, hf_tcpstate_phase, tvb, r->phase);
     if (r->handshake_step)
@@ -1022,7 +1053,7 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
 
     for (i = 0; i < 2; i++)
         if (r->prev[i] != r->state[i] && r->state[i] < TCPS_NUM_STATES)
-            expert_add_info_format(pinfo, ti, ei_tcpstate_enter[r->state[i]], "%s: %s -> %s",
+            expert_add_info_format(pinfo, ti, &ei_tcpstate_enter[i][r->state[i]], "%s: %s -> %s",
                                    who[i], tcps_state_name((tcps_state)r->prev[i]),
                                    tcps_state_name((tcps_state)r->state[i]));
     for (i = 0; i < G_N_ELEMENTS(event_experts); i++)
@@ -1365,6 +1396,34 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
     }
 }
 
+/* The TCP flags as TCP wrote them in Info ("40000 → 8080 [FIN, ACK] Seq=…"),
+ * without spaces: "FIN,ACK". The record keeps no flags (20 bytes a frame),
+ * and the second pass reads no header; TCP has just written them. "" when
+ * Info holds no such bracket (a protocol above TCP rewrote it). */
+static const char *
+info_flags(packet_info *pinfo)
+{
+    const char *info = col_get_text(pinfo->cinfo, COL_INFO);
+    const char *arrow, *lb, *rb, *c;
+    char *flags, *out;
+
+    if (!info || !(arrow = strstr(info, " " UTF8_RIGHTWARDS_ARROW " ")))
+        return "";
+    lb = strstr(arrow + 1 + strlen(UTF8_RIGHTWARDS_ARROW), " [");
+    if (!lb || !(rb = strchr(lb, ']')))
+        return "";
+    /* Only the destination port between the arrow and the bracket. */
+    for (c = arrow + 1 + strlen(UTF8_RIGHTWARDS_ARROW) + 1; c < lb; c++)
+        if (*c == ' ')
+            return "";
+    flags = out = wmem_strndup(pinfo->pool, lb + 2, (size_t)(rb - lb - 2));
+    for (c = flags; *c; c++)
+        if (*c != ' ')
+            *out++ = *c;
+    *out = '\0';
+    return flags;
+}
+
 static int
 dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
@@ -1393,11 +1452,13 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
         tcps_result_summary(&r, summary, sizeof summary);
     /* Before the TCP summary by default, so that the Flow Graph's arrow
      * labels and comments, which cut the Info text short, keep the states. */
-    if (pref_info_column == TCPS_INFO_FIRST)
-        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[C:%s%s S:%s%s] ",
+    if (pref_info_column == TCPS_INFO_FIRST) {
+        const char *flags = info_flags(pinfo);
+
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s%sC:%s%s S:%s%s] ", flags, *flags ? " " : "",
                          r.prev[0] != r.state[0] ? ">" : "", tcps_state_name((tcps_state)r.state[0]),
                          r.prev[1] != r.state[1] ? ">" : "", tcps_state_name((tcps_state)r.state[1]));
-    else if (pref_info_column == TCPS_INFO_FULL)
+    } else if (pref_info_column == TCPS_INFO_FULL)
         col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", summary);
     else if (pref_info_column == TCPS_INFO_LAST)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", summary);
@@ -1530,7 +1591,7 @@ proto_register_tcpstate(void)
           { "Midstream", "tcpstate.midstream", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The states were inferred without seeing the handshake (present only then)", HFILL } },
         { &hf_tcpstate_lost,
-          { "Never received", "tcpstate.lost", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+          { "Lost", "tcpstate.lost", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "A later segment shows that this one never reached its receiver "
             "(known only once later frames are read: tshark -2, the GUI)", HFILL } },
         { &hf_tcpstate_lost_shown_by,
@@ -1609,41 +1670,74 @@ proto_register_tcpstate(void)
 
     static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_conn, &ett_tcpstate_final };
 
-    /* tcpstate.analysis.transition.<state>: one per state entered. */
+    /* tcpstate.analysis.transition.<end>.<state>: one per end and state entered. */
     static ei_register_info ei[] = {
-        { &ei_tcpstate_enter_closed,
-          { "tcpstate.analysis.transition.closed", PI_SEQUENCE, PI_CHAT,
-            "Enters CLOSED", EXPFILL } },
-        { &ei_tcpstate_enter_listen,
-          { "tcpstate.analysis.transition.listen", PI_SEQUENCE, PI_CHAT,
-            "Enters LISTEN", EXPFILL } },
-        { &ei_tcpstate_enter_syn_sent,
-          { "tcpstate.analysis.transition.syn_sent", PI_SEQUENCE, PI_CHAT,
-            "Enters SYN_SENT", EXPFILL } },
-        { &ei_tcpstate_enter_syn_rcvd,
-          { "tcpstate.analysis.transition.syn_rcvd", PI_SEQUENCE, PI_CHAT,
-            "Enters SYN_RCVD", EXPFILL } },
-        { &ei_tcpstate_enter_established,
-          { "tcpstate.analysis.transition.established", PI_SEQUENCE, PI_CHAT,
-            "Enters ESTABLISHED", EXPFILL } },
-        { &ei_tcpstate_enter_fin_wait_1,
-          { "tcpstate.analysis.transition.fin_wait_1", PI_SEQUENCE, PI_CHAT,
-            "Enters FIN_WAIT_1", EXPFILL } },
-        { &ei_tcpstate_enter_fin_wait_2,
-          { "tcpstate.analysis.transition.fin_wait_2", PI_SEQUENCE, PI_CHAT,
-            "Enters FIN_WAIT_2", EXPFILL } },
-        { &ei_tcpstate_enter_closing,
-          { "tcpstate.analysis.transition.closing", PI_SEQUENCE, PI_CHAT,
-            "Enters CLOSING", EXPFILL } },
-        { &ei_tcpstate_enter_time_wait,
-          { "tcpstate.analysis.transition.time_wait", PI_SEQUENCE, PI_CHAT,
-            "Enters TIME_WAIT", EXPFILL } },
-        { &ei_tcpstate_enter_close_wait,
-          { "tcpstate.analysis.transition.close_wait", PI_SEQUENCE, PI_CHAT,
-            "Enters CLOSE_WAIT", EXPFILL } },
-        { &ei_tcpstate_enter_last_ack,
-          { "tcpstate.analysis.transition.last_ack", PI_SEQUENCE, PI_CHAT,
-            "Enters LAST_ACK", EXPFILL } },
+        { &ei_tcpstate_enter[0][0],
+          { "tcpstate.analysis.transition.client.closed", PI_SEQUENCE, PI_CHAT,
+            "Client enters CLOSED", EXPFILL } },
+        { &ei_tcpstate_enter[0][1],
+          { "tcpstate.analysis.transition.client.listen", PI_SEQUENCE, PI_CHAT,
+            "Client enters LISTEN", EXPFILL } },
+        { &ei_tcpstate_enter[0][2],
+          { "tcpstate.analysis.transition.client.syn_sent", PI_SEQUENCE, PI_CHAT,
+            "Client enters SYN_SENT", EXPFILL } },
+        { &ei_tcpstate_enter[0][3],
+          { "tcpstate.analysis.transition.client.syn_rcvd", PI_SEQUENCE, PI_CHAT,
+            "Client enters SYN_RCVD", EXPFILL } },
+        { &ei_tcpstate_enter[0][4],
+          { "tcpstate.analysis.transition.client.established", PI_SEQUENCE, PI_CHAT,
+            "Client enters ESTABLISHED", EXPFILL } },
+        { &ei_tcpstate_enter[0][5],
+          { "tcpstate.analysis.transition.client.fin_wait_1", PI_SEQUENCE, PI_CHAT,
+            "Client enters FIN_WAIT_1", EXPFILL } },
+        { &ei_tcpstate_enter[0][6],
+          { "tcpstate.analysis.transition.client.fin_wait_2", PI_SEQUENCE, PI_CHAT,
+            "Client enters FIN_WAIT_2", EXPFILL } },
+        { &ei_tcpstate_enter[0][7],
+          { "tcpstate.analysis.transition.client.closing", PI_SEQUENCE, PI_CHAT,
+            "Client enters CLOSING", EXPFILL } },
+        { &ei_tcpstate_enter[0][8],
+          { "tcpstate.analysis.transition.client.time_wait", PI_SEQUENCE, PI_CHAT,
+            "Client enters TIME_WAIT", EXPFILL } },
+        { &ei_tcpstate_enter[0][9],
+          { "tcpstate.analysis.transition.client.close_wait", PI_SEQUENCE, PI_CHAT,
+            "Client enters CLOSE_WAIT", EXPFILL } },
+        { &ei_tcpstate_enter[0][10],
+          { "tcpstate.analysis.transition.client.last_ack", PI_SEQUENCE, PI_CHAT,
+            "Client enters LAST_ACK", EXPFILL } },
+        { &ei_tcpstate_enter[1][0],
+          { "tcpstate.analysis.transition.server.closed", PI_SEQUENCE, PI_CHAT,
+            "Server enters CLOSED", EXPFILL } },
+        { &ei_tcpstate_enter[1][1],
+          { "tcpstate.analysis.transition.server.listen", PI_SEQUENCE, PI_CHAT,
+            "Server enters LISTEN", EXPFILL } },
+        { &ei_tcpstate_enter[1][2],
+          { "tcpstate.analysis.transition.server.syn_sent", PI_SEQUENCE, PI_CHAT,
+            "Server enters SYN_SENT", EXPFILL } },
+        { &ei_tcpstate_enter[1][3],
+          { "tcpstate.analysis.transition.server.syn_rcvd", PI_SEQUENCE, PI_CHAT,
+            "Server enters SYN_RCVD", EXPFILL } },
+        { &ei_tcpstate_enter[1][4],
+          { "tcpstate.analysis.transition.server.established", PI_SEQUENCE, PI_CHAT,
+            "Server enters ESTABLISHED", EXPFILL } },
+        { &ei_tcpstate_enter[1][5],
+          { "tcpstate.analysis.transition.server.fin_wait_1", PI_SEQUENCE, PI_CHAT,
+            "Server enters FIN_WAIT_1", EXPFILL } },
+        { &ei_tcpstate_enter[1][6],
+          { "tcpstate.analysis.transition.server.fin_wait_2", PI_SEQUENCE, PI_CHAT,
+            "Server enters FIN_WAIT_2", EXPFILL } },
+        { &ei_tcpstate_enter[1][7],
+          { "tcpstate.analysis.transition.server.closing", PI_SEQUENCE, PI_CHAT,
+            "Server enters CLOSING", EXPFILL } },
+        { &ei_tcpstate_enter[1][8],
+          { "tcpstate.analysis.transition.server.time_wait", PI_SEQUENCE, PI_CHAT,
+            "Server enters TIME_WAIT", EXPFILL } },
+        { &ei_tcpstate_enter[1][9],
+          { "tcpstate.analysis.transition.server.close_wait", PI_SEQUENCE, PI_CHAT,
+            "Server enters CLOSE_WAIT", EXPFILL } },
+        { &ei_tcpstate_enter[1][10],
+          { "tcpstate.analysis.transition.server.last_ack", PI_SEQUENCE, PI_CHAT,
+            "Server enters LAST_ACK", EXPFILL } },
         { &ei_tcpstate_midstream,
           { "tcpstate.analysis.midstream", PI_SEQUENCE, PI_NOTE,
             "Picked up midstream: states inferred",
@@ -1746,9 +1840,11 @@ proto_register_tcpstate(void)
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     register_uint_pref(module, &uint_prefs[0]);
     prefs_register_enum_preference(module, "info_column", "States in the Info column",
-        "What the Info column shows of both endpoints' states, and where. The default, "
-        "short and before the TCP summary, shows the state after the segment, \">\" marking "
-        "one entered on it: [C:>ESTABLISHED S:SYN_RCVD]. It fits on every Flow Graph arrow.",
+        "What the Info column shows of both endpoints' states, and where (default: off; "
+        "the TCP States profile: first). The short form, before the TCP summary, gives "
+        "the segment's TCP flags and the state of each end after it, \">\" marking one "
+        "entered on it: [SYN,ACK C:>ESTABLISHED S:SYN_RCVD]. It fits on the Flow Graph's "
+        "arrows, which cut labels at about 40 characters.",
         &pref_info_column, info_column_vals, FALSE);
     for (i = 1; i < G_N_ELEMENTS(uint_prefs); i++)
         register_uint_pref(module, &uint_prefs[i]);

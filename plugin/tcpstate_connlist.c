@@ -236,7 +236,7 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
         cells[7] = g_strdup(state_name(ci->final_state[0]));
         cells[8] = g_strdup(state_name(ci->final_state[1]));
         cells[9] = g_strdup(tcps_zeek_state_name((tcps_zeek_state)code));
-        cells[16] = g_strdup(tcps_stats_zeek_meaning(code));
+        cells[16] = g_strdup(tcps_zeek_meaning(code));
         cells[10] = g_strdup(tcps_zeek_history(&ci->zeek));
         cells[11] = g_strdup(ci->closer == 1 ? "CLIENT" : ci->closer == 2 ? "SERVER" : "-");
         cells[12] = g_string_free(rtt, FALSE);
@@ -271,7 +271,7 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
         for (code = 0; code < TCPS_ZEEK_NUM; code++)
             if (codes_seen & (1u << code))
                 g_string_append_printf(out, "  %-6s %s\n", tcps_zeek_state_name((tcps_zeek_state)code),
-                                       tcps_stats_zeek_meaning(code));
+                                       tcps_zeek_meaning(code));
     }
     if (more)
         g_string_append(out, "... more connections: filter on the ones you want, or use "

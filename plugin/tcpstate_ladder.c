@@ -18,10 +18,12 @@
 #include <epan/tap.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/funnel.h>
+#include <epan/plugin_if.h>
 #include <epan/address.h>
 #include <epan/to_str.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/report_message.h>
+#include <wsutil/strtoi.h>
 
 #include "tcpstate_ladder.h"
 #include "tcpstate_conninfo.h"
@@ -62,6 +64,8 @@ typedef struct {
     ladder_pending pending;    /* not the first member: its address, the TCP
                                   listener's key, differs from the ladder's */
     funnel_text_window_t *tw;  /* GUI: where the ladder goes; NULL: stdout */
+    char       *filter;        /* GUI: the display filter it was drawn for */
+    guint32     selected;      /* GUI: frame of the step the buttons went to */
 } ladder;
 
 static void
@@ -290,32 +294,84 @@ append_end(GString *out, const ladder_conn *c)
     g_string_free(what, TRUE);
 }
 
+static void
+append_escaped(GString *out, const char *text)
+{
+    char *esc = g_markup_escape_text(text, -1);
+
+    g_string_append(out, esc);
+    g_free(esc);
+}
+
+static void
+append_text(GString *out, const char *text, gboolean html)
+{
+    if (html)
+        append_escaped(out, text);
+    else
+        g_string_append(out, text);
+}
+
+/* The ladder as text. In the GUI (html), a <pre> block: Wireshark 4.0's
+ * text window wraps plain text at its width, which breaks every line of a
+ * ladder; Qt draws <pre> unwrapped, with a horizontal scroll bar instead.
+ * The step the buttons went to is marked with '>' and a background. */
 static GString *
-ladder_text(const ladder *l, guint max_conns)
+ladder_text(const ladder *l, guint max_conns, gboolean html)
 {
     GString *out = g_string_new(NULL);
+    GString *line = g_string_new(NULL);
     guint i, j;
 
+    if (html) {
+        g_string_append(out, "<pre>");
+        g_string_append_printf(line, "Display filter: %s\n",
+                               l->filter ? l->filter : "none (every connection)");
+        g_string_append(line, "Buttons: Previous/Next step select that step's packet in the "
+                        "packet list; Go to packet... selects any frame.\n\n");
+        append_escaped(out, line->str);
+    }
     for (i = 0; i < l->conns->len; i++) {
         if (i == max_conns) {
-            g_string_append_printf(out, "... and %u more connections: filter on the ones you "
-                                   "want (e.g. tcp.stream == N), or use "
-                                   "tshark -z tcpstate,ladder\n", l->conns->len - i);
+            g_string_printf(line, "... and %u more connections: filter on the ones you "
+                            "want (e.g. tcp.stream == N), or use "
+                            "tshark -z tcpstate,ladder\n", l->conns->len - i);
+            append_text(out, line->str, html);
             break;
         }
         const ladder_conn *c = (const ladder_conn *)g_ptr_array_index(l->conns, i);
 
-        g_string_append_printf(out, "Connection %u: client %s, server %s\n", i + 1, c->client,
-                               c->server);
-        g_string_append_printf(out, "%6s  %-*s  %-*s  %s\n", "frame", STATE_WIDTH, "client",
+        g_string_printf(line, "Connection %u: client %s, server %s\n", i + 1, c->client,
+                        c->server);
+        g_string_append_printf(line, "%6s  %-*s  %-*s  %s\n", "frame", STATE_WIDTH, "client",
                                ARROW_WIDTH, "", "server");
-        for (j = 0; j < c->steps->len; j++)
-            append_step(out, &g_array_index(c->steps, ladder_step, j));
-        append_end(out, c);
+        append_text(out, line->str, html);
+        for (j = 0; j < c->steps->len; j++) {
+            const ladder_step *step = &g_array_index(c->steps, ladder_step, j);
+            gboolean mark = html && l->selected && step->frame == l->selected;
+
+            g_string_truncate(line, 0);
+            append_step(line, step);
+            if (mark) {
+                /* The marker replaces the frame number's leading space. */
+                if (line->str[0] == ' ')
+                    line->str[0] = '>';
+                g_string_append(out, "<b style=\"background-color:#ffe680\">");
+            }
+            append_text(out, line->str, html);
+            if (mark)
+                g_string_append(out, "</b>");
+        }
+        g_string_truncate(line, 0);
+        append_end(line, c);
+        append_text(out, line->str, html);
         g_string_append_c(out, '\n');
     }
     if (!l->conns->len)
-        g_string_append(out, "No TCP connection annotated by tcpstate.\n");
+        append_text(out, "No TCP connection annotated by tcpstate.\n", html);
+    if (html)
+        g_string_append(out, "</pre>");
+    g_string_free(line, TRUE);
     return out;
 }
 
@@ -329,7 +385,7 @@ ladder_draw(void *tapdata)
     /* The TCP listener has nothing to draw; ours draws once. */
     if (!l)
         return;
-    text = ladder_text(l, l->tw ? GUI_MAX_CONNS : G_MAXUINT);
+    text = ladder_text(l, l->tw ? GUI_MAX_CONNS : G_MAXUINT, l->tw != NULL);
     if (l->tw && (ops = funnel_get_funnel_ops()) != NULL) {
         ops->set_text(l->tw, text->str);
     } else {
@@ -356,6 +412,7 @@ ladder_free(ladder *l)
 {
     g_ptr_array_free(l->conns, TRUE);
     g_hash_table_destroy(l->by_conn);
+    g_free(l->filter);
     g_free(l);
 }
 
@@ -407,6 +464,103 @@ ladder_window_closed(void *data)
     ladder_free(l);
 }
 
+/* The frame of the step before (dir -1) or after (+1) the selected one,
+ * in the ladder's order (connection by connection); the first step when
+ * none is selected; 0 when there is none. */
+static guint32
+neighbour_step(const ladder *l, int dir)
+{
+    guint32 prev = 0;
+    gboolean found = FALSE;
+    guint i, j;
+
+    for (i = 0; i < l->conns->len && i < GUI_MAX_CONNS; i++) {
+        const ladder_conn *c = (const ladder_conn *)g_ptr_array_index(l->conns, i);
+
+        for (j = 0; j < c->steps->len; j++) {
+            guint32 f = g_array_index(c->steps, ladder_step, j).frame;
+
+            if (!l->selected || found)
+                return f;
+            if (f == l->selected) {
+                if (dir < 0)
+                    return prev ? prev : f;
+                found = TRUE;
+            }
+            prev = f;
+        }
+    }
+    return found ? l->selected : 0;
+}
+
+/* Previous/Next step: mark the step in the ladder and select its packet in
+ * the main window (plugin_if_goto_frame, as Go → Go to Packet does). */
+static gboolean
+step_button(funnel_text_window_t *tw _U_, void *data, int dir)
+{
+    ladder *l = (ladder *)data;
+    guint32 f = neighbour_step(l, dir);
+
+    if (!f)
+        return FALSE;
+    l->selected = f;
+    ladder_draw(l);
+    plugin_if_goto_frame(f);
+    return TRUE;
+}
+
+static gboolean
+prev_button(funnel_text_window_t *tw, void *data)
+{
+    return step_button(tw, data, -1);
+}
+
+static gboolean
+next_button(funnel_text_window_t *tw, void *data)
+{
+    return step_button(tw, data, 1);
+}
+
+static void
+goto_dialog_done(gchar **input, void *data _U_)
+{
+    guint32 f;
+
+    if (input && input[0] && ws_strtou32(input[0], NULL, &f) && f)
+        plugin_if_goto_frame(f);
+}
+
+/* Go to packet...: the frame number read off the ladder. */
+static gboolean
+goto_button(funnel_text_window_t *tw _U_, void *data _U_)
+{
+    static const gchar *names[] = { "Frame number", NULL };
+    static const gchar *values[] = { "", NULL };
+    const funnel_ops_t *ops = funnel_get_funnel_ops();
+
+    if (ops && ops->new_dialog)
+        ops->new_dialog(ops->ops_id, "Go to packet", names, values, goto_dialog_done, NULL, NULL);
+    return TRUE;
+}
+
+static void
+add_button(const funnel_ops_t *ops, ladder *l, funnel_bt_cb_t func, const char *label)
+{
+    funnel_bt_t *bt = g_new0(funnel_bt_t, 1);
+
+    bt->tw = l->tw;
+    bt->func = func;
+    bt->data = l;
+    bt->free_fcn = g_free;   /* Wireshark frees it with the window (newer
+                                releases; 4.0 keeps it: a few bytes) */
+    ops->add_button(l->tw, bt, label);
+}
+
+/* The window's title is fixed, so that Wireshark keeps the size the user
+ * gave it (recent_common: gui.geom.Funnel TCP state ladder.*); the filter
+ * is named on the ladder's first line. */
+#define LADDER_TITLE "TCP state ladder"
+
 static void
 ladder_menu_cb(gpointer data _U_)
 {
@@ -422,13 +576,19 @@ ladder_menu_cb(gpointer data _U_)
         filter = NULL;
     l = ladder_start(filter, &err);
     if (!l) {
-        funnel_text_window_t *tw = ops->new_text_window(ops->ops_id, "TCP state ladder");
+        funnel_text_window_t *tw = ops->new_text_window(ops->ops_id, LADDER_TITLE);
         ops->set_text(tw, err);
         g_free(err);
         return;
     }
-    l->tw = ops->new_text_window(ops->ops_id, filter ? filter : "TCP state ladder");
+    l->filter = g_strdup(filter);
+    l->tw = ops->new_text_window(ops->ops_id, LADDER_TITLE);
     ops->set_close_cb(l->tw, ladder_window_closed, l);
+    if (ops->add_button) {
+        add_button(ops, l, prev_button, "Previous step");
+        add_button(ops, l, next_button, "Next step");
+        add_button(ops, l, goto_button, "Go to packet...");
+    }
     ops->retap_packets(ops->ops_id);
 }
 

@@ -20,8 +20,9 @@
 
 #include "tcpstate_menu.h"
 #include "tcpstate_conninfo.h"
+#include "tcpstate_stats.h"
 
-#define NODE_BY_CODE   "By Zeek conn_state"
+#define NODE_BY_CODE   "By Zeek conn_state (meaning)"
 #define NODE_BY_STATES "By final states"
 #define NODE_CLIENT    "Client"
 #define NODE_SERVER    "Server"
@@ -32,6 +33,11 @@ static GHashTable *counted_by_tree;   /* stats_tree * -> (conn -> COUNTED_AS) */
 
 #define COUNTED_AS(code, client, server) \
     GUINT_TO_POINTER(0x1000000u | ((guint)(code) << 16) | ((guint)(client) << 8) | (server))
+
+/* Transitions sorted by name, descending: in lifecycle order (state_rank).
+ * Wireshark 4.0's GUI sorts a stats tree's rows descending whatever the
+ * flags say (seen under Xvfb); ST_FLG_SORT_DESC makes tshark do the same. */
+#define TRANSITIONS_SORT ((ST_SORT_COL_NAME << ST_FLG_SRTCOL_SHIFT) | ST_FLG_SORT_DESC)
 
 static int node_by_code, node_by_states, node_client, node_server;
 
@@ -51,6 +57,15 @@ conn_tree_cleanup(stats_tree *st)
 {
     if (counted_by_tree)
         g_hash_table_remove(counted_by_tree, st);
+}
+
+/* "SF: Normal establishment and termination": the code with Zeek's
+ * meaning, as tshark's table prints them. */
+static const char *
+code_name(packet_info *pinfo, guint code)
+{
+    return wmem_strdup_printf(pinfo->pool, "%s: %s", tcps_zeek_state_name((tcps_zeek_state)code),
+                              tcps_zeek_meaning(code));
 }
 
 static const char *
@@ -73,15 +88,14 @@ conn_tree_recount(stats_tree *st, packet_info *pinfo, GHashTable *counted, tcps_
         return FALSE;
     if (was) {
         guint w = GPOINTER_TO_UINT(was);
-        increase_stat_node(st, tcps_zeek_state_name((tcps_zeek_state)((w >> 16) & 0xff)),
-                           node_by_code, FALSE, -1);
+        increase_stat_node(st, code_name(pinfo, (w >> 16) & 0xff), node_by_code, FALSE, -1);
         increase_stat_node(st, states_name(pinfo, (w >> 8) & 0xff, w & 0xff),
                            node_by_states, FALSE, -1);
     } else {
         tick_stat_node(st, NODE_BY_CODE, 0, TRUE);
         tick_stat_node(st, NODE_BY_STATES, 0, TRUE);
     }
-    tick_stat_node(st, tcps_zeek_state_name((tcps_zeek_state)code), node_by_code, FALSE);
+    tick_stat_node(st, code_name(pinfo, code), node_by_code, FALSE);
     tick_stat_node(st, states_name(pinfo, conn->final_state[0], conn->final_state[1]),
                    node_by_states, FALSE);
     g_hash_table_insert(counted, conn, now);
@@ -103,6 +117,33 @@ conn_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, co
     if (conn->previous && g_hash_table_lookup(counted, conn->previous))
         changed |= conn_tree_recount(st, pinfo, counted, conn->previous);
     return changed ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
+}
+
+/* Lifecycle rank of a state (RFC 9293 §3.3.2 figure 5, top to bottom), and
+ * of a transition: by the state left, then the state entered, CLOSED last
+ * (a reset or the end of a close). A sort key counting down from 199
+ * prefixes the node's name ("146 ESTABLISHED -> FIN_WAIT_1") because
+ * stats_tree sorts its nodes (by name, descending: TRANSITIONS_SORT); its
+ * 4.0 API has no other order. */
+static guint
+state_rank(guint s)
+{
+    static const guint8 rank[TCPS_NUM_STATES] = {
+        [TCPS_CLOSED] = 0, [TCPS_LISTEN] = 1, [TCPS_SYN_SENT] = 2, [TCPS_SYN_RCVD] = 3,
+        [TCPS_ESTABLISHED] = 4, [TCPS_FIN_WAIT_1] = 5, [TCPS_FIN_WAIT_2] = 6,
+        [TCPS_CLOSING] = 7, [TCPS_TIME_WAIT] = 8, [TCPS_CLOSE_WAIT] = 9, [TCPS_LAST_ACK] = 10,
+    };
+    return s < TCPS_NUM_STATES ? rank[s] : TCPS_NUM_STATES;
+}
+
+static const char *
+transition_name(packet_info *pinfo, guint from, guint to)
+{
+    guint key = state_rank(from) * (TCPS_NUM_STATES + 1) +
+                (to == TCPS_CLOSED ? TCPS_NUM_STATES : state_rank(to));
+
+    return wmem_strdup_printf(pinfo->pool, "%03u %s -> %s", 199 - key,
+                              tcps_state_name((tcps_state)from), tcps_state_name((tcps_state)to));
 }
 
 static void
@@ -127,10 +168,7 @@ transitions_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt 
         if (r.prev[e] == r.state[e])
             continue;
         tick_stat_node(st, end_names[e], 0, TRUE);
-        tick_stat_node(st, wmem_strdup_printf(pinfo->pool, "%s -> %s",
-                                              tcps_state_name((tcps_state)r.prev[e]),
-                                              tcps_state_name((tcps_state)r.state[e])),
-                       nodes[e], FALSE);
+        tick_stat_node(st, transition_name(pinfo, r.prev[e], r.state[e]), nodes[e], FALSE);
         status = TAP_PACKET_REDRAW;
     }
     return status;
@@ -139,9 +177,12 @@ transitions_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt 
 void
 tcps_menu_register(void)
 {
-    stats_tree_register_plugin("tcpstate", "tcpstate_conn", "TCP Connection State/Connections",
+    /* The last part of the name is the menu item and the window's title. */
+    stats_tree_register_plugin("tcpstate", "tcpstate_conn",
+                               "TCP Connection State/Connections by Zeek conn_state and final states",
                                0, conn_tree_packet, conn_tree_init, conn_tree_cleanup);
     stats_tree_register_plugin("tcpstate", "tcpstate_transitions",
-                               "TCP Connection State/Transitions",
-                               0, transitions_tree_packet, transitions_tree_init, NULL);
+                               "TCP Connection State/State transitions of each end, in lifecycle order",
+                               TRANSITIONS_SORT, transitions_tree_packet, transitions_tree_init,
+                               NULL);
 }

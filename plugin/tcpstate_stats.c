@@ -53,6 +53,12 @@ static const char *const zeek_meaning[TCPS_ZEEK_NUM] = {
     "No SYN seen, just midstream traffic",
 };
 
+const char *
+tcps_zeek_meaning(unsigned code)
+{
+    return code < TCPS_ZEEK_NUM ? zeek_meaning[code] : "";
+}
+
 #define CONN_TABLE_BY_CODE   "Connections by Zeek conn_state"
 #define CONN_TABLE_BY_STATES "Connections by final client and server state"
 #define TRANSITION_TABLE     "State transitions"
@@ -398,10 +404,4 @@ tcps_stats_register(void)
 
     register_stat_tap_table_ui(&conn_ui);
     register_stat_tap_table_ui(&transitions_ui);
-}
-
-const char *
-tcps_stats_zeek_meaning(guint code)
-{
-    return code < TCPS_ZEEK_NUM ? zeek_meaning[code] : "";
 }

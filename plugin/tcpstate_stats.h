@@ -5,7 +5,7 @@
 
 void tcps_stats_register(void);
 
-/* Zeek's own wording of a conn_state code. */
-const char *tcps_stats_zeek_meaning(guint code);
+/* Zeek's meaning of a conn_state code (tcps_zeek_state), "" if unknown. */
+const char *tcps_zeek_meaning(unsigned code);
 
 #endif

@@ -32,5 +32,29 @@ for set in buttons colours; do
     echo "FAIL: a $set filter does not compile:"; echo "$out"; fail=1
   fi
 done
+# Wireshark's Bad TCP colouring stays visible: its rule comes before every
+# tcpstate rule (the first matching rule colours the row).
+first_tcps=$(grep -n '^@tcpstate' "$profile/colorfilters" | head -1 | cut -d: -f1)
+bad_tcp=$(grep -n '^@Bad TCP@' "$profile/colorfilters" | cut -d: -f1)
+if [ -z "$bad_tcp" ] || [ "$bad_tcp" -gt "$first_tcps" ]; then
+  echo "FAIL: Bad TCP (line ${bad_tcp:-none}) is not before tcpstate's rules (line $first_tcps)"; fail=1
+fi
+
+# Outside the profile, Info is Wireshark's own: no state prefix by default.
+if gui_run tshark -r "$cap" -c 3 2>&1 | grep -q 'C:'; then
+  echo "FAIL: the Default profile's Info column shows tcpstate's states"; fail=1
+fi
+
+# The details pane: names without Wireshark's "(8)", one item per fact
+# (the summary, states before, sender and receiver hidden, still filterable),
+# the lost flag named Lost as the column is.
+details=$(gui_run tshark -2 -r "$cap" -O tcpstate -Y 'frame.number == 11 && tcpstate.summary && tcpstate.sender && tcpstate.client.prev' 2>&1)
+for want in '    [Client state: TIME_WAIT]' '    [Lost: True]'; do
+  grep -qF -- "$want" <<<"$details" || { echo "FAIL: details lack \"$want\":"; echo "$details"; fail=1; }
+done
+if grep -qE '\([0-9]+\)\]$|Summary:|Sender state|Client state before' <<<"$details"; then
+  echo "FAIL: details show a number or a hidden duplicate:"; echo "$details"; fail=1
+fi
+
 [ $fail = 0 ] && echo "profile OK: columns, $(echo "$buttons" | wc -l) buttons, $(echo "$colours" | wc -l) colouring rules"
 exit $fail

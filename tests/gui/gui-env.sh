@@ -55,7 +55,10 @@ gui_exec() {
 # A 1600x1000 display of our own: Xvfb picks a free number, writes it to fd 3.
 gui_xvfb() {
   exec 3> "$GUI_TMP/display"
-  Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp -ac >/dev/null 2>&1 &
+  # -noreset: Xvfb otherwise resets when its last client leaves (one
+  # Wireshark killed before the next starts), and a client connecting then
+  # fails ("could not connect to display"), seen in screenshots.sh runs.
+  Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp -ac -noreset >/dev/null 2>&1 &
   GUI_XPID=$!
   for _ in $(seq 50); do [ -s "$GUI_TMP/display" ] && break; sleep 0.1; done
   exec 3>&-

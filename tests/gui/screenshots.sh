@@ -55,6 +55,11 @@ keys alt+s Up Right
 shot gui-menu.png
 keys Escape Escape
 
+# Statistics -> TCP Connection State -> State transitions: lifecycle order.
+keys alt+s Up Right Down Return
+sleep 1.5; import -window "$(win "transitions")" "$img/gui-transitions.png"; echo "wrote docs/img/gui-transitions.png"
+xdotool windowfocus --sync "$MAIN"
+
 # Statistics -> TCP Connection State -> Connections, on the SYN flood capture.
 start "$src/captures/crafted/syn_flood.pcap"
 keys alt+s Up Right Return
@@ -75,11 +80,24 @@ keys alt+s; for _ in $(seq 16); do xdotool key Down; done; keys Return
 place "$(win "Flow")" 0 0 1500 760
 crop gui-flow-graph.png 1500x760+0+0
 
-# Tools -> TCP Connection State -> Ladder of the displayed packets.
+# Tools -> TCP Connection State -> Ladder of the displayed packets, as it
+# opens (Wireshark 4.0 gives a plugin's text window 620x450; the lines do not
+# wrap), after Next step three times: step 3 marked, its packet selected.
 start "$src/captures/kernel/lost_final_ack.pcapng"
 keys alt+t Up Right Return
-place "$(win "TCP state ladder")" 0 0 1380 470
-crop gui-ladder.png 1380x470+0+0
+LADDER=$(win "TCP state ladder")
+sleep 1.5
+eval "$(xdotool getwindowgeometry --shell "$LADDER")"
+sleep 1; import -window "$LADDER" "$img/gui-ladder.png"; echo "wrote docs/img/gui-ladder.png"
+# Next step: the second of the three buttons left of Close, bottom right.
+for _ in 1 2 3; do xdotool mousemove $((X + WIDTH - 290)) $((Y + HEIGHT - 24)) click 1; sleep 0.7; done
+crop gui-ladder-next-step.png 1600x700+0+0
+
+# The profile's colours on the kernel SYN flood and CLOSE_WAIT pile-up.
+start "$src/captures/kernel/syn_flood.pcapng"
+crop gui-profile-syn-flood.png 1600x560+0+0
+start "$src/captures/kernel/close_wait_pileup.pcapng"
+crop gui-profile-close-wait-pileup.png 1600x560+0+0
 
 # The HTTP 101 upgrade (kernel websocket capture): the upgrade fields as
 # columns; the server closes first after the upgrade (RFC 6455 7.1.1).

@@ -10,7 +10,7 @@ pair (names carry the pid, so runs can overlap); in the client namespace two
 tshark processes capture the veth at the same time:
 
   * all frames, `-T fields` with tcpstate.client, tcpstate.server and the
-    Info column, which must carry the state annotation;
+    Info column, which must carry the state annotation (-o tcpstate.info_column:first, the TCP States profile's; off by default);
   * `-Y 'tcpstate.server == "CLOSE_WAIT"'`: only the frames after which the
     server is in CLOSE_WAIT, as one would watch an interface for it.
 
@@ -157,7 +157,8 @@ def main():
     try:
         setup()
         home = os.path.join(tmp, "home")
-        procs.append(tshark(plugdir, home, ["-T", "fields", "-E", "separator=/t", "-e", "frame.number",
+        procs.append(tshark(plugdir, home, ["-o", "tcpstate.info_column:first",
+                                            "-T", "fields", "-E", "separator=/t", "-e", "frame.number",
                                             "-e", "tcpstate.client", "-e", "tcpstate.server",
                                             "-e", "_ws.col.Info"]))
         procs.append(tshark(plugdir, home, ["-Y", 'tcpstate.server == "CLOSE_WAIT"', "-T", "fields",
@@ -187,7 +188,7 @@ def main():
     if got != EXPECTED:
         fails.append("states, frame by frame:\n  want %s\n  got  %s" % (EXPECTED, got))
     for r in rows:
-        if len(r) < 4 or not re.match(r"\[C:\S+ S:\S+\] ", r[3]):
+        if len(r) < 4 or not re.match(r"\[[A-Z,]+ C:\S+ S:\S+\] ", r[3]):
             fails.append("frame %s: Info without the state annotation: %r" % (r[0], r[3] if len(r) > 3 else ""))
     filt = outs[1].split()
     if filt != ["8", "9"]:

@@ -157,11 +157,13 @@ def main():
     if got != ["", "", "", "", "", "6"]:
         failures += 1
         print("rst_window.pcap tcpstate.closer.frame: got %s" % got)
-    # The Info column annotation reaches the flow graph (Statistics -> Flow
-    # Graph in the GUI, -z flow in tshark), one arrow per segment.
-    flow = run(wrapper, plugin, capdir + "/three_segment_close.pcap", ["-z", "flow,any,network"])
-    want_flow = ["[C:>SYN_SENT S:>SYN_RCVD]", "[C:>TIME_WAIT S:>LAST_ACK]",
-                 "[C:TIME_WAIT S:>CLOSED]"]
+    # The Info column annotation (on in the TCP States profile, off by
+    # default) reaches the flow graph (Statistics -> Flow Graph in the GUI,
+    # -z flow in tshark), one arrow per segment, the TCP flags first.
+    flow = run(wrapper, plugin, capdir + "/three_segment_close.pcap",
+               ["-o", "tcpstate.info_column:first", "-z", "flow,any,network"])
+    want_flow = ["[SYN C:>SYN_SENT S:>SYN_RCVD]", "[FIN,ACK C:>TIME_WAIT S:>LAST_ACK]",
+                 "[ACK C:TIME_WAIT S:>CLOSED]"]
     if not all(w in flow for w in want_flow):
         failures += 1
         print("flow graph lacks the states:\n%s" % flow)
