@@ -117,13 +117,17 @@ mount_chroot() { # $1 chroot dir
   # (live.capture) remount / as a slave there, which fails on a plain
   # directory. Private, so that nothing mounted inside (ip netns's
   # /run/netns) shows up on the host; cleanup unmounts it all with -R.
+  # A fresh self-bind holds no submount, whatever mountpoint(1) says
+  # (it goes by path, and may see a stale mount under the same path).
+  local fresh=0
   if ! mountpoint -q "$c"; then
     mount --bind "$c" "$c" && mount --make-rprivate "$c" || return 1
     MOUNTED+=("$c")
+    fresh=1
   fi
   for d in proc dev dev/pts; do
     mkdir -p "$c/$d"
-    if ! mountpoint -q "$c/$d"; then
+    if [ "$fresh" = 1 ] || ! mountpoint -q "$c/$d"; then
       case $d in
         proc) mount -t proc proc "$c/proc" ;;
         *) mount --bind "/$d" "$c/$d" ;;

@@ -66,7 +66,7 @@ def parse_markdown(path):
             continue
         indent, fence, lang = m.group(1), m.group(2), m.group(3).lower()
         j = i + 1
-        close = re.compile(r"^\s*" + re.escape(fence[0]) + "{%d,}\s*$" % len(fence))
+        close = re.compile(r"^\s*" + re.escape(fence[0]) + r"{%d,}\s*$" % len(fence))
         while j < len(text) and not close.match(text[j]):
             j += 1
         body = [ln[len(indent):] if ln.startswith(indent) else ln.lstrip()

@@ -58,6 +58,18 @@ def main():
         return 0
     with open(expected) as f:
         want = [line for line in f.read().rstrip("\n").split("\n") if not line.startswith("#")]
+    # tcp.stream is Wireshark's: for a TCP header it does not dissect as a
+    # segment (quoted in ICMP) 4.6 gives a stream and 4.0 none. Where
+    # tcpstate leaves the frame alone, that difference is none of ours.
+    stream, summary = FIELDS.index("tcp.stream"), FIELDS.index("tcpstate.summary")
+
+    def ours(line):
+        cols = line.split("\t")
+        if len(cols) > summary and not cols[summary]:
+            cols[stream] = ""
+        return "\t".join(cols)
+    got = got[:1] + [ours(line) for line in got[1:]]
+    want = want[:1] + [ours(line) for line in want[1:]]
     if got == want:
         print(f"ok: {len(want) - 1} frames as expected")
         return 0
