@@ -266,7 +266,8 @@ report() { # $1 label, $2 log, $3 wsver, $4 seconds
     if grep -q '^@@DEB_RC 0' "$lf"; then line="$line; deb PASS"; else line="$line; deb FAIL (log: $lf)"; fi
   fi
   case $line in PASS*deb\ FAIL*|FAIL*) overall=1 ;; esac
-  summary+=("wireshark ${ws:-$label}: $line in $secs s")
+  # The time goes on the first line (a build failure adds its errors below).
+  summary+=("wireshark ${ws:-$label}: ${line%%$'\n'*} in $secs s${line#"${line%%$'\n'*}"}")
 }
 
 if [ "$do_prepare" = 1 ]; then
