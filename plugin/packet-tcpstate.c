@@ -438,7 +438,7 @@ read_segment(packet_info *pinfo, proto_tree *tree, tcps_input *in)
         return FALSE;
     tvb = fi->ds_tvb;
     at = fi->start;
-    if (!tvb_bytes_exist(tvb, at, 16) || (tvb_get_guint8(tvb, at + 12) >> 4) * 4 < 20)
+    if (!tvb_bytes_exist(tvb, at, 16) || (tcps_tvb_get_uint8(tvb, at + 12) >> 4) * 4 < 20)
         return FALSE;   /* the TCP dissector gives up before the flags */
     in->sport = tvb_get_ntohs(tvb, at);
     in->dport = tvb_get_ntohs(tvb, at + 2);

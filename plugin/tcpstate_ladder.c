@@ -25,6 +25,7 @@
 #include <wsutil/report_message.h>
 #include <wsutil/strtoi.h>
 
+#include "ws_compat.h"
 #include "tcpstate_ladder.h"
 #include "tcpstate_conninfo.h"
 
@@ -437,7 +438,8 @@ ladder_start(const char *filter, char **err)
     return l;
 }
 
-static void
+/* 4.6 wants to know whether the -z argument was taken (ws_compat.h). */
+static TCPS_STAT_INIT_RET
 ladder_cli_init(const char *opt_arg, void *userdata _U_)
 {
     const char *filter = NULL;
@@ -448,7 +450,9 @@ ladder_cli_init(const char *opt_arg, void *userdata _U_)
     if (!ladder_start(filter, &err)) {
         report_failure("Couldn't register tcpstate,ladder tap: %s", err);
         g_free(err);
+        TCPS_STAT_INIT_RETURN(false);
     }
+    TCPS_STAT_INIT_RETURN(true);
 }
 
 /* GUI: Tools → TCP Connection State → Ladder. The ladder of the packets the

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_compat.h — the few Wireshark API differences between 4.0 and 4.6,
  * in one place. Each macro names the release that changed the API.
+ * The build must be warning-free on 4.0, 4.4 and 4.6 with gcc and clang
+ * (packaging/compat-test.sh builds with -DTCPSTATE_WERROR=ON), so an API a
+ * release deprecates is reached through here, never called directly.
  */
 #ifndef TCPSTATE_WS_COMPAT_H
 #define TCPSTATE_WS_COMPAT_H
@@ -25,6 +28,27 @@ typedef bool tcps_pref_bool;
 #else
 #include <glib.h>
 typedef gboolean tcps_pref_bool;
+#endif
+
+/* 4.4: the glib-typed tvb accessors are deprecated (tvb_get_guint8 ->
+ * tvb_get_uint8); 4.0 has only the old names. */
+#if TCPS_WS_AT_LEAST(4, 4)
+#define tcps_tvb_get_uint8 tvb_get_uint8
+#else
+#define tcps_tvb_get_uint8 tvb_get_guint8
+#endif
+
+/* 4.6: a stat_tap_ui init callback (tshark -z) returns bool, false when it
+ * refuses its argument; it returned void before. Declare one as
+ *   static TCPS_STAT_INIT_RET f(const char *opt_arg, void *userdata)
+ * and leave it with TCPS_STAT_INIT_RETURN(ok). */
+#include <stdbool.h>
+#if TCPS_WS_AT_LEAST(4, 6)
+#define TCPS_STAT_INIT_RET bool
+#define TCPS_STAT_INIT_RETURN(ok) return (ok)
+#else
+#define TCPS_STAT_INIT_RET void
+#define TCPS_STAT_INIT_RETURN(ok) do { (void)(ok); return; } while (0)
 #endif
 
 /* 4.6: value_string.h moved from epan/ to wsutil/. proto.h pulls in

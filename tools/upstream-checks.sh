@@ -28,8 +28,9 @@ if [ -n "${WS_SRC:-}" ]; then
   tools=$WS_SRC/tools
 else
   command -v dpkg-query >/dev/null || skip "no WS_SRC and no dpkg to find the source package"
-  # The source package of the installed tshark (libwireshark-dev must match).
-  ver=$(dpkg-query -W -f '${Version}' tshark 2>/dev/null) || skip "tshark is not a Debian package"
+  # The source package of the installed tshark (libwireshark-dev must match):
+  # its source version, without a binary rebuild's +bN (sid's 4.6.9-1+b1).
+  ver=$(dpkg-query -W -f '${source:Version}' tshark 2>/dev/null) || skip "tshark is not a Debian package"
   src=$(dpkg-query -W -f '${source:Package}' tshark 2>/dev/null)
   cache=$build/upstream-src/$ver
   tools=$(ls -d "$cache"/*/tools 2>/dev/null | head -1)
@@ -50,10 +51,12 @@ else
       for f in /etc/apt/sources.list.d/*.sources; do
         [ -f "$f" ] && sed 's/^Types:.*/Types: deb-src/' "$f" > "$priv/parts/$(basename "$f")"
       done
+      # Check-Valid-Until=false: a snapshot mirror's Release file expires
+      # (the sid chroots of packaging/compat-test.sh use the same option).
       opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$priv/parts"
-            -o "Dir::State::Lists=$priv/lists")
+            -o "Dir::State::Lists=$priv/lists" -o "Acquire::Check-Valid-Until=false")
       ( cd "$cache" && timeout 300 apt-get "${opts[@]}" update >>apt.log 2>&1 &&
-        get_source "${opts[@]}" >>apt.log 2>&1 ) || skip "apt-get source ${src:-wireshark}=$ver failed (offline?): $(tail -1 "$cache/apt.log")"
+        get_source "${opts[@]}" >>apt.log 2>&1 ) || skip "apt-get source ${src:-wireshark}=$ver failed (offline, or not on this mirror?): $(grep -m1 '^E: Failed to fetch http' "$cache/apt.log" || tail -1 "$cache/apt.log")"
       rm -rf "$priv"
     fi
     orig=$(ls "$cache"/*.orig.tar.* 2>/dev/null | head -1)

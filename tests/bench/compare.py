@@ -40,14 +40,21 @@ def tshark_version():
 
 
 def run(plugdir, home, capture, args):
-    """-> (user+sys seconds, peak RSS KiB) of one tshark run."""
-    cmd = ["env", "HOME=" + home, "WIRESHARK_PLUGIN_DIR=" + plugdir, "/usr/bin/time", "-f",
-           "%U %S %M", "tshark", "-r", capture] + args
+    """-> (user+sys seconds, peak RSS KiB) of one tshark run.
+
+    The figures come from the kernel (wait4's rusage of the child, which
+    setpriv and env exec into tshark), not from parsing /usr/bin/time's
+    output: no extra package, and nothing tshark prints on stderr can get
+    in the way (issue 20)."""
+    cmd = ["env", "HOME=" + home, "WIRESHARK_PLUGIN_DIR=" + plugdir, "tshark", "-r", capture] + args
     if os.geteuid() == 0:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    u, s, m = p.stderr.strip().splitlines()[-1].split()
-    return float(u) + float(s), int(m)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError("%s: exit %d" % (" ".join(cmd), p.returncode))
+    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 
 def setup(tmp, so):

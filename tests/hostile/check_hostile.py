@@ -16,9 +16,13 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tshark"))
+from tshark_run import boolean  # noqa: E402  (booleans read the same on every version)
+
 FIELDS = ["frame.number", "tcp.stream", "tcpstate.summary", "tcpstate.phase",
           "tcpstate.midstream", "tcpstate.lost", "tcpstate.conn_state", "tcpstate.history",
           "tcpstate.duration", "tcpstate.handshake.rtt", "tcpstate.client.time_in_state"]
+BOOLEANS = {FIELDS.index("tcpstate.midstream"), FIELDS.index("tcpstate.lost")}
 BAD = re.compile(r"AddressSanitizer|runtime error|Dissector bug|assertion|Segmentation fault|CRITICAL")
 
 
@@ -42,6 +46,8 @@ def main():
         print("FAIL: tshark hangs (over 120 s)")
         return 1
     got = run.stdout.rstrip("\n").split("\n")
+    got = got[:1] + ["\t".join(boolean(v) if i in BOOLEANS else v for i, v in enumerate(line.split("\t")))
+                     for line in got[1:]]
     problems = [line for line in (run.stderr + run.stdout).splitlines() if BAD.search(line)]
     if run.returncode != 0 or problems:
         print(f"FAIL: tshark exit {run.returncode}")
@@ -52,6 +58,18 @@ def main():
         return 0
     with open(expected) as f:
         want = [line for line in f.read().rstrip("\n").split("\n") if not line.startswith("#")]
+    # tcp.stream is Wireshark's: for a TCP header it does not dissect as a
+    # segment (quoted in ICMP) 4.6 gives a stream and 4.0 none. Where
+    # tcpstate leaves the frame alone, that difference is none of ours.
+    stream, summary = FIELDS.index("tcp.stream"), FIELDS.index("tcpstate.summary")
+
+    def ours(line):
+        cols = line.split("\t")
+        if len(cols) > summary and not cols[summary]:
+            cols[stream] = ""
+        return "\t".join(cols)
+    got = got[:1] + [ours(line) for line in got[1:]]
+    want = want[:1] + [ours(line) for line in want[1:]]
     if got == want:
         print(f"ok: {len(want) - 1} frames as expected")
         return 0

@@ -9,8 +9,11 @@ tshark, it prints SKIP and exits 77.  Two private namespaces joined by a veth
 pair (names carry the pid, so runs can overlap); in the client namespace two
 tshark processes capture the veth at the same time:
 
-  * all frames, `-T fields` with tcpstate.client, tcpstate.server and the
-    Info column, which must carry the state annotation (-o tcpstate.info_column:first, the TCP States profile's; off by default);
+  * all frames, as summary lines with the columns No., tcpstate.client,
+    tcpstate.server and Info, which must carry the state annotation (-o tcpstate.info_column:first,
+    the TCP States profile's; off by default; the
+    Info column as shown: from 4.2 on, the `_ws.col.info` field of
+    `-T fields` holds the text from before any post-dissector ran);
   * `-Y 'tcpstate.server == "CLOSE_WAIT"'`: only the frames after which the
     server is in CLOSE_WAIT, as one would watch an interface for it.
 
@@ -157,10 +160,9 @@ def main():
     try:
         setup()
         home = os.path.join(tmp, "home")
-        procs.append(tshark(plugdir, home, ["-o", "tcpstate.info_column:first",
-                                            "-T", "fields", "-E", "separator=/t", "-e", "frame.number",
-                                            "-e", "tcpstate.client", "-e", "tcpstate.server",
-                                            "-e", "_ws.col.Info"]))
+        procs.append(tshark(plugdir, home, ["-o", "tcpstate.info_column:first", "-o", 'gui.column.format:"No.","%m","Client",'
+                                            '"%Cus:tcpstate.client","Server","%Cus:tcpstate.server",'
+                                            '"Info","%i"']))
         procs.append(tshark(plugdir, home, ["-Y", 'tcpstate.server == "CLOSE_WAIT"', "-T", "fields",
                                             "-e", "frame.number"]))
         for p, ready, err in procs:
@@ -181,7 +183,7 @@ def main():
                 p.wait()
         teardown()
         shutil.rmtree(tmp, ignore_errors=True)
-    rows = [l.split("\t") for l in outs[0].splitlines() if l.strip()]
+    rows = [l.split(None, 3) for l in outs[0].splitlines() if l.strip()]
     fails = []
     got = [(STATES[int(r[1])] if r[1].isdigit() else r[1], STATES[int(r[2])] if r[2].isdigit() else r[2])
            for r in rows if len(r) >= 4]

@@ -18,7 +18,7 @@ non-zero on any difference and prints each one. Python standard library only.
 import subprocess
 import sys
 
-from tshark_run import tshark
+from tshark_run import boolean, tshark
 
 STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
           "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
@@ -32,11 +32,6 @@ FIELDS = ["frame.number", "tcpstate.summary", "tcpstate.client", "tcpstate.serve
           "tcpstate.final.client", "tcpstate.final.server", "tcpstate.live.client",
           "tcpstate.live.server", "tcpstate.revised"]
 CLOSERS = {"-": "", "CLIENT": "1", "SERVER": "2"}
-
-
-def boolean(v):
-    """tshark prints booleans as 1/0 (4.0) or True/False (4.2+)."""
-    return {"1": "1", "True": "1", "0": "0", "False": "0", "": ""}[v]
 
 
 def parse_summary(summary):

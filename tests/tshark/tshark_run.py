@@ -30,6 +30,13 @@ class TsharkError(SystemExit):
     pass
 
 
+def boolean(v):
+    """A boolean field as tshark -T fields prints it, the same on every
+    version: 1/0 on 4.0, True/False on 4.2 and later -> "1"/"0" ("" when
+    absent). Every test that reads a boolean field reads it through this."""
+    return {"1": "1", "True": "1", "0": "0", "False": "0", "": ""}[v]
+
+
 def tshark(wrapper, plugin, capture, fields, extra=(), filters=None, probe=False):
     """Run tshark once over capture with -T fields and return a Run.
     fields: field names, the first one keys the rows (normally
