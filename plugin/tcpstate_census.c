@@ -28,6 +28,7 @@
 #include <epan/stat_tap_ui.h>
 #include <wsutil/report_message.h>
 
+#include "ws_compat.h"
 #include "packet-tcpstate.h"
 #include "tcpstate_census.h"
 #include "tcpstate_conninfo.h"
@@ -475,7 +476,8 @@ table_draw(void *tapdata)
     census_free(&c);
 }
 
-static void
+/* 4.6 wants to know whether the -z argument was taken (ws_compat.h). */
+static TCPS_STAT_INIT_RET
 table_cli_init(const char *opt_arg, void *userdata _U_)
 {
     const char *args = opt_arg + strlen("tcpstate,census");
@@ -491,7 +493,7 @@ table_cli_init(const char *opt_arg, void *userdata _U_)
     if (end == args || !(interval >= 1e-6 && interval <= 1e9) || (*end && *end != ',')) {
         report_failure("tcpstate,census: want -z tcpstate,census,INTERVAL[,FILTER], "
                        "INTERVAL in seconds (e.g. 1 or 0.1), not \"%s\"", opt_arg);
-        return;
+        TCPS_STAT_INIT_RETURN(false);
     }
     if (*end == ',' && end[1])
         filter = end + 1;
@@ -513,7 +515,9 @@ table_cli_init(const char *opt_arg, void *userdata _U_)
         g_array_free(t->bounds, TRUE);
         g_free(t->filter);
         g_free(t);
+        TCPS_STAT_INIT_RETURN(false);
     }
+    TCPS_STAT_INIT_RETURN(true);
 }
 
 void

@@ -27,6 +27,7 @@
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/report_message.h>
 
+#include "ws_compat.h"
 #include "packet-tcpstate.h"
 #include "tcpstate_connlist.h"
 #include "tcpstate_conninfo.h"
@@ -362,7 +363,8 @@ list_start(const char *filter, char **err)
     return l;
 }
 
-static void
+/* 4.6 wants to know whether the -z argument was taken (ws_compat.h). */
+static TCPS_STAT_INIT_RET
 list_cli_init(const char *opt_arg, void *userdata _U_)
 {
     const char *filter = NULL;
@@ -373,12 +375,14 @@ list_cli_init(const char *opt_arg, void *userdata _U_)
     else if (strcmp(opt_arg, "tcpstate,conn,list") != 0) {
         report_failure("tcpstate,conn,list: want -z tcpstate,conn,list[,FILTER], not \"%s\"",
                        opt_arg);
-        return;
+        TCPS_STAT_INIT_RETURN(false);
     }
     if (!list_start(filter, &err)) {
         report_failure("Couldn't register tcpstate,conn,list tap: %s", err);
         g_free(err);
+        TCPS_STAT_INIT_RETURN(false);
     }
+    TCPS_STAT_INIT_RETURN(true);
 }
 
 /* GUI: the list of the displayed packets' connections, and a button that
