@@ -460,7 +460,7 @@ static void receive_syn(tcps_endpoint *rcv, tcps_state rs, const tcps_segment *s
             /* §3.10.7.3: SYN_SENT takes a bare SYN into SYN_RCVD and
              * answers with a SYN/ACK (simultaneous open, §3.5 figure 7). */
             rcv->facts |= F_SIMOPEN_SYN;
-            rcv->syn_frame = seg->frame;
+            rcv->fin_frame = seg->frame;      /* no FIN of its own yet */
         }
         received(rcv, seg, out);
     }
@@ -506,7 +506,7 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         if (snd->facts & F_SYN_RCVD) {
             /* The client's SYN, taken in SYN_SENT from now on. */
             snd->facts |= F_SIMOPEN_SYN;
-            snd->syn_frame = snd->rx_frame;
+            snd->fin_frame = snd->rx_frame;   /* no FIN of its own yet */
         }
         out->prev[si] = TCPS_SYN_SENT;
         /* Hindsight: it never listened, and its connect() shows only on
@@ -522,10 +522,21 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
     receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
 }
 
+/* Its own SYN/ACK or ACK answers the question F_SIMOPEN_SYN kept open. */
+static void forget_simopen_syn(tcps_endpoint *e)
+{
+    if (e->facts & F_SIMOPEN_SYN) {
+        e->facts &= ~F_SIMOPEN_SYN;
+        e->fin_frame = 0;
+    }
+}
+
 static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
     tcps_state rs = (tcps_state)out->prev[!si];
+
+    forget_simopen_syn(snd);
 
     out->handshake_step = 2;
     if (snd->facts & F_SYNACK_SENT) {
@@ -578,16 +589,16 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
          * SYN/ACK carries the same SYN, so it stands. It held SYN_SENT from
          * when we showed it taking that SYN (or sending its own SYN, if
          * that crossed it) until now. */
-        uint32_t from = snd->syn_frame;
+        uint32_t from = snd->fin_frame;
 
         if (c->cross_ep == si && c->cross_frame > from)
             from = c->cross_frame;
         out->prev[si] = TCPS_SYN_SENT;
         revise(out, si, from, TCPS_SYN_SENT, TCPS_NUM_STATES, TCPS_REV_LOST);
         out->events |= TCPS_EV_LOSS_REVEALED;
-        out->lost_frame = snd->syn_frame;
+        out->lost_frame = snd->fin_frame;
     }
-    snd->facts &= ~F_SIMOPEN_SYN;
+    forget_simopen_syn(snd);
     if (out->prev[si] == TCPS_SYN_SENT) {
         /* A SYN_SENT endpoint sends a plain ACK only after a SYN/ACK: we
          * missed it (§3.10.7.3). */
