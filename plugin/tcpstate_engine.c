@@ -353,12 +353,14 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         out->events |= TCPS_EV_PEER_SILENT;
         accepted = false;
     }
-    if ((seg->flags & TCPS_TH_ACK) && ss == TCPS_CLOSE_WAIT && (rcv->facts & F_FIN_SENT) &&
+    if (accepted && (seg->flags & TCPS_TH_ACK) && ss == TCPS_CLOSE_WAIT &&
+        (rcv->facts & F_FIN_SENT) &&
         snd->rx_frame && snd->rx_frame == rcv->fin_frame && !seq_gt(seg->ack, rcv->fin_seq)) {
         /* An abort carries SEG.ACK = RCV.NXT (§3.10.4 ABORT, §3.10.7.4):
          * below the peer's FIN, it had not taken that FIN; it aborts from
          * the state it held before. The FIN crossed the RST (it meets a
-         * closed socket), or was lost. */
+         * closed socket), or was lost. A RST the receiver rejects did not
+         * come from the live connection (below) and tells nothing. */
         contradicted(c, si, F_PEER_FIN, seg->time_ns, out);
         ss = (tcps_state)out->prev[si];
     }

@@ -1312,6 +1312,15 @@ static void test_fin_crosses_rst(void **state)
     EXPECT_REVISION(r, 1, 4, ES, TCPS_REV_LOST);
     assert_int_equal(r->lost_frame, 4);
 
+    /* A RST the client rejects (out of window) tells nothing of the server. */
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    g.now_ns -= 5 * NS_PER_MS;
+    r = tx(&g, 'S', RST | ACK, 9999, 1001, 0);
+    EXPECT(r, F1, F1, CW, CW);
+    assert_int_equal(r->revision[1].from_frame, 0);
+
     /* An abort that acknowledges the FIN: it was CLOSE_WAIT. */
     rig_init(&g);
     handshake(&g);
