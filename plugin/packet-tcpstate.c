@@ -796,14 +796,17 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
          * the sender, or a listener that never answered a SYN. */
         int who = res.revision[1].cause == TCPS_REV_LOST ? 1
                 : res.revision[0].cause == TCPS_REV_LOST ? 0 : (res.from_client ? 0 : 1);
-        tcps_frame *lost = st->rx_rec[who] ? tcps_store_get(store, st->rx_rec[who]) : NULL;
+        /* The engine names the frame: usually the endpoint's last change,
+         * but a simultaneous open's SYN can be an earlier one. */
+        tcps_frame *lost = tcps_store_get(store, res.lost_frame);
         if (lost) {
             tcps_record_mark_lost(&lost->core);
-            wmem_map_insert(lost_shown_by, GUINT_TO_POINTER(st->rx_rec[who]),
+            wmem_map_insert(lost_shown_by, GUINT_TO_POINTER(res.lost_frame),
                             GUINT_TO_POINTER(pinfo->num));
             wmem_map_insert(lost_revealed, GUINT_TO_POINTER(pinfo->num),
                             GUINT_TO_POINTER(res.lost_frame));
-            st->rx_rec[who] = 0;
+            if (st->rx_rec[who] == res.lost_frame)
+                st->rx_rec[who] = 0;
         }
     }
     if (res.rx_recorded)

@@ -32,6 +32,7 @@
 #define F_HAVE_RTT     (1u << 14)
 #define F_FIN_QUEUED   (1u << 15) /* the peer's FIN arrived out of order: queued */
 #define F_FIN_RESENT   (1u << 16) /* its latest segment sent its FIN again */
+#define F_SIMOPEN_SYN  (1u << 17) /* it took the peer's bare SYN in SYN_SENT */
 
 #define F_SYNCHRONIZED (F_SYN_SENT | F_SYN_RCVD | F_SYN_ACKED)
 
@@ -334,6 +335,9 @@ static void mark_lost(tcps_endpoint *e, uint32_t facts_to_drop, tcps_result *out
     }
 }
 
+static void contradicted(tcps_conn *c, int si, uint32_t facts, int64_t now,
+                         tcps_result *out);
+
 static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
@@ -348,6 +352,17 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
     if (unheard) {
         out->events |= TCPS_EV_PEER_SILENT;
         accepted = false;
+    }
+    if (accepted && (seg->flags & TCPS_TH_ACK) && ss == TCPS_CLOSE_WAIT &&
+        (rcv->facts & F_FIN_SENT) &&
+        snd->rx_frame && snd->rx_frame == rcv->fin_frame && !seq_gt(seg->ack, rcv->fin_seq)) {
+        /* An abort carries SEG.ACK = RCV.NXT (§3.10.4 ABORT, §3.10.7.4):
+         * below the peer's FIN, it had not taken that FIN; it aborts from
+         * the state it held before. The FIN crossed the RST (it meets a
+         * closed socket), or was lost. A RST the receiver rejects did not
+         * come from the live connection (below) and tells nothing. */
+        contradicted(c, si, F_PEER_FIN, seg->time_ns, out);
+        ss = (tcps_state)out->prev[si];
     }
     if (accepted && ss == TCPS_SYN_RCVD && !(snd->facts & F_SYNACK_SENT) &&
         rs == TCPS_SYN_SENT) {
@@ -443,6 +458,12 @@ static void receive_syn(tcps_endpoint *rcv, tcps_state rs, const tcps_segment *s
 {
     if ((rs == TCPS_LISTEN || rs == TCPS_SYN_SENT) && !(rcv->facts & F_SYN_RCVD)) {
         rcv->facts |= F_SYN_RCVD;
+        if (rs == TCPS_SYN_SENT) {
+            /* §3.10.7.3: SYN_SENT takes a bare SYN into SYN_RCVD and
+             * answers with a SYN/ACK (simultaneous open, §3.5 figure 7). */
+            rcv->facts |= F_SIMOPEN_SYN;
+            rcv->fin_frame = seg->frame;      /* no FIN of its own yet */
+        }
         received(rcv, seg, out);
     }
 }
@@ -484,6 +505,11 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
          * We show that on this segment: prev SYN_SENT, after SYN_RCVD. */
         out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
         snd->facts &= ~F_PASSIVE;
+        if (snd->facts & F_SYN_RCVD) {
+            /* The client's SYN, taken in SYN_SENT from now on. */
+            snd->facts |= F_SIMOPEN_SYN;
+            snd->fin_frame = snd->rx_frame;   /* no FIN of its own yet */
+        }
         out->prev[si] = TCPS_SYN_SENT;
         /* Hindsight: it never listened, and its connect() shows only on
          * its own SYN, this one (an endpoint's own transition never shows
@@ -498,10 +524,21 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
     receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
 }
 
+/* Its own SYN/ACK or ACK answers the question F_SIMOPEN_SYN kept open. */
+static void forget_simopen_syn(tcps_endpoint *e)
+{
+    if (e->facts & F_SIMOPEN_SYN) {
+        e->facts &= ~F_SIMOPEN_SYN;
+        e->fin_frame = 0;
+    }
+}
+
 static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
     tcps_state rs = (tcps_state)out->prev[!si];
+
+    forget_simopen_syn(snd);
 
     out->handshake_step = 2;
     if (snd->facts & F_SYNACK_SENT) {
@@ -544,10 +581,48 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
     bool changed = false;
 
     /* What the sender's own segment says about it. */
+    if ((snd->facts & F_SIMOPEN_SYN) && !(snd->facts & F_SYNACK_SENT) &&
+        out->prev[si] == TCPS_ESTABLISHED) {
+        /* We took the peer's bare SYN as reaching it in SYN_SENT; then it
+         * would have answered with a SYN/ACK from SYN_RCVD (§3.10.7.3).
+         * It sends a bare ACK instead, never a SYN/ACK: the peer's SYN/ACK
+         * found it still in SYN_SENT, which acknowledges it and goes
+         * ESTABLISHED (§3.10.7.3). The bare SYN never reached it; the
+         * SYN/ACK carries the same SYN, so it stands. It held SYN_SENT from
+         * when we showed it taking that SYN (or sending its own SYN, if
+         * that crossed it) until now. */
+        uint32_t from = snd->fin_frame;
+
+        if (c->cross_ep == si && c->cross_frame > from)
+            from = c->cross_frame;
+        out->prev[si] = TCPS_SYN_SENT;
+        revise(out, si, from, TCPS_SYN_SENT, TCPS_NUM_STATES, TCPS_REV_LOST);
+        out->events |= TCPS_EV_LOSS_REVEALED;
+        out->lost_frame = snd->fin_frame;
+    }
+    forget_simopen_syn(snd);
     if (out->prev[si] == TCPS_SYN_SENT) {
         /* A SYN_SENT endpoint sends a plain ACK only after a SYN/ACK: we
          * missed it (§3.10.7.3). */
         snd->facts |= F_SYN_RCVD | F_SYN_ACKED;
+    }
+    if (fin && out->prev[si] == TCPS_CLOSED && (snd->facts & F_CLOSED) &&
+        (c->flags & C_RESET) && !(snd->facts & F_FIN_SENT) && snd->rx_frame &&
+        (snd->facts & F_HAVE_NXT) && seg->seq == snd->nxt && crossed(snd, seg->time_ns)) {
+        /* Its FIN follows the peer's RST, which closed it, within one round
+         * trip: it sent the FIN before the RST arrived, and a socket the RST
+         * closed sends nothing (§3.10.7.4). The RST crossed its close(): it
+         * entered FIN_WAIT_1 (or LAST_ACK) by sending this FIN, then CLOSED
+         * on the RST. In hindsight it held its earlier state until now. */
+        tcps_endpoint before = *snd;
+
+        before.facts &= ~F_CLOSED;
+        revise(out, si, snd->rx_frame, ep_state(&before), TCPS_NUM_STATES,
+               TCPS_REV_CROSSED_OWN);
+        before.facts |= F_FIN_SENT | ((before.facts & F_PEER_FIN) ? 0 : F_ACTIVE_CLOSE);
+        out->prev[si] = (uint8_t)ep_state(&before);
+        c->cross_ep = (uint8_t)si;
+        c->cross_frame = seg->frame;
     }
     if ((snd->facts & F_FIN_SENT) && seg->len > 0 && seq_gt(end, snd->fin_seq))
         out->events |= TCPS_EV_DATA_AFTER_FIN;

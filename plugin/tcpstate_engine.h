@@ -118,7 +118,9 @@ typedef struct {
     uint32_t last_ack;    /* last acknowledgment number it sent */
     uint32_t rx_frame;    /* segment whose arrival last changed its state */
     uint32_t tx_frame;    /* its latest segment */
-    uint32_t fin_frame;   /* its first FIN */
+    uint32_t fin_frame;   /* its first FIN; before it sends one, while it may
+                             have taken the peer's bare SYN in SYN_SENT
+                             (simultaneous open), that SYN */
     uint32_t facts;       /* F_* (private) */
     int64_t  rx_ns;       /* when that segment passed the capture point */
     int64_t  tx_ns;       /* when it last sent a segment */

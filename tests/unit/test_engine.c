@@ -1284,6 +1284,118 @@ static void test_revision_simultaneous_open_and_close(void **state)
     assert_int_equal(r->revision[1].before, TCPS_NUM_STATES);
 }
 
+/* The client's FIN crosses the server's abort: the RST's ACK field (RCV.NXT,
+ * §3.10.4 ABORT) does not cover the FIN, so the server never took it and
+ * aborts from ESTABLISHED, never CLOSE_WAIT (captures/kernel/fin_crosses_rst). */
+static void test_fin_crosses_rst(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);           /* frame 4 */
+    EXPECT(r, ES, F1, ES, CW);                            /* live */
+    g.now_ns -= 5 * NS_PER_MS;                            /* within one round trip */
+    r = tx(&g, 'S', RST | ACK, 5001, 1001, 0);
+    EXPECT(r, F1, CL, ES, CL);
+    EXPECT_REVISION(r, 1, 4, ES, TCPS_REV_CROSSED);
+    assert_false(r->events & TCPS_EV_LOSS_REVEALED);
+
+    /* The same RST a round trip after the FIN passed: the FIN was lost. */
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    r = tx(&g, 'S', RST | ACK, 5001, 1001, 0);
+    EXPECT(r, F1, CL, ES, CL);
+    EXPECT_REVISION(r, 1, 4, ES, TCPS_REV_LOST);
+    assert_int_equal(r->lost_frame, 4);
+
+    /* A RST the client rejects (out of window) tells nothing of the server. */
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    g.now_ns -= 5 * NS_PER_MS;
+    r = tx(&g, 'S', RST | ACK, 9999, 1001, 0);
+    EXPECT(r, F1, F1, CW, CW);
+    assert_int_equal(r->revision[1].from_frame, 0);
+
+    /* An abort that acknowledges the FIN: it was CLOSE_WAIT. */
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    g.now_ns -= 5 * NS_PER_MS;
+    r = tx(&g, 'S', RST | ACK, 5001, 1002, 0);
+    EXPECT(r, F1, CL, CW, CL);
+    assert_int_equal(r->revision[1].from_frame, 0);
+}
+
+/* Captured on the server's side: the server's RST passes first, then the
+ * client's FIN, sent before the RST reached it (a socket a RST closed sends
+ * nothing, §3.10.7.4): it went FIN_WAIT_1 by sending the FIN, then CLOSED on
+ * the RST (captures/kernel/fin_crosses_rst_srv). */
+static void test_fin_crosses_rst_server_side(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'S', RST | ACK, 5001, 1001, 0);           /* frame 4 */
+    EXPECT(r, ES, CL, ES, CL);
+    g.now_ns -= 5 * NS_PER_MS;
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    EXPECT(r, F1, CL, CL, CL);
+    EXPECT_REVISION(r, 0, 4, ES, TCPS_REV_CROSSED_OWN);
+    assert_false(r->events & TCPS_EV_FROM_CLOSED);
+
+    /* A FIN a full round trip after the RST passed: from a closed socket. */
+    rig_init(&g);
+    handshake(&g);
+    tx(&g, 'S', RST | ACK, 5001, 1001, 0);
+    r = tx(&g, 'C', FIN | ACK, 1001, 5001, 0);
+    EXPECT(r, CL, CL, CL, CL);
+    assert_true(r->events & TCPS_EV_FROM_CLOSED);
+    assert_int_equal(r->revision[0].from_frame, 0);
+}
+
+/* Simultaneous open with the client's SYN lost after the capture point: the
+ * server's SYN finds the client in SYN_SENT, which answers with a SYN/ACK;
+ * the server acknowledges it with a bare ACK, never a SYN/ACK of its own
+ * (§3.10.7.3), so it was still SYN_SENT: it never took the client's SYN
+ * (captures/kernel/simultaneous_open_one_lost). */
+static void test_simultaneous_open_one_syn_lost(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    (void)state;
+
+    rig_init(&g);
+    tx(&g, 'C', SYN, 1000, 0, 0);                         /* frame 1, lost */
+    r = tx(&g, 'S', SYN, 5000, 0, 0);
+    EXPECT(r, SS, SR, SS, SR);
+    r = tx(&g, 'C', SYN | ACK, 1000, 5001, 0);
+    EXPECT(r, SR, SR, SR, ES);                            /* live */
+    r = tx(&g, 'S', ACK, 5001, 1001, 0);
+    EXPECT(r, SR, ES, SS, ES);
+    EXPECT_REVISION(r, 1, 2, SS, TCPS_REV_LOST);          /* from its own SYN */
+    assert_true(r->events & TCPS_EV_LOSS_REVEALED);
+    assert_int_equal(r->lost_frame, 1);
+
+    /* Captured on the other side: the SYN that was lost passes second. */
+    rig_init(&g);
+    tx(&g, 'S', SYN, 5000, 0, 0);                         /* the plugin's client */
+    r = tx(&g, 'C', SYN, 1000, 0, 0);                     /* frame 2, lost */
+    assert_true(r->events & TCPS_EV_SIMULTANEOUS_OPEN);
+    tx(&g, 'C', SYN | ACK, 1000, 5001, 0);
+    r = tx(&g, 'S', ACK, 5001, 1001, 0);
+    EXPECT(r, SS, ES, SR, ES);
+    EXPECT_REVISION(r, 0, 2, SS, TCPS_REV_LOST);
+    assert_int_equal(r->lost_frame, 2);
+}
+
 /* Linux removes an orphaned FIN_WAIT_2 after tcp_fin_timeout; the peer's
  * late FIN is then answered by a bare RST, which only a TCP without the
  * connection sends. */
@@ -1530,6 +1642,9 @@ int main(void)
         cmocka_unit_test(test_revision_lost_final_ack),
         cmocka_unit_test(test_revision_refused_without_listener),
         cmocka_unit_test(test_revision_simultaneous_open_and_close),
+        cmocka_unit_test(test_fin_crosses_rst),
+        cmocka_unit_test(test_fin_crosses_rst_server_side),
+        cmocka_unit_test(test_simultaneous_open_one_syn_lost),
         cmocka_unit_test(test_revision_orphaned_fin_wait_2),
         cmocka_unit_test(test_rst_after_unanswered_keepalives),
         cmocka_unit_test(test_revision_new_connection_and_queued_fin),
