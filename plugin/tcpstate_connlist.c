@@ -406,7 +406,7 @@ goto_conn_cb(gchar **input, void *data _U_)
     g_free(filter);
 }
 
-static gboolean
+static TCPS_FUNNEL_BT_RET
 goto_button_cb(funnel_text_window_t *tw _U_, void *data _U_)
 {
     const funnel_ops_t *ops = funnel_get_funnel_ops();

@@ -499,7 +499,7 @@ neighbour_step(const ladder *l, int dir)
 
 /* Previous/Next step: mark the step in the ladder and select its packet in
  * the main window (plugin_if_goto_frame, as Go → Go to Packet does). */
-static gboolean
+static TCPS_FUNNEL_BT_RET
 step_button(funnel_text_window_t *tw _U_, void *data, int dir)
 {
     ladder *l = (ladder *)data;
@@ -513,13 +513,13 @@ step_button(funnel_text_window_t *tw _U_, void *data, int dir)
     return TRUE;
 }
 
-static gboolean
+static TCPS_FUNNEL_BT_RET
 prev_button(funnel_text_window_t *tw, void *data)
 {
     return step_button(tw, data, -1);
 }
 
-static gboolean
+static TCPS_FUNNEL_BT_RET
 next_button(funnel_text_window_t *tw, void *data)
 {
     return step_button(tw, data, 1);
@@ -535,7 +535,7 @@ goto_dialog_done(gchar **input, void *data _U_)
 }
 
 /* Go to packet...: the frame number read off the ladder. */
-static gboolean
+static TCPS_FUNNEL_BT_RET
 goto_button(funnel_text_window_t *tw _U_, void *data _U_)
 {
     static const gchar *names[] = { "Frame number", NULL };

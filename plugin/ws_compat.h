@@ -51,6 +51,15 @@ typedef gboolean tcps_pref_bool;
 #define TCPS_STAT_INIT_RETURN(ok) do { (void)(ok); return; } while (0)
 #endif
 
+/* 4.4: a funnel window's button callback (funnel_bt_cb_t) returns bool;
+ * it returned gboolean before. Declare one as
+ *   static TCPS_FUNNEL_BT_RET f(funnel_text_window_t *tw, void *data) */
+#if TCPS_WS_AT_LEAST(4, 4)
+#define TCPS_FUNNEL_BT_RET bool
+#else
+#define TCPS_FUNNEL_BT_RET gboolean
+#endif
+
 /* 4.6: value_string.h moved from epan/ to wsutil/. proto.h pulls in
  * whichever this release has, so we include nothing directly. */
 
