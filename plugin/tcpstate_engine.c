@@ -505,8 +505,9 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
          * We show that on this segment: prev SYN_SENT, after SYN_RCVD. */
         out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
         snd->facts &= ~F_PASSIVE;
-        if (snd->facts & F_SYN_RCVD) {
-            /* The client's SYN, taken in SYN_SENT from now on. */
+        if ((snd->facts & F_SYN_RCVD) && snd->rx_frame) {
+            /* The client's SYN, taken in SYN_SENT from now on (unless a
+             * loss already revealed cleared its frame: named once). */
             snd->facts |= F_SIMOPEN_SYN;
             snd->fin_frame = snd->rx_frame;   /* no FIN of its own yet */
         }
@@ -582,7 +583,7 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
 
     /* What the sender's own segment says about it. */
     if ((snd->facts & F_SIMOPEN_SYN) && !(snd->facts & F_SYNACK_SENT) &&
-        out->prev[si] == TCPS_ESTABLISHED) {
+        out->prev[si] == TCPS_ESTABLISHED && snd->fin_frame) {
         /* We took the peer's bare SYN as reaching it in SYN_SENT; then it
          * would have answered with a SYN/ACK from SYN_RCVD (§3.10.7.3).
          * It sends a bare ACK instead, never a SYN/ACK: the peer's SYN/ACK
