@@ -62,7 +62,7 @@ typedef struct {
 static int hf_open = -1;
 static int hf_census[N_KINDS][TCPS_NUM_STATES];
 static gint ett_census = -1;
-static gboolean pref_in_tree = FALSE;
+static tcps_pref_bool pref_in_tree = FALSE;
 static census fields_census;           /* the one the fields use */
 static wmem_map_t *restarts;           /* frame -> its time (gint64 *) */
 
