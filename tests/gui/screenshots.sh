@@ -134,3 +134,15 @@ start "$src/captures/kernel/reuse_time_wait.pcapng"
 keys alt+t Up Right Down Return
 place "$(win "TCP connection list")" 0 0 1600 330
 crop gui-conn-list.png 1600x330+0+0
+
+# For the 90-minute lab (docs/course/*/lab-90min.md): the profile chooser
+# (Edit -> Configuration Profiles, Ctrl+Shift+A) with "TCP States" selected,
+# and the CLOSE_WAIT filter button applied (its filter in the filter bar) on
+# the CLOSE_WAIT pile-up; the buttons sit right of the filter bar.
+start "$src/captures/kernel/close_wait_pileup.pcapng"
+keys ctrl+shift+a
+place "$(win "Configuration Profiles")" 0 0 900 560
+crop gui-profile-chooser.png 900x560+0+0
+xdotool key Escape; sleep 1
+xdotool mousemove 1075 77 click 1; sleep 2
+crop gui-filter-button.png 1600x560+0+0
