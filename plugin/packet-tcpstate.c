@@ -444,7 +444,7 @@ read_segment(packet_info *pinfo, proto_tree *tree, tcps_input *in)
     in->dport = tvb_get_ntohs(tvb, at + 2);
     in->seq = tvb_get_ntohl(tvb, at + 4);
     in->ack = tvb_get_ntohl(tvb, at + 8);
-    in->flags = tvb_get_ntohs(tvb, at + 12) & 0x0fff;   /* TH_MASK */
+    in->flags = tvb_get_ntohs(tvb, at + 12) & TCPS_TH_MASK;
     in->window = tvb_get_ntohs(tvb, at + 14);
     if (!(ip = carrier_ip(tcp)) || !ip_addresses(PNODE_FINFO(ip), &in->src, &in->dst)) {
         copy_address_shallow(&in->src, &pinfo->src);   /* TCP over something else */

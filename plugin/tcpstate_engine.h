@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcpstate_tcpflags.h"   /* TCPS_TH_*: tcps_segment.flags */
+
 /* The RFC 9293 §3.3.2 states. The numbering is part of the interface:
  * tshark -T fields prints these numbers. */
 typedef enum {
@@ -48,12 +50,6 @@ typedef enum {
     TCPS_NUM_PHASES
 } tcps_phase;
 
-/* TCP header flag bits, as on the wire. */
-#define TCPS_TH_FIN 0x001
-#define TCPS_TH_SYN 0x002
-#define TCPS_TH_RST 0x004
-#define TCPS_TH_PSH 0x008
-#define TCPS_TH_ACK 0x010
 
 /* Events: what happened on a segment beyond plain state changes. */
 #define TCPS_EV_SYN_RETRANSMIT      (1u << 0)  /* a SYN sent again */

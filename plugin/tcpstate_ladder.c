@@ -28,6 +28,7 @@
 #include "ws_compat.h"
 #include "tcpstate_ladder.h"
 #include "tcpstate_conninfo.h"
+#include "tcpstate_tcpflags.h"
 
 #define STATE_WIDTH 22
 #define ARROW_WIDTH 44
@@ -156,8 +157,9 @@ static void
 append_flags(GString *s, guint16 flags)
 {
     static const struct { guint16 bit; const char *name; } names[] = {
-        { TH_SYN, "SYN" }, { TH_FIN, "FIN" }, { TH_RST, "RST" }, { TH_PUSH, "PSH" },
-        { TH_ACK, "ACK" }, { TH_URG, "URG" }, { TH_ECE, "ECE" }, { TH_CWR, "CWR" },
+        { TCPS_TH_SYN, "SYN" }, { TCPS_TH_FIN, "FIN" }, { TCPS_TH_RST, "RST" },
+        { TCPS_TH_PSH, "PSH" }, { TCPS_TH_ACK, "ACK" }, { TCPS_TH_URG, "URG" },
+        { TCPS_TH_ECE, "ECE" }, { TCPS_TH_CWR, "CWR" },
     };
     gboolean first = TRUE;
     unsigned i;
@@ -197,7 +199,7 @@ append_step(GString *out, const ladder_step *step)
 
     append_flags(label, s->flags);
     g_string_append_printf(label, " seq=%u", s->seq);
-    if (s->flags & TH_ACK)
+    if (s->flags & TCPS_TH_ACK)
         g_string_append_printf(label, " ack=%u", s->ack);
     g_string_append_printf(label, " len=%u", s->len);
 
