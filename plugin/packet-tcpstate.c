@@ -81,10 +81,12 @@ static gint ett_tcpstate_final = -1;
 /* One transition expert per end and state entered, so that Expert Info
  * groups them informatively ("Server enters CLOSE_WAIT") instead of one
  * "State transition" row. [0] client, [1] server. */
+#define STATE_EI_INIT(NAME, num) EI_INIT,
 static expert_field ei_tcpstate_enter[2][TCPS_NUM_STATES] = {
-    { EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT },
-    { EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT },
+    { TCPS_STATES(STATE_EI_INIT) },
+    { TCPS_STATES(STATE_EI_INIT) },
 };
+#undef STATE_EI_INIT
 static expert_field ei_tcpstate_midstream = EI_INIT;
 static expert_field ei_tcpstate_syn_retransmit = EI_INIT;
 static expert_field ei_tcpstate_synack_retransmit = EI_INIT;
@@ -217,20 +219,12 @@ typedef struct {
     guint16         b_port;
 } tcps_stream;
 
+#define STATE_VAL(NAME, num) { TCPS_##NAME, #NAME },
 static const value_string tcpstate_state_vals[] = {
-    { TCPS_CLOSED,      "CLOSED" },
-    { TCPS_LISTEN,      "LISTEN" },
-    { TCPS_SYN_SENT,    "SYN_SENT" },
-    { TCPS_SYN_RCVD,    "SYN_RCVD" },
-    { TCPS_ESTABLISHED, "ESTABLISHED" },
-    { TCPS_FIN_WAIT_1,  "FIN_WAIT_1" },
-    { TCPS_FIN_WAIT_2,  "FIN_WAIT_2" },
-    { TCPS_CLOSING,     "CLOSING" },
-    { TCPS_TIME_WAIT,   "TIME_WAIT" },
-    { TCPS_CLOSE_WAIT,  "CLOSE_WAIT" },
-    { TCPS_LAST_ACK,    "LAST_ACK" },
+    TCPS_STATES(STATE_VAL)
     { 0, NULL }
 };
+#undef STATE_VAL
 
 static const value_string tcpstate_phase_vals[] = {
     { TCPS_PHASE_HANDSHAKE,     "HANDSHAKE" },

@@ -418,11 +418,6 @@ marker_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, co
     return TAP_PACKET_DONT_REDRAW;
 }
 
-static const char *const column_states[] = {
-    "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING",
-    "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK",
-};
-
 static void
 table_draw(void *tapdata)
 {
@@ -449,8 +444,8 @@ table_draw(void *tapdata)
                            t->decimals, t->interval_ns / 1e9);
     g_string_append_printf(out, "Filter for statistics: %s\n", t->filter ? t->filter : "");
     g_string_append(out, "Start | End | Open");
-    for (s = 0; s < (int)G_N_ELEMENTS(column_states); s++)
-        g_string_append_printf(out, " | %s", column_states[s]);
+    for (s = FIRST_COUNTED; s < TCPS_NUM_STATES; s++)
+        g_string_append_printf(out, " | %s", tcps_state_name((tcps_state)s));
     g_string_append(out, " | C:TIME_WAIT | S:TIME_WAIT | C:CLOSE_WAIT | S:CLOSE_WAIT |\n");
     for (i = 0; i < rows; i++) {
         gint64 end = t->interval_ns * (gint64)(i + 1);
