@@ -250,7 +250,7 @@ static const value_string tcpstate_teardown_step_vals[] = {
     { 0, NULL }
 };
 
-static const value_string tcpstate_closer_vals[] = {
+const value_string tcpstate_closer_vals[] = {
     { 1, "CLIENT" },
     { 2, "SERVER" },
     { 0, NULL }

@@ -239,7 +239,7 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
         cells[9] = g_strdup(tcps_zeek_state_name((tcps_zeek_state)code));
         cells[16] = g_strdup(tcps_zeek_meaning(code));
         cells[10] = g_strdup(tcps_zeek_history(&ci->zeek));
-        cells[11] = g_strdup(ci->closer == 1 ? "CLIENT" : ci->closer == 2 ? "SERVER" : "-");
+        cells[11] = g_strdup(val_to_str_const(ci->closer, tcpstate_closer_vals, "-"));
         cells[12] = g_string_free(rtt, FALSE);
         cells[13] = g_strdup_printf("%u", cf->lost);
         cells[14] = !ci->previous ? g_strdup("-")
