@@ -1000,11 +1000,11 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *
      * only the hindsight values above (docs/semantics.md). */
     if (fr->revised) {
         add_generated_bool(st, hf_tcpstate_revised, tvb, TRUE);
-        add_generated_uint(st, hf_tcpstate_live_client, tvb, fr->live >> 4);
-        add_generated_uint(st, hf_tcpstate_live_server, tvb, fr->live & 0x0f);
+        add_generated_uint(st, hf_tcpstate_live_client, tvb, tcps_frame_live(fr, 0));
+        add_generated_uint(st, hf_tcpstate_live_server, tvb, tcps_frame_live(fr, 1));
     } else {
-        add_hidden_uint(st, hf_tcpstate_live_client, tvb, fr->live >> 4);
-        add_hidden_uint(st, hf_tcpstate_live_server, tvb, fr->live & 0x0f);
+        add_hidden_uint(st, hf_tcpstate_live_client, tvb, tcps_frame_live(fr, 0));
+        add_hidden_uint(st, hf_tcpstate_live_server, tvb, tcps_frame_live(fr, 1));
     }
     add_generated_bool(st, hf_tcpstate_from_client, tvb, r->from_client);
     add_generated_uint(st, hf_tcpstate_phase, tvb, r->phase);

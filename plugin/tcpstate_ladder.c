@@ -122,10 +122,9 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
     memset(&step, 0, sizeof step);
     tcps_record_unpack(&fr->core, &step.r);
     step.lost = tcps_record_lost(&fr->core);
-    step.live[0] = fr->live >> 4;
-    step.live[1] = fr->live & 0x0f;
-    step.revised = fr->revised || step.live[0] != step.r.state[0] ||
-                   step.live[1] != step.r.state[1];
+    step.live[0] = (guint8)tcps_frame_live(fr, 0);
+    step.live[1] = (guint8)tcps_frame_live(fr, 1);
+    step.revised = fr->revised || tcps_frame_live_differs(fr);
     step.frame = pinfo->num;
     step.flags = l->pending.flags;
     step.seq = l->pending.seq;

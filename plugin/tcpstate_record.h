@@ -132,7 +132,7 @@ typedef struct {
                                   since log; TCPS_SINCE_NONE past its cap */
     uint16_t    analysis : 12; /* TCPS_AN_* (tcpstate_conninfo.h) */
     uint16_t    zeek_state : 4;/* Zeek conn_state as of this frame */
-    uint8_t     live;          /* live view: client << 4 | server (after) */
+    uint8_t     live;          /* live view: tcps_frame_live() */
     uint8_t     present : 1;   /* a record was stored for this frame */
     uint8_t     revised : 1;   /* hindsight differs from the live view */
     uint8_t     spare : 1;
@@ -141,5 +141,26 @@ typedef struct {
 
 #define TCPS_SINCE_NONE 0xffffu
 #define TCPS_FRAME_HIST_MAX 31u
+
+/* The live view (tcps_frame.live): end e's state (0 client, 1 server)
+ * right after the frame, as one pass showed it. Read and written only
+ * through these, so the packing lives here. */
+static inline unsigned tcps_frame_live(const tcps_frame *fr, int e)
+{
+    return e ? fr->live & 0x0fu : fr->live >> 4;
+}
+
+static inline void tcps_frame_set_live(tcps_frame *fr, unsigned client, unsigned server)
+{
+    fr->live = (uint8_t)((client << 4) | (server & 0x0f));
+}
+
+/* Whether hindsight's states after the frame (its core record) differ from
+ * the live view. */
+static inline bool tcps_frame_live_differs(const tcps_frame *fr)
+{
+    return (fr->core.client & 0x0f) != tcps_frame_live(fr, 0) ||
+           (fr->core.server & 0x0f) != tcps_frame_live(fr, 1);
+}
 
 #endif /* TCPSTATE_RECORD_H */
