@@ -1086,7 +1086,7 @@ lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 
 
     if (idx >= log->n)
         return NULL;
-    if (log->v[idx].state == TCPS_CLOSE_WAIT || log->v[idx].state == TCPS_FIN_WAIT_2)
+    if (tcps_linger_limit_ns(&tcps_prefs, log->v[idx].state))
         return &log->v[idx];
     if (idx > 0 && log->v[idx].frame == num)
         return &log->v[idx - 1];
@@ -1348,7 +1348,7 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
         guint32 idx = fr->since[e];
         const tcps_since *since;
         const char *until;
-        gint64 stay;
+        gint64 stay, limit;
 
         if (idx >= log->n)
             continue;
@@ -1357,14 +1357,15 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
             continue;
         stay = tcps_conninfo_state_duration_ns(conn, e, idx);
         until = idx + 1 == log->n ? " to the end" : "";
-        if (since->state == TCPS_CLOSE_WAIT && stay >= (gint64)tcps_prefs.close_wait_seconds * 1000000000) {
+        limit = tcps_linger_limit_ns(&tcps_prefs, since->state);
+        if (limit && stay >= limit && since->state == TCPS_CLOSE_WAIT) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
                                    "%s stays in CLOSE_WAIT %.1f s from here%s",
                                    e ? "Server" : "Client", stay / 1e9, until);
             add_explanation(st, tvb, "The peer has closed, but this end's application does "
                             "not call close() for a long time");
         }
-        if (since->state == TCPS_FIN_WAIT_2 && stay >= (gint64)tcps_prefs.fin_wait_2_seconds * 1000000000) {
+        if (limit && stay >= limit && since->state == TCPS_FIN_WAIT_2) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
                                    "%s stays in FIN_WAIT_2 %.1f s from here%s",
                                    e ? "Server" : "Client", stay / 1e9, until);
