@@ -2,14 +2,9 @@
 /* tcpstate_zeek.c — Zeek's conn_state and history, segment by segment.
  *
  * Written from reading Zeek's source, not copied. Per segment, in Zeek's
- * order (TCPSessionAdapter::Process, src/packet_analysis/protocol/tcp/
- * TCPSessionAdapter.cc):
- *   1. init_endpoint        sequence bases of the sender
- *   2. update_history       s h a d f r i q letters
- *   3. update_window        zero window 'w'
- *   4. FIN counted          (TCP_Endpoint::FIN_cnt, for Size())
- *   5. ACK bookkeeping      init_peer / update_ack_seq of the receiver
- *   6. update_last_seq      retransmission 't'
+ * order (TCPAnalyzer::DeliverPacket, then TCPSessionAdapter::Process in
+ * src/packet_analysis/protocol/tcp/; docs/zeek.md, "Per segment", says
+ * what each step does):
  *   0. ValidateChecksum     a bad checksum: 'c', and nothing else
  *      SetPartialStatus     whether the connection began without a SYN
  *   1. init_endpoint        sequence bases of the sender
