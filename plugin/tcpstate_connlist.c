@@ -118,7 +118,7 @@ all_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const voi
     conn_list *l = (conn_list *)tapdata;
     const tcps_frame *fr = (const tcps_frame *)data;
     list_conn *c = conn_at(l, fr->conn);
-    gboolean from_client = (fr->core.misc & 0x20) != 0;
+    gboolean from_client = tcps_record_from_client(&fr->core);
 
     if (c->client)
         return TAP_PACKET_DONT_REDRAW;
