@@ -34,6 +34,7 @@
 #include "tcpstate_stats.h"
 #include "tcpstate_store.h"
 #include "tcpstate_upgrade.h"
+#include "tcpstate_view.h"
 
 static int hf_connection = -1;
 
@@ -339,9 +340,9 @@ list_stop(conn_list *l)
     remove_tap_listener(&l->picker);
 }
 
-/* The three listeners; NULL and the error in *err when the filter does
- * not compile. */
-static conn_list *
+/* The three listeners (tcps_view_start_fn); NULL and the error in *err
+ * when the filter does not compile. */
+static void *
 list_start(const char *filter, char **err)
 {
     conn_list *l = list_new(filter);
@@ -367,22 +368,7 @@ list_start(const char *filter, char **err)
 static TCPS_STAT_INIT_RET
 list_cli_init(const char *opt_arg, void *userdata _U_)
 {
-    const char *filter = NULL;
-    char *err = NULL;
-
-    if (strncmp(opt_arg, "tcpstate,conn,list,", 19) == 0)
-        filter = opt_arg + 19;
-    else if (strcmp(opt_arg, "tcpstate,conn,list") != 0) {
-        report_failure("tcpstate,conn,list: want -z tcpstate,conn,list[,FILTER], not \"%s\"",
-                       opt_arg);
-        TCPS_STAT_INIT_RETURN(false);
-    }
-    if (!list_start(filter, &err)) {
-        report_failure("Couldn't register tcpstate,conn,list tap: %s", err);
-        g_free(err);
-        TCPS_STAT_INIT_RETURN(false);
-    }
-    TCPS_STAT_INIT_RETURN(true);
+    TCPS_STAT_INIT_RETURN(tcps_view_cli_start(opt_arg, "tcpstate,conn,list", TRUE, list_start));
 }
 
 /* GUI: the list of the displayed packets' connections, and a button that
@@ -431,28 +417,15 @@ static void
 list_menu_cb(gpointer data _U_)
 {
     const funnel_ops_t *ops = funnel_get_funnel_ops();
-    const char *filter;
-    char *err = NULL;
-    conn_list *l;
-    funnel_bt_t *bt;
+    void *view;
+    funnel_text_window_t *tw = tcps_view_window("TCP connection list", list_start, &view);
+    conn_list *l = (conn_list *)view;
 
-    if (!ops)
+    if (!tw)
         return;
-    filter = ops->get_filter(ops->ops_id);
-    l = list_start(filter, &err);
-    if (!l) {
-        funnel_text_window_t *tw = ops->new_text_window(ops->ops_id, "TCP connection list");
-        ops->set_text(tw, err);
-        g_free(err);
-        return;
-    }
-    l->tw = ops->new_text_window(ops->ops_id, "TCP connection list");
-    ops->set_close_cb(l->tw, list_window_closed, l);
-    bt = g_new0(funnel_bt_t, 1);
-    bt->tw = l->tw;
-    bt->func = goto_button_cb;
-    bt->free_fcn = g_free;
-    ops->add_button(l->tw, bt, "Show a connection's packets");
+    l->tw = tw;
+    ops->set_close_cb(tw, list_window_closed, l);
+    tcps_view_add_button(tw, goto_button_cb, NULL, "Show a connection's packets");
     ops->retap_packets(ops->ops_id);
 }
 
