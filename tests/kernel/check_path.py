@@ -48,7 +48,6 @@ import argparse
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_quiet import (DELTA, FLAG, TAIL, Kernel, corpus_args, corpus_paths,  # noqa: E402
