@@ -40,8 +40,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
+
 KSTATE = {"TCP_CLOSE": "CLOSED", "TCP_LISTEN": "LISTEN", "TCP_SYN_SENT": "SYN_SENT",
           "TCP_SYN_RECV": "SYN_RCVD", "TCP_NEW_SYN_RECV": "SYN_RCVD",
           "TCP_ESTABLISHED": "ESTABLISHED", "TCP_FIN_WAIT1": "FIN_WAIT_1",

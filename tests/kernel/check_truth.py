@@ -38,9 +38,9 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_quiet import corpus_args, corpus_paths  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
 BY_NUMBER = {str(i): s for i, s in enumerate(STATES)}
 # tolerate value strings too, in whatever spelling the plugin chose
 BY_NAME = {s.replace("_", "").replace("-", "").replace(" ", "").upper(): s for s in STATES}
