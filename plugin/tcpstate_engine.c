@@ -385,33 +385,44 @@ static void mark_lost(tcps_endpoint *e, uint32_t facts_to_drop, tcps_result *out
 static void contradicted(tcps_conn *c, int si, uint32_t facts, int64_t now,
                          tcps_result *out);
 
-static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+/* RST segments (§3.10.7, RFC 5961 §3). The jobs below run in this order. */
+
+/* RST job 1: keep-alive probes that the peer never answered (a live peer
+ * answers each with an ACK, a closed one with a RST) show that nothing
+ * reaches it: the RST with which the sender gives up does not either. */
+static bool rst_unheard(const tcps_conn *c, int si, const tcps_segment *seg)
+{
+    const tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+
+    return snd->probe_ns && elapsed(snd->probe_ns, seg->time_ns) >
+                            ((rcv->facts & F_HAVE_RTT) ? rcv->rtt_ns : 0);
+}
+
+/* RST job 2: an abort carries SEG.ACK = RCV.NXT (§3.10.4 ABORT,
+ * §3.10.7.4): below the peer's FIN, the sender had not taken that FIN; it
+ * aborts from the state it held before. The FIN crossed the RST (it meets a
+ * closed socket), or was lost. A RST the receiver rejects did not come from
+ * the live connection (job 5) and tells nothing. Returns the sender's state
+ * before the RST. */
+static tcps_state rst_shows_fin_not_taken(tcps_conn *c, int si, const tcps_segment *seg,
+                                          tcps_result *out)
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
-    tcps_state ss = (tcps_state)out->prev[si], rs = (tcps_state)out->prev[!si];
-    bool accepted = rst_acceptable(snd, rcv, rs, seg);
-    /* Keep-alive probes that the peer never answered (a live peer answers
-     * each with an ACK, a closed one with a RST) show that nothing reaches
-     * it: the RST with which the sender gives up does not either. */
-    bool unheard = snd->probe_ns && elapsed(snd->probe_ns, seg->time_ns) >
-                                    ((rcv->facts & F_HAVE_RTT) ? rcv->rtt_ns : 0);
 
-    if (unheard) {
-        out->events |= TCPS_EV_PEER_SILENT;
-        accepted = false;
-    }
-    if (accepted && (seg->flags & TCPS_TH_ACK) && ss == TCPS_CLOSE_WAIT &&
-        (rcv->facts & F_FIN_SENT) &&
-        snd->rx_frame && snd->rx_frame == rcv->fin_frame &&
-        !tcps_ack_covers(seg->ack, rcv->fin_seq)) {
-        /* An abort carries SEG.ACK = RCV.NXT (§3.10.4 ABORT, §3.10.7.4):
-         * below the peer's FIN, it had not taken that FIN; it aborts from
-         * the state it held before. The FIN crossed the RST (it meets a
-         * closed socket), or was lost. A RST the receiver rejects did not
-         * come from the live connection (below) and tells nothing. */
+    if ((seg->flags & TCPS_TH_ACK) && out->prev[si] == TCPS_CLOSE_WAIT &&
+        (rcv->facts & F_FIN_SENT) && snd->rx_frame && snd->rx_frame == rcv->fin_frame &&
+        !tcps_ack_covers(seg->ack, rcv->fin_seq))
         contradicted(c, si, F_PEER_FIN, seg->time_ns, out);
-        ss = (tcps_state)out->prev[si];
-    }
+    return (tcps_state)out->prev[si];
+}
+
+/* RST job 3: what an accepted RST proves about the sender's past. */
+static void rst_revises_sender(tcps_conn *c, int si, const tcps_segment *seg, tcps_state ss,
+                               bool accepted, tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+    tcps_state rs = (tcps_state)out->prev[!si];
+
     if (accepted && ss == TCPS_SYN_RCVD && !(snd->facts & F_SYNACK_SENT) &&
         rs == TCPS_SYN_SENT) {
         /* A RST, not a SYN/ACK, answers the SYN: no listener (§3.10.7.1).
@@ -429,39 +440,70 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
          * FIN_WAIT_2) had closed it. */
         revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_ENDED);
     }
+}
 
-    if (accepted) {
-        out->events |= TCPS_EV_RST_ACCEPTED;
-        if (rs == TCPS_SYN_SENT)
-            out->events |= TCPS_EV_REFUSED;
-        if (rs == TCPS_TIME_WAIT)
-            out->events |= TCPS_EV_TIME_WAIT_ASSASSINATED;
-        if (rs == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE)) {
-            /* §3.10.7.4: a passive open goes back to LISTEN and forgets the
-             * half-open connection; figure 9 recovers from an old duplicate
-             * SYN this way. The connection itself goes on: no reset. */
-            rcv->facts &= ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED |
-                            F_HAVE_ISN | F_HAVE_NXT | F_HAVE_ACK);
-        } else {
-            rcv->facts |= F_CLOSED;
-            c->flags |= C_RESET;
-        }
-        received(rcv, seg, out);
-    } else if (!tcps_state_unconnected(rs) && !unheard) {
-        out->events |= TCPS_EV_RST_IGNORED;
+/* RST job 4: the receiver, by its state (rst_acceptable decided whether it
+ * takes the RST at all). */
+static void rst_resets_receiver(tcps_conn *c, int si, const tcps_segment *seg, bool accepted,
+                                bool unheard, tcps_result *out)
+{
+    tcps_endpoint *rcv = &c->ep[!si];
+    tcps_state rs = (tcps_state)out->prev[!si];
+
+    if (!accepted) {
+        if (!tcps_state_unconnected(rs) && !unheard)
+            out->events |= TCPS_EV_RST_IGNORED;
+        return;
     }
-
-    /* A sender that had a connection aborts it. From LISTEN, CLOSED or
-     * SYN_SENT a RST only answers a stray segment (§3.10.7.1-3), and the
-     * sender stays where it was. A real abort carries the sender's own
-     * SND.NXT, so a RST the receiver rejects on sequence grounds did not
-     * come from the sender's live connection (stale or injected): it closes
-     * nobody. */
-    if (!tcps_state_unconnected(ss) && ss != TCPS_SYN_SENT &&
-        (accepted || unheard || tcps_state_unconnected(rs))) {
-        snd->facts |= F_CLOSED;
+    out->events |= TCPS_EV_RST_ACCEPTED;
+    if (rs == TCPS_SYN_SENT)
+        out->events |= TCPS_EV_REFUSED;
+    if (rs == TCPS_TIME_WAIT)
+        out->events |= TCPS_EV_TIME_WAIT_ASSASSINATED;
+    if (rs == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE)) {
+        /* §3.10.7.4: a passive open goes back to LISTEN and forgets the
+         * half-open connection; figure 9 recovers from an old duplicate
+         * SYN this way. The connection itself goes on: no reset. */
+        rcv->facts &= ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED |
+                        F_HAVE_ISN | F_HAVE_NXT | F_HAVE_ACK);
+    } else {
+        rcv->facts |= F_CLOSED;
         c->flags |= C_RESET;
     }
+    received(rcv, seg, out);
+}
+
+/* RST job 5: a sender that had a connection aborts it. From LISTEN, CLOSED
+ * or SYN_SENT a RST only answers a stray segment (§3.10.7.1-3), and the
+ * sender stays where it was. A real abort carries the sender's own SND.NXT,
+ * so a RST the receiver rejects on sequence grounds did not come from the
+ * sender's live connection (stale or injected): it closes nobody. */
+static void rst_aborts_sender(tcps_conn *c, int si, tcps_state ss, bool accepted, bool unheard,
+                              const tcps_result *out)
+{
+    tcps_state rs = (tcps_state)out->prev[!si];
+
+    if (!tcps_state_unconnected(ss) && ss != TCPS_SYN_SENT &&
+        (accepted || unheard || tcps_state_unconnected(rs))) {
+        c->ep[si].facts |= F_CLOSED;
+        c->flags |= C_RESET;
+    }
+}
+
+static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+{
+    bool unheard = rst_unheard(c, si, seg);
+    bool accepted = rst_acceptable(&c->ep[si], &c->ep[!si], (tcps_state)out->prev[!si], seg);
+    tcps_state ss;
+
+    if (unheard) {
+        out->events |= TCPS_EV_PEER_SILENT;
+        accepted = false;
+    }
+    ss = accepted ? rst_shows_fin_not_taken(c, si, seg, out) : (tcps_state)out->prev[si];
+    rst_revises_sender(c, si, seg, ss, accepted, out);
+    rst_resets_receiver(c, si, seg, accepted, unheard, out);
+    rst_aborts_sender(c, si, ss, accepted, unheard, out);
 }
 
 /* Where a revision of what endpoint ei's last received segment gave it
@@ -516,27 +558,65 @@ static void receive_syn(tcps_endpoint *rcv, tcps_state rs, const tcps_segment *s
     }
 }
 
+/* Bare SYNs (§3.10.7.2, §3.10.7.3, RFC 5961 §4). */
+
+/* SYN job 1: the sender's SYN again, at its ISS: what the retransmission
+ * proves one of the ends never received. */
+static void syn_resent(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+
+    out->handshake_step = 1;
+    out->events |= TCPS_EV_SYN_RETRANSMIT;
+    if ((snd->facts & F_SYN_RCVD) && !(snd->facts & F_SYNACK_SENT)) {
+        /* It sends its bare SYN again, so it had not received the
+         * SYN/ACK we took as received: it was still in SYN_SENT. */
+        contradicted(c, si, F_SYN_RCVD | F_SYN_ACKED, seg->time_ns, out);
+    } else if (out->prev[!si] == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE) &&
+               !(rcv->facts & F_SYNACK_SENT) && !crossed(rcv, seg->time_ns)) {
+        /* Sent again with no SYN/ACK since the first: the listener
+         * never took the first (lost, or dropped by a full queue), for
+         * a listener that has it answers each SYN. It was still LISTEN;
+         * this one may be taken. A SYN/ACK lost between the listener
+         * and the capture point would look the same. */
+        contradicted(c, !si, F_SYN_RCVD, seg->time_ns, out);
+    }
+    receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
+}
+
+/* SYN job 2: the listener side sends a bare SYN of its own while the client
+ * is in SYN_SENT: simultaneous open (§3.5, figure 7). Its SYN crossed the
+ * client's, so it went SYN_SENT on sending and SYN_RCVD when the client's
+ * SYN came in. We show that on this segment: prev SYN_SENT, after SYN_RCVD. */
+static void syn_crosses_peer_syn(tcps_conn *c, int si, const tcps_segment *seg,
+                                 tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si];
+
+    out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
+    snd->facts &= ~F_PASSIVE;
+    if ((snd->facts & F_SYN_RCVD) && snd->rx_frame) {
+        /* The client's SYN, taken in SYN_SENT from now on (unless a
+         * loss already revealed cleared its frame: named once). */
+        snd->facts |= F_SIMOPEN_SYN;
+        snd->fin_frame = snd->rx_frame;   /* no FIN of its own yet */
+    }
+    out->prev[si] = TCPS_SYN_SENT;
+    /* Hindsight: it never listened, and its connect() shows only on
+     * its own SYN, this one (an endpoint's own transition never shows
+     * before its own next segment): CLOSED until now, when the
+     * client's SYN passed too, which it takes only now. */
+    revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_CROSSED_OWN);
+    c->cross_ep = (uint8_t)si;
+    c->cross_frame = seg->frame;
+}
+
 static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
 
     if ((snd->facts & F_SYN_SENT) && (snd->facts & F_HAVE_ISN) && snd->isn == seg->seq) {
-        out->handshake_step = 1;
-        out->events |= TCPS_EV_SYN_RETRANSMIT;
-        if ((snd->facts & F_SYN_RCVD) && !(snd->facts & F_SYNACK_SENT)) {
-            /* It sends its bare SYN again, so it had not received the
-             * SYN/ACK we took as received: it was still in SYN_SENT. */
-            contradicted(c, si, F_SYN_RCVD | F_SYN_ACKED, seg->time_ns, out);
-        } else if (out->prev[!si] == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE) &&
-                   !(rcv->facts & F_SYNACK_SENT) && !crossed(rcv, seg->time_ns)) {
-            /* Sent again with no SYN/ACK since the first: the listener
-             * never took the first (lost, or dropped by a full queue), for
-             * a listener that has it answers each SYN. It was still LISTEN;
-             * this one may be taken. A SYN/ACK lost between the listener
-             * and the capture point would look the same. */
-            contradicted(c, !si, F_SYN_RCVD, seg->time_ns, out);
-        }
-        receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
+        syn_resent(c, si, seg, out);
         return;
     }
     if (snd->facts & (F_SYN_SENT | F_FIN_SENT | F_SYN_ACKED)) {
@@ -545,29 +625,11 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         out->events |= TCPS_EV_SYN_IN_SYNCHRONIZED;
         return;
     }
+    /* An open: CLOSED -> SYN_SENT (§3.10.1 OPEN), and the receiver takes
+     * it if it waits for one. */
     out->handshake_step = 1;
-    if (si == SERVER && out->prev[CLIENT] == TCPS_SYN_SENT) {
-        /* The listener side sends a bare SYN of its own: simultaneous open
-         * (§3.5, figure 7). Its SYN crossed the client's, so it went
-         * SYN_SENT on sending and SYN_RCVD when the client's SYN came in.
-         * We show that on this segment: prev SYN_SENT, after SYN_RCVD. */
-        out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
-        snd->facts &= ~F_PASSIVE;
-        if ((snd->facts & F_SYN_RCVD) && snd->rx_frame) {
-            /* The client's SYN, taken in SYN_SENT from now on (unless a
-             * loss already revealed cleared its frame: named once). */
-            snd->facts |= F_SIMOPEN_SYN;
-            snd->fin_frame = snd->rx_frame;   /* no FIN of its own yet */
-        }
-        out->prev[si] = TCPS_SYN_SENT;
-        /* Hindsight: it never listened, and its connect() shows only on
-         * its own SYN, this one (an endpoint's own transition never shows
-         * before its own next segment): CLOSED until now, when the
-         * client's SYN passed too, which it takes only now. */
-        revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_CROSSED_OWN);
-        c->cross_ep = (uint8_t)si;
-        c->cross_frame = seg->frame;
-    }
+    if (si == SERVER && out->prev[CLIENT] == TCPS_SYN_SENT)
+        syn_crosses_peer_syn(c, si, seg, out);
     snd->facts |= F_SYN_SENT | F_HAVE_ISN;
     snd->isn = seg->seq;
     receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
