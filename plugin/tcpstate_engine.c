@@ -7,6 +7,14 @@
  * assumed arrival never happened, we drop that one fact and the state
  * follows, instead of unwinding a transition table.
  *
+ * Where to look: tcps_conn_process (at the end) runs seven steps in order;
+ * process_by_class is the one switch that sends each class of segment to
+ * its handler (on_rst, on_syn, on_synack, on_ack_segment), and each handler
+ * is a short list of named jobs, the sender's first, then the receiver's.
+ * docs/transitions.md, generated from this file by
+ * tests/transitions/gen_transitions.c, is the resulting table of (sender
+ * state, receiver state, segment class) -> states after and events.
+ *
  * Section numbers refer to RFC 9293 unless stated otherwise.
  */
 #include "tcpstate_engine.h"
