@@ -9,8 +9,9 @@
  * with the pairs the textbook exchanges pass through (seeds[] below); the
  * first script that reaches a pair is kept as that pair's history. A second
  * search from a first segment of each class (a capture started midstream)
- * adds the pairs the first one cannot reach. Each table cell replays a
- * pair's history and applies one segment.
+ * adds the pairs the first one cannot reach, and search_fine() checks for
+ * pairs that only other histories reach. Each table cell replays a pair's
+ * history and applies one segment.
  *
  * Run by ctest (docs.transitions), which fails if its output differs from
  * docs/transitions.md. Regenerate with:
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcpstate_engine.h"
@@ -310,6 +312,115 @@ static void find_pairs(void)
     }
 }
 
+/* The completeness check: the search above keys on the pair alone, so it
+ * extends only one history per pair, and a pair reachable only through
+ * another history of a pair already found would be missed. This search keys
+ * on what the engine keeps beyond the pair (each end's facts and the
+ * connection's flags; tcps_conn is opaque, so the key is read, never
+ * interpreted) and runs until no new key appears, from a first segment of
+ * each class. Sequence numbers and times are not in the key: histories
+ * that differ only in those count as one. Pairs it finds that the first
+ * search missed get the history it found. */
+typedef struct {
+    uint32_t facts[2];
+    uint8_t flags, st[2];
+} fine_key;
+
+#define FINE_SLOTS (1u << 19)
+
+static fine_key *fine_set;
+static bool *fine_used;
+static unsigned fine_keys, fine_cut, fine_extra;
+
+static bool fine_insert(const script *s, const tcps_result *r)
+{
+    fine_key k;
+    uint32_t h;
+
+    memset(&k, 0, sizeof k);
+    k.facts[0] = s->conn.ep[0].facts;
+    k.facts[1] = s->conn.ep[1].facts;
+    k.flags = s->conn.flags;
+    k.st[0] = r->state[0];
+    k.st[1] = r->state[1];
+    h = (k.facts[0] * 2654435761u) ^ (k.facts[1] * 40503u) ^ ((uint32_t)k.flags << 24) ^
+        ((uint32_t)k.st[0] << 8) ^ k.st[1];
+    for (h &= FINE_SLOTS - 1; fine_used[h]; h = (h + 1) & (FINE_SLOTS - 1))
+        if (!memcmp(&fine_set[h], &k, sizeof k))
+            return false;
+    if (fine_keys + 1 >= FINE_SLOTS / 2) {
+        fprintf(stderr, "gen_transitions: FINE_SLOTS too small\n");
+        exit(1);
+    }
+    fine_used[h] = true;
+    fine_set[h] = k;
+    fine_keys++;
+    return true;
+}
+
+static void fine_reach(const history *h, const tcps_result *r)
+{
+    int p = pair_of(r);
+
+    if (!reached[p]) {
+        reached[p] = true;
+        found[p] = *h;
+        fine_extra++;
+    }
+}
+
+static void search_fine(void)
+{
+    history *queue = malloc(sizeof *queue * (FINE_SLOTS / 2));
+    unsigned head = 0, tail = 0;
+    int k, fc;
+
+    fine_set = calloc(FINE_SLOTS, sizeof *fine_set);
+    fine_used = calloc(FINE_SLOTS, sizeof *fine_used);
+    if (!queue || !fine_set || !fine_used) {
+        fprintf(stderr, "gen_transitions: out of memory\n");
+        exit(1);
+    }
+    for (k = 0; k < K_NUM; k++) {
+        script s;
+        tcps_result r;
+
+        script_init(&s);
+        script_send(&s, true, (seg_kind)k, &r);
+        if (fine_insert(&s, &r)) {
+            queue[tail].len = 1;
+            queue[tail].step[0] = (uint8_t)(k << 1 | (r.from_client ? 1 : 0));
+            fine_reach(&queue[tail], &r);
+            tail++;
+        }
+    }
+    while (head < tail) {
+        history h = queue[head++];
+
+        if (h.len >= MAX_SCRIPT) {
+            fine_cut++;
+            continue;
+        }
+        for (k = 0; k < K_NUM; k++)
+            for (fc = 1; fc >= 0; fc--) {
+                script s;
+                tcps_result r;
+
+                replay(&s, &h);
+                script_send(&s, fc, (seg_kind)k, &r);
+                if (!fine_insert(&s, &r))
+                    continue;
+                queue[tail] = h;
+                queue[tail].step[queue[tail].len++] = (uint8_t)(k << 1 | fc);
+                fine_reach(&queue[tail], &r);
+                tail++;
+            }
+    }
+    free(queue);
+    free(fine_set);
+    free(fine_used);
+}
+
 /* ---- Printing ----------------------------------------------------------- */
 
 static const struct {
@@ -415,16 +526,22 @@ static void print_intro(int npairs, int ncells)
            "extended by every segment class sent by either end, and the first script\n"
            "that reaches a new pair becomes its history. A second search from a first\n"
            "segment of each class (a capture that starts midstream) adds the pairs the\n"
-           "first cannot reach. Each cell replays its pair's history and sends one more\n"
-           "segment. This run reached %d pairs: %d cells (each pair, either sender,\n"
-           "%d classes, and the first segment of a connection).\n\n"
+           "first cannot reach. Both key on the pair alone, so they extend one history\n"
+           "per pair; a third search keys on what the engine keeps beyond the\n"
+           "pair (each end's facts and the connection's flags, but not sequence numbers\n"
+           "or times) and runs from a first segment of each class until no new key\n"
+           "appears: %u keys, %s. It found %u more pairs, with the history it reached\n"
+           "them by. Each cell replays its pair's history and sends one more segment.\n"
+           "This run reached %d pairs: %d cells (each pair, either sender, %d classes,\n"
+           "and the first segment of a connection).\n\n"
            "To regenerate after changing the engine:\n\n"
            "<!-- doc-test: not run: needs the build folder -->\n"
            "```sh\n"
            "cmake --build build --target gen_transitions\n"
            "build/tests/transitions/gen_transitions > docs/transitions.md\n"
            "```\n",
-           npairs, ncells, K_NUM);
+           fine_keys, fine_cut ? "cut short at the longest history kept" : "exhausted",
+           fine_extra, npairs, ncells, K_NUM);
 }
 
 static void print_row(const char *sender, unsigned rs_before, seg_kind k, const tcps_result *r,
@@ -444,6 +561,7 @@ int main(void)
     int npairs = 0, ncells = 0, p, k, ss;
 
     find_pairs();
+    search_fine();
     for (p = 0; p < NPAIRS; p++)
         if (reached[p])
             npairs++;
