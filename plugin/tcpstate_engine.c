@@ -140,17 +140,34 @@ tcps_phase tcps_phase_of(unsigned client, unsigned server, unsigned handshake_st
     return TCPS_PHASE_HANDSHAKE;
 }
 
-bool tcps_ack_covers(uint32_t ack, uint32_t seq)
+/* Does an acknowledgment number `ack` cover the octet (or SYN, or FIN)
+ * numbered `seq`: SEG.ACK > seq in sequence space (§3.4)? The one test of
+ * "is its SYN / FIN / data acknowledged" in this file. */
+static bool ack_covers(uint32_t ack, uint32_t seq)
 {
     return seq_gt(ack, seq);
 }
 
+/* Is `ack` acceptable to an end with SND.UNA = una and SND.NXT = nxt:
+ * SND.UNA < SEG.ACK =< SND.NXT (§3.10.7.3, §3.10.7.4)? SND.UNA < SEG.ACK:
+ * it acknowledges something new; SEG.ACK =< SND.NXT: nothing that was not
+ * sent ("acks something not yet sent"). */
+static bool ack_acceptable(uint32_t una, uint32_t nxt, uint32_t ack)
+{
+    return ack_covers(ack, una) && !ack_covers(ack, nxt);
+}
+
+#ifdef TCPSTATE_TEST_HOOKS
+bool tcps_ack_covers(uint32_t ack, uint32_t seq)
+{
+    return ack_covers(ack, seq);
+}
+
 bool tcps_ack_acceptable(uint32_t una, uint32_t nxt, uint32_t ack)
 {
-    /* SND.UNA < SEG.ACK: it acknowledges something new; SEG.ACK =< SND.NXT:
-     * nothing that was not sent (§3.10.7.4, "acks something not yet sent"). */
-    return tcps_ack_covers(ack, una) && !tcps_ack_covers(ack, nxt);
+    return ack_acceptable(una, nxt, ack);
 }
+#endif /* TCPSTATE_TEST_HOOKS */
 
 /* Does SEG.ACK acknowledge e's SYN, and nothing e has not sent? ISS <
  * SEG.ACK =< SND.NXT (§3.10.7.3 SYN-SENT; in SYN-RECEIVED SND.UNA is still
@@ -163,8 +180,8 @@ static bool syn_acked(const tcps_endpoint *e, uint32_t ack)
     if (!(e->facts & F_HAVE_ISN))
         return true;
     if (!(e->facts & F_HAVE_NXT))
-        return tcps_ack_covers(ack, e->isn);
-    return tcps_ack_acceptable(e->isn, e->nxt, ack);
+        return ack_covers(ack, e->isn);
+    return ack_acceptable(e->isn, e->nxt, ack);
 }
 
 void tcps_conn_init(tcps_conn *conn)
@@ -419,7 +436,7 @@ static tcps_state rst_shows_fin_not_taken(tcps_conn *c, int si, const tcps_segme
 
     if ((seg->flags & TCPS_TH_ACK) && out->prev[si] == TCPS_CLOSE_WAIT &&
         (rcv->facts & F_FIN_SENT) && snd->rx_frame && snd->rx_frame == rcv->fin_frame &&
-        !tcps_ack_covers(seg->ack, rcv->fin_seq))
+        !ack_covers(seg->ack, rcv->fin_seq))
         contradicted(c, si, F_PEER_FIN, seg->time_ns, out);
     return (tcps_state)out->prev[si];
 }
@@ -758,7 +775,7 @@ static void ack_field_shows_peer_fin(tcps_conn *c, int si, const tcps_segment *s
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
     bool fin = seg->flags & TCPS_TH_FIN;
 
-    if (tcps_ack_covers(seg->ack, rcv->fin_seq) && !(snd->facts & F_PEER_FIN)) {
+    if (ack_covers(seg->ack, rcv->fin_seq) && !(snd->facts & F_PEER_FIN)) {
         /* It has: the queued FIN, or one the capture shows a hole
          * before, was in sequence by then. */
         snd->facts = (snd->facts | F_PEER_FIN) & ~F_FIN_QUEUED;
@@ -801,7 +818,7 @@ static void fin_first(tcps_conn *c, int si, const tcps_segment *seg, uint32_t en
     if (!(snd->facts & F_PEER_FIN)) {
         /* §3.10.4 CLOSE: ESTABLISHED (or SYN_RCVD) -> FIN_WAIT_1. */
         snd->facts |= F_ACTIVE_CLOSE;
-    } else if (!(rcv->facts & F_FIN_SENT) || !tcps_ack_covers(seg->ack, rcv->fin_seq)) {
+    } else if (!(rcv->facts & F_FIN_SENT) || !ack_covers(seg->ack, rcv->fin_seq)) {
         /* Its FIN does not acknowledge the peer's, so it was sent
          * before the peer's FIN arrived: the FINs crossed, a
          * simultaneous close (§3.6, figure 13). It went FIN_WAIT_1
@@ -838,7 +855,7 @@ static void fin_resent(tcps_conn *c, int si, const tcps_segment *seg, tcps_resul
          * that TIME_WAIT exists for (§3.6). */
         contradicted(c, si, F_FIN_ACKED, seg->time_ns, out);
     } else if ((snd->facts & F_PEER_FIN) && (rcv->facts & F_FIN_SENT) &&
-               !tcps_ack_covers(seg->ack, rcv->fin_seq)) {
+               !ack_covers(seg->ack, rcv->fin_seq)) {
         /* A retransmission timeout after the peer's FIN, its ACK
          * field still does not cover that FIN: the FIN never
          * reached it; in hindsight it held FIN_WAIT_1 until now.
@@ -887,7 +904,7 @@ static bool receiver_takes_ack(tcps_conn *c, int si, const tcps_segment *seg, tc
         }
     }
     if ((rcv->facts & F_FIN_SENT) && !(rcv->facts & F_FIN_ACKED) &&
-        tcps_ack_covers(seg->ack, rcv->fin_seq)) {
+        ack_covers(seg->ack, rcv->fin_seq)) {
         /* FIN_WAIT_1 -> FIN_WAIT_2, CLOSING -> TIME_WAIT, LAST_ACK ->
          * CLOSED: its FIN is acknowledged. */
         rcv->facts |= F_FIN_ACKED;

@@ -254,13 +254,16 @@ bool tcps_state_is_idle(tcps_state s);
 tcps_phase tcps_phase_of(unsigned client, unsigned server, unsigned handshake_step, bool reset,
                          bool fin_seen);
 
-/* Does an acknowledgment number `ack` cover the octet (or SYN, or FIN)
- * numbered `seq`, i.e. SEG.ACK > seq in sequence space (RFC 9293 §3.4)? */
+#ifdef TCPSTATE_TEST_HOOKS
+/* For the unit tests only: the engine's one ACK test (the plugin has no use
+ * for them, so it is built without them). Does an acknowledgment number
+ * `ack` cover the octet (or SYN, or FIN) numbered `seq`, i.e. SEG.ACK > seq
+ * in sequence space (RFC 9293 §3.4)? Is `ack` acceptable to an end that has
+ * SND.UNA = una and SND.NXT = nxt: SND.UNA < SEG.ACK =< SND.NXT (RFC 9293
+ * §3.10.7.3, §3.10.7.4)? */
 bool tcps_ack_covers(uint32_t ack, uint32_t seq);
-
-/* Is `ack` acceptable to an end that has SND.UNA = una and SND.NXT = nxt:
- * SND.UNA < SEG.ACK =< SND.NXT (RFC 9293 §3.10.7.3, §3.10.7.4)? */
 bool tcps_ack_acceptable(uint32_t una, uint32_t nxt, uint32_t ack);
+#endif /* TCPSTATE_TEST_HOOKS */
 
 /* The name, exactly as the value_string and docs spell it. */
 const char *tcps_state_name(tcps_state s);
