@@ -452,7 +452,8 @@ static void print_history(const history *h)
     int i;
 
     for (i = 0; i < h->len; i++)
-        printf("%s%s %s", i ? ", " : "", (h->step[i] & 1) ? "C" : "S", kinds[h->step[i] >> 1].name);
+        printf("%s%s %s", i ? ", " : "", (h->step[i] & 1) ? "C" : "S",
+               kinds[h->step[i] >> 1].name);
 }
 
 /* Events, then what the engine says beyond the states: the sender shown in
@@ -573,7 +574,8 @@ int main(void)
     printf("\n## First segment\n\n"
            "Nothing seen yet; endpoint A sends from port 40000 to port 80 and becomes\n"
            "the client or the server by the segment's class. Sender after is A's state.\n\n"
-           "| sender | receiver state | segment | sender after | receiver after | events, notes |\n"
+           "| sender | receiver state | segment | sender after | receiver after "
+           "| events, notes |\n"
            "|---|---|---|---|---|---|\n");
     for (k = 0; k < K_NUM; k++) {
         script s;
