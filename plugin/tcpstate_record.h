@@ -100,12 +100,13 @@ static inline bool tcps_record_revise(tcps_record *rec, int e, const tcps_revisi
     phase = rec->misc & 0x07;
     c = rec->client & 0x0f;
     s = rec->server & 0x0f;
-    /* The record keeps no connection flags: a reset stays a reset, and a
-     * FIN was seen if the phase was TEARDOWN or CLOSED (a conservative
-     * reading: a closed connection not yet opened again is taken down). */
-    if (phase != TCPS_PHASE_RESET)
-        phase = tcps_phase_of(c, s, hs, false,
-                              phase == TCPS_PHASE_TEARDOWN || phase == TCPS_PHASE_CLOSED);
+    /* The record keeps no connection flags: it was reset if its phase was
+     * RESET, and a FIN was seen if the phase was TEARDOWN or CLOSED (a
+     * conservative reading: a closed connection not yet opened again is
+     * taken down). A handshake step still comes first: a SYN found to have
+     * opened a new connection is in its handshake, reset or not. */
+    phase = tcps_phase_of(c, s, hs, phase == TCPS_PHASE_RESET,
+                          phase == TCPS_PHASE_TEARDOWN || phase == TCPS_PHASE_CLOSED);
     rec->misc = (uint8_t)((rec->misc & ~0x1fu) | phase | (hs << 3));
     return memcmp(&old, rec, sizeof old) != 0;
 }

@@ -1676,6 +1676,47 @@ static void test_ack_acceptable(void **state)
     assert_false(tcps_ack_acceptable(0xfffffff0u, 10, 0xfffffff0u));
 }
 
+/* A SYN that a SYN/ACK later shows opened a new connection is step 1 of that
+ * connection: in hindsight its phase is HANDSHAKE, even when the old
+ * connection had been reset by then (here: the server gave up after
+ * unanswered keep-alives and reset, the client never heard it and opens
+ * again). tcps_record_revise used to keep RESET there, so the frame showed
+ * handshake step 1 in phase RESET. */
+static void test_new_connection_after_reset_is_handshake(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    tcps_record syn;
+    tcps_result out;
+    uint32_t syn_frame;
+
+    (void)state;
+    rig_init(&g);
+    handshake(&g);
+    g.now_ns += 10000 * NS_PER_MS;
+    tx(&g, 'S', ACK, 5000, 1001, 0);                  /* keep-alive probes */
+    g.now_ns += 10000 * NS_PER_MS;
+    tx(&g, 'S', ACK, 5000, 1001, 0);
+    g.now_ns += 10000 * NS_PER_MS;
+    r = tx(&g, 'S', RST, 5001, 0, 0);
+    assert_true(r->events & TCPS_EV_PEER_SILENT);
+    assert_int_equal(r->state[1], CL);
+    r = tx(&g, 'C', SYN, 777777, 0, 0);               /* a new ISS */
+    assert_true(r->events & TCPS_EV_SYN_IN_SYNCHRONIZED);
+    assert_int_equal(r->phase, TCPS_PHASE_RESET);
+    tcps_record_pack(&syn, r);
+    syn_frame = g.frame;
+    r = tx(&g, 'S', SYN | ACK, 999999, 777778, 0);
+    assert_true(r->events & TCPS_EV_REUSE);
+    assert_int_equal(r->revision[0].cause, TCPS_REV_NEW_CONN);
+    assert_true(tcps_record_revise(&syn, 0, &r->revision[0], syn_frame, g.frame));
+    assert_true(tcps_record_revise(&syn, 1, &r->revision[1], syn_frame, g.frame));
+    tcps_record_unpack(&syn, &out);
+    EXPECT(&out, CL, SS, LI, SR);
+    assert_int_equal(out.handshake_step, 1);
+    assert_int_equal(out.phase, TCPS_PHASE_HANDSHAKE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1742,6 +1783,7 @@ int main(void)
         cmocka_unit_test(test_phase_of),
         cmocka_unit_test(test_phase_of_matches_engine),
         cmocka_unit_test(test_ack_acceptable),
+        cmocka_unit_test(test_new_connection_after_reset_is_handshake),
     };
     return cmocka_run_group_tests_name("tcpstate engine", tests, NULL, NULL);
 }
