@@ -69,7 +69,7 @@ static wmem_map_t *restarts;           /* frame -> its time (gint64 *) */
 static gboolean
 idle(unsigned s)
 {
-    return s == TCPS_CLOSED || s == TCPS_LISTEN;
+    return tcps_state_unconnected(s);
 }
 
 static void

@@ -7,6 +7,14 @@
  * assumed arrival never happened, we drop that one fact and the state
  * follows, instead of unwinding a transition table.
  *
+ * Where to look: tcps_conn_process (at the end) runs seven steps in order;
+ * process_by_class is the one switch that sends each class of segment to
+ * its handler (on_rst, on_syn, on_synack, on_ack_segment), and each handler
+ * is a short list of named jobs, the sender's first, then the receiver's.
+ * docs/transitions.md, generated from this file by
+ * tests/transitions/gen_transitions.c, is the resulting table of (sender
+ * state, receiver state, segment class) -> states after and events.
+ *
  * Section numbers refer to RFC 9293 unless stated otherwise.
  */
 #include "tcpstate_engine.h"
@@ -109,7 +117,75 @@ bool tcps_conn_unanswered_syn(const tcps_conn *conn, tcps_revision *rv)
 
 bool tcps_state_is_idle(tcps_state s)
 {
-    return s == TCPS_CLOSED || s == TCPS_LISTEN || s == TCPS_TIME_WAIT;
+    return tcps_state_unconnected(s) || s == TCPS_TIME_WAIT;
+}
+
+bool tcps_state_unconnected(unsigned s)
+{
+    return s == TCPS_CLOSED || s == TCPS_LISTEN;
+}
+
+/* The pair of states phase summarises: tcpstate_engine.h. */
+tcps_phase tcps_phase_of(unsigned client, unsigned server, unsigned handshake_step, bool reset,
+                         bool fin_seen)
+{
+    /* A handshake segment belongs to the handshake even when it is the one
+     * that leaves both ends ESTABLISHED. */
+    if (handshake_step)
+        return TCPS_PHASE_HANDSHAKE;
+    if (reset)
+        return TCPS_PHASE_RESET;
+    if (tcps_state_unconnected(client) && tcps_state_unconnected(server))
+        return TCPS_PHASE_CLOSED;
+    if (fin_seen)
+        return TCPS_PHASE_TEARDOWN;
+    if (client == TCPS_ESTABLISHED && server == TCPS_ESTABLISHED)
+        return TCPS_PHASE_DATA_TRANSFER;
+    return TCPS_PHASE_HANDSHAKE;
+}
+
+/* Does an acknowledgment number `ack` cover the octet (or SYN, or FIN)
+ * numbered `seq`: SEG.ACK > seq in sequence space (§3.4)? The one test of
+ * "is its SYN / FIN / data acknowledged" in this file. */
+static bool ack_covers(uint32_t ack, uint32_t seq)
+{
+    return seq_gt(ack, seq);
+}
+
+/* Is `ack` acceptable to an end with SND.UNA = una and SND.NXT = nxt:
+ * SND.UNA < SEG.ACK =< SND.NXT (§3.10.7.3, §3.10.7.4)? SND.UNA < SEG.ACK:
+ * it acknowledges something new; SEG.ACK =< SND.NXT: nothing that was not
+ * sent ("acks something not yet sent"). */
+static bool ack_acceptable(uint32_t una, uint32_t nxt, uint32_t ack)
+{
+    return ack_covers(ack, una) && !ack_covers(ack, nxt);
+}
+
+#ifdef TCPSTATE_TEST_HOOKS
+bool tcps_ack_covers(uint32_t ack, uint32_t seq)
+{
+    return ack_covers(ack, seq);
+}
+
+bool tcps_ack_acceptable(uint32_t una, uint32_t nxt, uint32_t ack)
+{
+    return ack_acceptable(una, nxt, ack);
+}
+#endif /* TCPSTATE_TEST_HOOKS */
+
+/* Does SEG.ACK acknowledge e's SYN, and nothing e has not sent? ISS <
+ * SEG.ACK =< SND.NXT (§3.10.7.3 SYN-SENT; in SYN-RECEIVED SND.UNA is still
+ * the ISS, §3.10.7.4). With e's SYN unseen there is nothing to judge by:
+ * yes. Its sequence space is known whenever its SYN is (track_sequence_space
+ * runs for every SYN that sets F_HAVE_ISN); without it, any ACK beyond the
+ * ISS will do. */
+static bool syn_acked(const tcps_endpoint *e, uint32_t ack)
+{
+    if (!(e->facts & F_HAVE_ISN))
+        return true;
+    if (!(e->facts & F_HAVE_NXT))
+        return ack_covers(ack, e->isn);
+    return ack_acceptable(e->isn, e->nxt, ack);
 }
 
 void tcps_conn_init(tcps_conn *conn)
@@ -296,11 +372,7 @@ static bool rst_acceptable(const tcps_endpoint *snd, const tcps_endpoint *rcv,
         return false;                        /* §3.10.7.1, §3.10.7.2 */
     case TCPS_SYN_SENT:
         /* §3.10.7.3: only with an ACK of our SYN, ISS < SEG.ACK =< SND.NXT. */
-        if (!(seg->flags & TCPS_TH_ACK))
-            return false;
-        if (!(rcv->facts & F_HAVE_ISN))
-            return true;
-        return seq_gt(seg->ack, rcv->isn) && seq_le(seg->ack, rcv->nxt);
+        return (seg->flags & TCPS_TH_ACK) && syn_acked(rcv, seg->ack);
     default:
         break;
     }
@@ -342,39 +414,51 @@ static void mark_lost(tcps_endpoint *e, uint32_t facts_to_drop, tcps_result *out
 static void contradicted(tcps_conn *c, int si, uint32_t facts, int64_t now,
                          tcps_result *out);
 
-static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+/* RST segments (§3.10.7, RFC 5961 §3). The jobs below run in this order. */
+
+/* RST job 1: keep-alive probes that the peer never answered (a live peer
+ * answers each with an ACK, a closed one with a RST) show that nothing
+ * reaches it: the RST with which the sender gives up does not either. */
+static bool rst_unheard(const tcps_conn *c, int si, const tcps_segment *seg)
+{
+    const tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+
+    return snd->probe_ns && elapsed(snd->probe_ns, seg->time_ns) >
+                            ((rcv->facts & F_HAVE_RTT) ? rcv->rtt_ns : 0);
+}
+
+/* RST job 2: an abort carries SEG.ACK = RCV.NXT (§3.10.4 ABORT,
+ * §3.10.7.4): below the peer's FIN, the sender had not taken that FIN; it
+ * aborts from the state it held before. The FIN crossed the RST (it meets a
+ * closed socket), or was lost. A RST the receiver rejects did not come from
+ * the live connection (job 5) and tells nothing. Returns the sender's state
+ * before the RST. */
+static tcps_state rst_shows_fin_not_taken(tcps_conn *c, int si, const tcps_segment *seg,
+                                          tcps_result *out)
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
-    tcps_state ss = (tcps_state)out->prev[si], rs = (tcps_state)out->prev[!si];
-    bool accepted = rst_acceptable(snd, rcv, rs, seg);
-    /* Keep-alive probes that the peer never answered (a live peer answers
-     * each with an ACK, a closed one with a RST) show that nothing reaches
-     * it: the RST with which the sender gives up does not either. */
-    bool unheard = snd->probe_ns && elapsed(snd->probe_ns, seg->time_ns) >
-                                    ((rcv->facts & F_HAVE_RTT) ? rcv->rtt_ns : 0);
 
-    if (unheard) {
-        out->events |= TCPS_EV_PEER_SILENT;
-        accepted = false;
-    }
-    if (accepted && (seg->flags & TCPS_TH_ACK) && ss == TCPS_CLOSE_WAIT &&
-        (rcv->facts & F_FIN_SENT) &&
-        snd->rx_frame && snd->rx_frame == rcv->fin_frame && !seq_gt(seg->ack, rcv->fin_seq)) {
-        /* An abort carries SEG.ACK = RCV.NXT (§3.10.4 ABORT, §3.10.7.4):
-         * below the peer's FIN, it had not taken that FIN; it aborts from
-         * the state it held before. The FIN crossed the RST (it meets a
-         * closed socket), or was lost. A RST the receiver rejects did not
-         * come from the live connection (below) and tells nothing. */
+    if ((seg->flags & TCPS_TH_ACK) && out->prev[si] == TCPS_CLOSE_WAIT &&
+        (rcv->facts & F_FIN_SENT) && snd->rx_frame && snd->rx_frame == rcv->fin_frame &&
+        !ack_covers(seg->ack, rcv->fin_seq))
         contradicted(c, si, F_PEER_FIN, seg->time_ns, out);
-        ss = (tcps_state)out->prev[si];
-    }
+    return (tcps_state)out->prev[si];
+}
+
+/* RST job 3: what an accepted RST proves about the sender's past. */
+static void rst_revises_sender(tcps_conn *c, int si, const tcps_segment *seg, tcps_state ss,
+                               bool accepted, tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+    tcps_state rs = (tcps_state)out->prev[!si];
+
     if (accepted && ss == TCPS_SYN_RCVD && !(snd->facts & F_SYNACK_SENT) &&
         rs == TCPS_SYN_SENT) {
         /* A RST, not a SYN/ACK, answers the SYN: no listener (§3.10.7.1).
          * The server was CLOSED all along, never LISTEN or SYN_RCVD. */
         revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_REFUSED);
     } else if (!(seg->flags & TCPS_TH_ACK) && (snd->facts & F_PEER_FIN) &&
-               ss != TCPS_CLOSED && ss != TCPS_LISTEN &&
+               !tcps_state_unconnected(ss) &&
                snd->rx_frame && snd->rx_frame == rcv->tx_frame &&
                snd->rx_frame == rcv->fin_frame &&
                (snd->facts & F_HAVE_NXT) && seg->seq == snd->nxt) {
@@ -385,39 +469,70 @@ static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
          * FIN_WAIT_2) had closed it. */
         revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_ENDED);
     }
+}
 
-    if (accepted) {
-        out->events |= TCPS_EV_RST_ACCEPTED;
-        if (rs == TCPS_SYN_SENT)
-            out->events |= TCPS_EV_REFUSED;
-        if (rs == TCPS_TIME_WAIT)
-            out->events |= TCPS_EV_TIME_WAIT_ASSASSINATED;
-        if (rs == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE)) {
-            /* §3.10.7.4: a passive open goes back to LISTEN and forgets the
-             * half-open connection; figure 9 recovers from an old duplicate
-             * SYN this way. The connection itself goes on: no reset. */
-            rcv->facts &= ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED |
-                            F_HAVE_ISN | F_HAVE_NXT | F_HAVE_ACK);
-        } else {
-            rcv->facts |= F_CLOSED;
-            c->flags |= C_RESET;
-        }
-        received(rcv, seg, out);
-    } else if (rs != TCPS_CLOSED && rs != TCPS_LISTEN && !unheard) {
-        out->events |= TCPS_EV_RST_IGNORED;
+/* RST job 4: the receiver, by its state (rst_acceptable decided whether it
+ * takes the RST at all). */
+static void rst_resets_receiver(tcps_conn *c, int si, const tcps_segment *seg, bool accepted,
+                                bool unheard, tcps_result *out)
+{
+    tcps_endpoint *rcv = &c->ep[!si];
+    tcps_state rs = (tcps_state)out->prev[!si];
+
+    if (!accepted) {
+        if (!tcps_state_unconnected(rs) && !unheard)
+            out->events |= TCPS_EV_RST_IGNORED;
+        return;
     }
-
-    /* A sender that had a connection aborts it. From LISTEN, CLOSED or
-     * SYN_SENT a RST only answers a stray segment (§3.10.7.1-3), and the
-     * sender stays where it was. A real abort carries the sender's own
-     * SND.NXT, so a RST the receiver rejects on sequence grounds did not
-     * come from the sender's live connection (stale or injected): it closes
-     * nobody. */
-    if (ss != TCPS_CLOSED && ss != TCPS_LISTEN && ss != TCPS_SYN_SENT &&
-        (accepted || unheard || rs == TCPS_CLOSED || rs == TCPS_LISTEN)) {
-        snd->facts |= F_CLOSED;
+    out->events |= TCPS_EV_RST_ACCEPTED;
+    if (rs == TCPS_SYN_SENT)
+        out->events |= TCPS_EV_REFUSED;
+    if (rs == TCPS_TIME_WAIT)
+        out->events |= TCPS_EV_TIME_WAIT_ASSASSINATED;
+    if (rs == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE)) {
+        /* §3.10.7.4: a passive open goes back to LISTEN and forgets the
+         * half-open connection; figure 9 recovers from an old duplicate
+         * SYN this way. The connection itself goes on: no reset. */
+        rcv->facts &= ~(F_SYN_SENT | F_SYNACK_SENT | F_SYN_RCVD | F_SYN_ACKED |
+                        F_HAVE_ISN | F_HAVE_NXT | F_HAVE_ACK);
+    } else {
+        rcv->facts |= F_CLOSED;
         c->flags |= C_RESET;
     }
+    received(rcv, seg, out);
+}
+
+/* RST job 5: a sender that had a connection aborts it. From LISTEN, CLOSED
+ * or SYN_SENT a RST only answers a stray segment (§3.10.7.1-3), and the
+ * sender stays where it was. A real abort carries the sender's own SND.NXT,
+ * so a RST the receiver rejects on sequence grounds did not come from the
+ * sender's live connection (stale or injected): it closes nobody. */
+static void rst_aborts_sender(tcps_conn *c, int si, tcps_state ss, bool accepted, bool unheard,
+                              const tcps_result *out)
+{
+    tcps_state rs = (tcps_state)out->prev[!si];
+
+    if (!tcps_state_unconnected(ss) && ss != TCPS_SYN_SENT &&
+        (accepted || unheard || tcps_state_unconnected(rs))) {
+        c->ep[si].facts |= F_CLOSED;
+        c->flags |= C_RESET;
+    }
+}
+
+static void on_rst(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+{
+    bool unheard = rst_unheard(c, si, seg);
+    bool accepted = rst_acceptable(&c->ep[si], &c->ep[!si], (tcps_state)out->prev[!si], seg);
+    tcps_state ss;
+
+    if (unheard) {
+        out->events |= TCPS_EV_PEER_SILENT;
+        accepted = false;
+    }
+    ss = accepted ? rst_shows_fin_not_taken(c, si, seg, out) : (tcps_state)out->prev[si];
+    rst_revises_sender(c, si, seg, ss, accepted, out);
+    rst_resets_receiver(c, si, seg, accepted, unheard, out);
+    rst_aborts_sender(c, si, ss, accepted, unheard, out);
 }
 
 /* Where a revision of what endpoint ei's last received segment gave it
@@ -472,27 +587,65 @@ static void receive_syn(tcps_endpoint *rcv, tcps_state rs, const tcps_segment *s
     }
 }
 
+/* Bare SYNs (§3.10.7.2, §3.10.7.3, RFC 5961 §4). */
+
+/* SYN job 1: the sender's SYN again, at its ISS: what the retransmission
+ * proves one of the ends never received. */
+static void syn_resent(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+
+    out->handshake_step = 1;
+    out->events |= TCPS_EV_SYN_RETRANSMIT;
+    if ((snd->facts & F_SYN_RCVD) && !(snd->facts & F_SYNACK_SENT)) {
+        /* It sends its bare SYN again, so it had not received the
+         * SYN/ACK we took as received: it was still in SYN_SENT. */
+        contradicted(c, si, F_SYN_RCVD | F_SYN_ACKED, seg->time_ns, out);
+    } else if (out->prev[!si] == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE) &&
+               !(rcv->facts & F_SYNACK_SENT) && !crossed(rcv, seg->time_ns)) {
+        /* Sent again with no SYN/ACK since the first: the listener
+         * never took the first (lost, or dropped by a full queue), for
+         * a listener that has it answers each SYN. It was still LISTEN;
+         * this one may be taken. A SYN/ACK lost between the listener
+         * and the capture point would look the same. */
+        contradicted(c, !si, F_SYN_RCVD, seg->time_ns, out);
+    }
+    receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
+}
+
+/* SYN job 2: the listener side sends a bare SYN of its own while the client
+ * is in SYN_SENT: simultaneous open (§3.5, figure 7). Its SYN crossed the
+ * client's, so it went SYN_SENT on sending and SYN_RCVD when the client's
+ * SYN came in. We show that on this segment: prev SYN_SENT, after SYN_RCVD. */
+static void syn_crosses_peer_syn(tcps_conn *c, int si, const tcps_segment *seg,
+                                 tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si];
+
+    out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
+    snd->facts &= ~F_PASSIVE;
+    if ((snd->facts & F_SYN_RCVD) && snd->rx_frame) {
+        /* The client's SYN, taken in SYN_SENT from now on (unless a
+         * loss already revealed cleared its frame: named once). */
+        snd->facts |= F_SIMOPEN_SYN;
+        snd->fin_frame = snd->rx_frame;   /* no FIN of its own yet */
+    }
+    out->prev[si] = TCPS_SYN_SENT;
+    /* Hindsight: it never listened, and its connect() shows only on
+     * its own SYN, this one (an endpoint's own transition never shows
+     * before its own next segment): CLOSED until now, when the
+     * client's SYN passed too, which it takes only now. */
+    revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_CROSSED_OWN);
+    c->cross_ep = (uint8_t)si;
+    c->cross_frame = seg->frame;
+}
+
 static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
 
     if ((snd->facts & F_SYN_SENT) && (snd->facts & F_HAVE_ISN) && snd->isn == seg->seq) {
-        out->handshake_step = 1;
-        out->events |= TCPS_EV_SYN_RETRANSMIT;
-        if ((snd->facts & F_SYN_RCVD) && !(snd->facts & F_SYNACK_SENT)) {
-            /* It sends its bare SYN again, so it had not received the
-             * SYN/ACK we took as received: it was still in SYN_SENT. */
-            contradicted(c, si, F_SYN_RCVD | F_SYN_ACKED, seg->time_ns, out);
-        } else if (out->prev[!si] == TCPS_SYN_RCVD && (rcv->facts & F_PASSIVE) &&
-                   !(rcv->facts & F_SYNACK_SENT) && !crossed(rcv, seg->time_ns)) {
-            /* Sent again with no SYN/ACK since the first: the listener
-             * never took the first (lost, or dropped by a full queue), for
-             * a listener that has it answers each SYN. It was still LISTEN;
-             * this one may be taken. A SYN/ACK lost between the listener
-             * and the capture point would look the same. */
-            contradicted(c, !si, F_SYN_RCVD, seg->time_ns, out);
-        }
-        receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
+        syn_resent(c, si, seg, out);
         return;
     }
     if (snd->facts & (F_SYN_SENT | F_FIN_SENT | F_SYN_ACKED)) {
@@ -501,29 +654,11 @@ static void on_syn(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *o
         out->events |= TCPS_EV_SYN_IN_SYNCHRONIZED;
         return;
     }
+    /* An open: CLOSED -> SYN_SENT (§3.10.1 OPEN), and the receiver takes
+     * it if it waits for one. */
     out->handshake_step = 1;
-    if (si == SERVER && out->prev[CLIENT] == TCPS_SYN_SENT) {
-        /* The listener side sends a bare SYN of its own: simultaneous open
-         * (§3.5, figure 7). Its SYN crossed the client's, so it went
-         * SYN_SENT on sending and SYN_RCVD when the client's SYN came in.
-         * We show that on this segment: prev SYN_SENT, after SYN_RCVD. */
-        out->events |= TCPS_EV_SIMULTANEOUS_OPEN;
-        snd->facts &= ~F_PASSIVE;
-        if ((snd->facts & F_SYN_RCVD) && snd->rx_frame) {
-            /* The client's SYN, taken in SYN_SENT from now on (unless a
-             * loss already revealed cleared its frame: named once). */
-            snd->facts |= F_SIMOPEN_SYN;
-            snd->fin_frame = snd->rx_frame;   /* no FIN of its own yet */
-        }
-        out->prev[si] = TCPS_SYN_SENT;
-        /* Hindsight: it never listened, and its connect() shows only on
-         * its own SYN, this one (an endpoint's own transition never shows
-         * before its own next segment): CLOSED until now, when the
-         * client's SYN passed too, which it takes only now. */
-        revise(out, si, snd->rx_frame, TCPS_CLOSED, TCPS_CLOSED, TCPS_REV_CROSSED_OWN);
-        c->cross_ep = (uint8_t)si;
-        c->cross_frame = seg->frame;
-    }
+    if (si == SERVER && out->prev[CLIENT] == TCPS_SYN_SENT)
+        syn_crosses_peer_syn(c, si, seg, out);
     snd->facts |= F_SYN_SENT | F_HAVE_ISN;
     snd->isn = seg->seq;
     receive_syn(rcv, (tcps_state)out->prev[!si], seg, out);
@@ -565,10 +700,7 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
 
     if (rs == TCPS_SYN_SENT || rs == TCPS_SYN_RCVD) {
         /* §3.10.7.3: the SYN/ACK is acceptable if ISS < SEG.ACK =< SND.NXT. */
-        bool ok = !(rcv->facts & F_HAVE_ISN) ||
-                  (seq_gt(seg->ack, rcv->isn) &&
-                   (!(rcv->facts & F_HAVE_NXT) || seq_le(seg->ack, rcv->nxt)));
-        if (ok) {
+        if (syn_acked(rcv, seg->ack)) {
             rcv->facts |= F_SYN_RCVD | F_SYN_ACKED;
             received(rcv, seg, out);
         } else {
@@ -577,191 +709,227 @@ static void on_synack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result
     }
 }
 
-static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+/* Segments with ACK set and no SYN or RST: data, bare ACKs, FINs (§3.10.7.4).
+ * The jobs below run in this order, each deciding one thing; the sender's
+ * come first (what its own segment proves about it), then the receiver's
+ * (what the segment does to it, assuming it arrives: the reading rule). */
+
+/* Sender, job 1: it sends a bare ACK where we had it answer the peer's bare
+ * SYN with a SYN/ACK. We took that SYN as reaching it in SYN_SENT; then it
+ * would have answered with a SYN/ACK from SYN_RCVD (§3.10.7.3). It sends a
+ * bare ACK instead, never a SYN/ACK: the peer's SYN/ACK found it still in
+ * SYN_SENT, which acknowledges it and goes ESTABLISHED (§3.10.7.3). The bare
+ * SYN never reached it; the SYN/ACK carries the same SYN, so it stands. It
+ * held SYN_SENT from when we showed it taking that SYN (or sending its own
+ * SYN, if that crossed it) until now. */
+static void ack_shows_simopen_syn_lost(tcps_conn *c, int si, tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si];
+    uint32_t from;
+
+    if (!(snd->facts & F_SIMOPEN_SYN) || (snd->facts & F_SYNACK_SENT) ||
+        out->prev[si] != TCPS_ESTABLISHED || !snd->fin_frame)
+        return;
+    from = snd->fin_frame;
+    if (c->cross_ep == si && c->cross_frame > from)
+        from = c->cross_frame;
+    out->prev[si] = TCPS_SYN_SENT;
+    revise(out, si, from, TCPS_SYN_SENT, TCPS_NUM_STATES, TCPS_REV_LOST);
+    out->events |= TCPS_EV_LOSS_REVEALED;
+    out->lost_frame = snd->fin_frame;
+}
+
+/* Sender, job 2: a SYN_SENT endpoint sends a plain ACK only after a SYN/ACK:
+ * we missed it (§3.10.7.3), and it is ESTABLISHED. */
+static void ack_shows_synack_missed(tcps_conn *c, int si, const tcps_result *out)
+{
+    if (out->prev[si] == TCPS_SYN_SENT)
+        c->ep[si].facts |= F_SYN_RCVD | F_SYN_ACKED;
+}
+
+/* Sender, job 3: its FIN follows the peer's RST, which closed it, within one
+ * round trip: it sent the FIN before the RST arrived, and a socket the RST
+ * closed sends nothing (§3.10.7.4). The RST crossed its close(): it entered
+ * FIN_WAIT_1 (or LAST_ACK) by sending this FIN, then CLOSED on the RST. In
+ * hindsight it held its earlier state until now. */
+static void fin_shows_rst_crossed(tcps_conn *c, int si, const tcps_segment *seg,
+                                  tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si];
+    tcps_endpoint before;
+
+    if (out->prev[si] != TCPS_CLOSED || !(snd->facts & F_CLOSED) || !(c->flags & C_RESET) ||
+        (snd->facts & F_FIN_SENT) || !snd->rx_frame || !(snd->facts & F_HAVE_NXT) ||
+        seg->seq != snd->nxt || !crossed(snd, seg->time_ns))
+        return;
+    before = *snd;
+    before.facts &= ~F_CLOSED;
+    revise(out, si, snd->rx_frame, ep_state(&before), TCPS_NUM_STATES, TCPS_REV_CROSSED_OWN);
+    before.facts |= F_FIN_SENT | ((before.facts & F_PEER_FIN) ? 0 : F_ACTIVE_CLOSE);
+    out->prev[si] = (uint8_t)ep_state(&before);
+    c->cross_ep = (uint8_t)si;
+    c->cross_frame = seg->frame;
+}
+
+/* Sender, job 4: its ACK field tells whether it has taken the peer's FIN
+ * (the peer has sent one). */
+static void ack_field_shows_peer_fin(tcps_conn *c, int si, const tcps_segment *seg,
+                                     tcps_result *out)
 {
     tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
     bool fin = seg->flags & TCPS_TH_FIN;
-    uint32_t end = seg->seq + seg->len;
-    tcps_state rs;
-    bool changed = false;
 
-    /* What the sender's own segment says about it. */
-    if ((snd->facts & F_SIMOPEN_SYN) && !(snd->facts & F_SYNACK_SENT) &&
-        out->prev[si] == TCPS_ESTABLISHED && snd->fin_frame) {
-        /* We took the peer's bare SYN as reaching it in SYN_SENT; then it
-         * would have answered with a SYN/ACK from SYN_RCVD (§3.10.7.3).
-         * It sends a bare ACK instead, never a SYN/ACK: the peer's SYN/ACK
-         * found it still in SYN_SENT, which acknowledges it and goes
-         * ESTABLISHED (§3.10.7.3). The bare SYN never reached it; the
-         * SYN/ACK carries the same SYN, so it stands. It held SYN_SENT from
-         * when we showed it taking that SYN (or sending its own SYN, if
-         * that crossed it) until now. */
-        uint32_t from = snd->fin_frame;
+    if (ack_covers(seg->ack, rcv->fin_seq) && !(snd->facts & F_PEER_FIN)) {
+        /* It has: the queued FIN, or one the capture shows a hole
+         * before, was in sequence by then. */
+        snd->facts = (snd->facts | F_PEER_FIN) & ~F_FIN_QUEUED;
+        if (fin)
+            out->prev[si] = (uint8_t)ep_state(snd);   /* took it, then closed */
+    } else if (!fin && seq_lt(seg->ack, rcv->fin_seq) && (snd->facts & F_PEER_FIN) &&
+               !(snd->facts & F_FIN_SENT) && snd->rx_frame == rcv->fin_frame &&
+               (snd->facts & F_HAVE_RTT) &&
+               (!crossed(snd, seg->time_ns) || hole_shown(rcv, seg->ack, snd, seg->time_ns))) {
+        /* An ACK below the FIN, sent a round trip after the FIN passed:
+         * data before the FIN is missing, so the FIN waits in its queue
+         * and it is still ESTABLISHED (§3.10.7.4). The FIN was not lost:
+         * it is taken once the hole is filled. */
+        tcps_endpoint before = *snd;
+        before.facts &= ~F_PEER_FIN;
+        out->prev[si] = (uint8_t)ep_state(&before);
+        revise(out, si, snd->rx_frame, (tcps_state)out->prev[si], TCPS_NUM_STATES,
+               TCPS_REV_FIN_QUEUED);
+        snd->facts = (snd->facts & ~F_PEER_FIN) | F_FIN_QUEUED;
+        out->events |= TCPS_EV_FIN_OUT_OF_ORDER;
+    }
+}
 
-        if (c->cross_ep == si && c->cross_frame > from)
-            from = c->cross_frame;
-        out->prev[si] = TCPS_SYN_SENT;
-        revise(out, si, from, TCPS_SYN_SENT, TCPS_NUM_STATES, TCPS_REV_LOST);
-        out->events |= TCPS_EV_LOSS_REVEALED;
-        out->lost_frame = snd->fin_frame;
+/* Sender, job 5: its first FIN (§3.10.4 CLOSE), at sequence number `end`.
+ * Which close it is: active (ESTABLISHED or SYN_RCVD -> FIN_WAIT_1),
+ * passive (CLOSE_WAIT -> LAST_ACK), or simultaneous (FIN_WAIT_1, then
+ * CLOSING when the peer's FIN comes in). */
+static void fin_first(tcps_conn *c, int si, const tcps_segment *seg, uint32_t end,
+                      tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+
+    snd->facts |= F_FIN_SENT;
+    snd->fin_seq = end;
+    snd->fin_frame = seg->frame;
+    if (!(c->flags & C_FIN_SEEN)) {
+        c->flags |= C_FIN_SEEN;
+        c->first_closer = (uint8_t)si;
     }
-    forget_simopen_syn(snd);
-    if (out->prev[si] == TCPS_SYN_SENT) {
-        /* A SYN_SENT endpoint sends a plain ACK only after a SYN/ACK: we
-         * missed it (§3.10.7.3). */
-        snd->facts |= F_SYN_RCVD | F_SYN_ACKED;
-    }
-    if (fin && out->prev[si] == TCPS_CLOSED && (snd->facts & F_CLOSED) &&
-        (c->flags & C_RESET) && !(snd->facts & F_FIN_SENT) && snd->rx_frame &&
-        (snd->facts & F_HAVE_NXT) && seg->seq == snd->nxt && crossed(snd, seg->time_ns)) {
-        /* Its FIN follows the peer's RST, which closed it, within one round
-         * trip: it sent the FIN before the RST arrived, and a socket the RST
-         * closed sends nothing (§3.10.7.4). The RST crossed its close(): it
-         * entered FIN_WAIT_1 (or LAST_ACK) by sending this FIN, then CLOSED
-         * on the RST. In hindsight it held its earlier state until now. */
+    if (!(snd->facts & F_PEER_FIN)) {
+        /* §3.10.4 CLOSE: ESTABLISHED (or SYN_RCVD) -> FIN_WAIT_1. */
+        snd->facts |= F_ACTIVE_CLOSE;
+    } else if (!(rcv->facts & F_FIN_SENT) || !ack_covers(seg->ack, rcv->fin_seq)) {
+        /* Its FIN does not acknowledge the peer's, so it was sent
+         * before the peer's FIN arrived: the FINs crossed, a
+         * simultaneous close (§3.6, figure 13). It went FIN_WAIT_1
+         * on sending and CLOSING when the peer's FIN came in. */
         tcps_endpoint before = *snd;
 
-        before.facts &= ~F_CLOSED;
+        snd->facts |= F_ACTIVE_CLOSE;
+        out->events |= TCPS_EV_SIMULTANEOUS_CLOSE;
+        out->prev[si] = TCPS_FIN_WAIT_1;
+        /* Hindsight: it takes the peer's FIN only now, and its
+         * close() shows only on its own FIN, this one: until now it
+         * held the state it had before the peer's FIN. */
+        before.facts &= ~(F_PEER_FIN | F_FIN_SENT | F_ACTIVE_CLOSE);
         revise(out, si, snd->rx_frame, ep_state(&before), TCPS_NUM_STATES,
                TCPS_REV_CROSSED_OWN);
-        before.facts |= F_FIN_SENT | ((before.facts & F_PEER_FIN) ? 0 : F_ACTIVE_CLOSE);
-        out->prev[si] = (uint8_t)ep_state(&before);
         c->cross_ep = (uint8_t)si;
         c->cross_frame = seg->frame;
     }
-    if ((snd->facts & F_FIN_SENT) && seg->len > 0 && seq_gt(end, snd->fin_seq))
-        out->events |= TCPS_EV_DATA_AFTER_FIN;
-    if (rcv->facts & F_FIN_SENT) {
-        /* Its ACK field tells whether it has taken the peer's FIN. */
-        if (seq_gt(seg->ack, rcv->fin_seq) && !(snd->facts & F_PEER_FIN)) {
-            /* It has: the queued FIN, or one the capture shows a hole
-             * before, was in sequence by then. */
-            snd->facts = (snd->facts | F_PEER_FIN) & ~F_FIN_QUEUED;
-            if (fin)
-                out->prev[si] = (uint8_t)ep_state(snd);   /* took it, then closed */
-        } else if (!fin && seq_lt(seg->ack, rcv->fin_seq) && (snd->facts & F_PEER_FIN) &&
-                   !(snd->facts & F_FIN_SENT) && snd->rx_frame == rcv->fin_frame &&
-                   (snd->facts & F_HAVE_RTT) &&
-                   (!crossed(snd, seg->time_ns) || hole_shown(rcv, seg->ack, snd, seg->time_ns))) {
-            /* An ACK below the FIN, sent a round trip after the FIN passed:
-             * data before the FIN is missing, so the FIN waits in its queue
-             * and it is still ESTABLISHED (§3.10.7.4). The FIN was not lost:
-             * it is taken once the hole is filled. */
+    /* Otherwise CLOSE_WAIT -> LAST_ACK. */
+    out->teardown_steps |= (uint8_t)(c->first_closer == si ? 1u : 4u);
+}
+
+/* Sender, job 6: the same FIN again (§3.10.7.4 retransmission): what the
+ * retransmission proves it never received. */
+static void fin_resent(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+
+    out->events |= TCPS_EV_FIN_RETRANSMIT;
+    out->teardown_steps |= (uint8_t)(c->first_closer == si ? 1u : 4u);
+    if (snd->facts & F_FIN_ACKED) {
+        /* It sends its FIN again, so it had not received the ACK we
+         * took as acknowledging it: typically the lost final ACK
+         * that TIME_WAIT exists for (§3.6). */
+        contradicted(c, si, F_FIN_ACKED, seg->time_ns, out);
+    } else if ((snd->facts & F_PEER_FIN) && (rcv->facts & F_FIN_SENT) &&
+               !ack_covers(seg->ack, rcv->fin_seq)) {
+        /* A retransmission timeout after the peer's FIN, its ACK
+         * field still does not cover that FIN: the FIN never
+         * reached it; in hindsight it held FIN_WAIT_1 until now.
+         * If the peer's latest segment, which passed before this
+         * one, sent its FIN again, that one arrives (the reading
+         * rule), so it is CLOSING by this segment. Otherwise it is
+         * still FIN_WAIT_1, and the peer's next FIN brings CLOSING.
+         * Two retransmission timers firing within one round trip
+         * cannot be told apart from the wire before both FINs have
+         * passed; the kernel (captures/kernel/simultaneous_close)
+         * enters CLOSING on the FIN that reaches it, never before
+         * that FIN passed the capture point. */
+        if (!crossed(snd, seg->time_ns)) {
             tcps_endpoint before = *snd;
+            bool resent = (rcv->facts & F_FIN_RESENT) && rcv->tx_frame > snd->rx_frame;
             before.facts &= ~F_PEER_FIN;
-            out->prev[si] = (uint8_t)ep_state(&before);
-            revise(out, si, snd->rx_frame, (tcps_state)out->prev[si], TCPS_NUM_STATES,
-                   TCPS_REV_FIN_QUEUED);
-            snd->facts = (snd->facts & ~F_PEER_FIN) | F_FIN_QUEUED;
-            out->events |= TCPS_EV_FIN_OUT_OF_ORDER;
+            revise(out, si, revised_from(c, si), ep_state(&before), TCPS_NUM_STATES,
+                   TCPS_REV_LOST);
+            mark_lost(snd, 0, out);
+            if (!resent)
+                snd->facts &= ~F_PEER_FIN;
         }
     }
-    if (fin) {
-        if (!(snd->facts & F_FIN_SENT)) {
-            snd->facts |= F_FIN_SENT;
-            snd->fin_seq = end;
-            snd->fin_frame = seg->frame;
-            if (!(c->flags & C_FIN_SEEN)) {
-                c->flags |= C_FIN_SEEN;
-                c->first_closer = (uint8_t)si;
-            }
-            if (!(snd->facts & F_PEER_FIN)) {
-                /* §3.10.4 CLOSE: ESTABLISHED (or SYN_RCVD) -> FIN_WAIT_1. */
-                snd->facts |= F_ACTIVE_CLOSE;
-            } else if (!(rcv->facts & F_FIN_SENT) || !seq_gt(seg->ack, rcv->fin_seq)) {
-                /* Its FIN does not acknowledge the peer's, so it was sent
-                 * before the peer's FIN arrived: the FINs crossed, a
-                 * simultaneous close (§3.6, figure 13). It went FIN_WAIT_1
-                 * on sending and CLOSING when the peer's FIN came in. */
-                tcps_endpoint before = *snd;
+}
 
-                snd->facts |= F_ACTIVE_CLOSE;
-                out->events |= TCPS_EV_SIMULTANEOUS_CLOSE;
-                out->prev[si] = TCPS_FIN_WAIT_1;
-                /* Hindsight: it takes the peer's FIN only now, and its
-                 * close() shows only on its own FIN, this one: until now it
-                 * held the state it had before the peer's FIN. */
-                before.facts &= ~(F_PEER_FIN | F_FIN_SENT | F_ACTIVE_CLOSE);
-                revise(out, si, snd->rx_frame, ep_state(&before), TCPS_NUM_STATES,
-                       TCPS_REV_CROSSED_OWN);
-                c->cross_ep = (uint8_t)si;
-                c->cross_frame = seg->frame;
-            }
-            /* Otherwise CLOSE_WAIT -> LAST_ACK. */
-            out->teardown_steps |= (uint8_t)(c->first_closer == si ? 1u : 4u);
-        } else if (end == snd->fin_seq) {
-            out->events |= TCPS_EV_FIN_RETRANSMIT;
-            out->teardown_steps |= (uint8_t)(c->first_closer == si ? 1u : 4u);
-            if (snd->facts & F_FIN_ACKED) {
-                /* It sends its FIN again, so it had not received the ACK we
-                 * took as acknowledging it: typically the lost final ACK
-                 * that TIME_WAIT exists for (§3.6). */
-                contradicted(c, si, F_FIN_ACKED, seg->time_ns, out);
-            } else if ((snd->facts & F_PEER_FIN) && (rcv->facts & F_FIN_SENT) &&
-                       !seq_gt(seg->ack, rcv->fin_seq)) {
-                /* A retransmission timeout after the peer's FIN, its ACK
-                 * field still does not cover that FIN: the FIN never
-                 * reached it; in hindsight it held FIN_WAIT_1 until now.
-                 * If the peer's latest segment, which passed before this
-                 * one, sent its FIN again, that one arrives (the reading
-                 * rule), so it is CLOSING by this segment. Otherwise it is
-                 * still FIN_WAIT_1, and the peer's next FIN brings CLOSING.
-                 * Two retransmission timers firing within one round trip
-                 * cannot be told apart from the wire before both FINs have
-                 * passed; the kernel (captures/kernel/simultaneous_close)
-                 * enters CLOSING on the FIN that reaches it, never before
-                 * that FIN passed the capture point. */
-                if (!crossed(snd, seg->time_ns)) {
-                    tcps_endpoint before = *snd;
-                    bool resent = (rcv->facts & F_FIN_RESENT) && rcv->tx_frame > snd->rx_frame;
-                    before.facts &= ~F_PEER_FIN;
-                    revise(out, si, revised_from(c, si), ep_state(&before), TCPS_NUM_STATES,
-                           TCPS_REV_LOST);
-                    mark_lost(snd, 0, out);
-                    if (!resent)
-                        snd->facts &= ~F_PEER_FIN;
-                }
-            }
+/* Receiver, job 7: the ACK field (§3.10.7.4, fifth check). Returns whether
+ * it changed the receiver. */
+static bool receiver_takes_ack(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+    bool changed = false;
+
+    if ((rcv->facts & F_SYN_RCVD) && !(rcv->facts & F_SYN_ACKED)) {
+        /* SYN_RCVD: an ACK that does not acknowledge the SYN is answered
+         * with a RST and changes nothing. */
+        if (syn_acked(rcv, seg->ack)) {
+            /* SYN_RCVD -> ESTABLISHED: the handshake's third step, which
+             * answers the SYN/ACK: a round-trip sample for the sender. */
+            rcv->facts |= F_SYN_ACKED;
+            sample_rtt(snd, rcv, seg->time_ns);
+            if (!(rcv->facts & F_FIN_SENT))
+                out->handshake_step = 3;
+            changed = true;
+        } else if (rcv->facts & F_SYNACK_SENT) {
+            out->events |= TCPS_EV_BAD_HANDSHAKE_ACK;
         }
-    }
-
-    /* The receiver, assuming the segment arrives. CLOSED and LISTEN answer
-     * with a RST, SYN_SENT drops it (§3.10.7.1-3). */
-    rs = (tcps_state)out->prev[!si];
-    if (rs == TCPS_CLOSED || rs == TCPS_LISTEN || rs == TCPS_SYN_SENT)
-        return;
-
-    /* The ACK field (§3.10.7.4, fifth check). In SYN_RCVD an ACK that does
-     * not acknowledge the SYN is answered with a RST and changes nothing. */
-    if ((rcv->facts & F_SYN_RCVD) && !(rcv->facts & F_SYN_ACKED) &&
-        (rcv->facts & F_HAVE_ISN) && (rcv->facts & F_SYNACK_SENT) &&
-        !(seq_gt(seg->ack, rcv->isn) &&
-          (!(rcv->facts & F_HAVE_NXT) || seq_le(seg->ack, rcv->nxt))))
-        out->events |= TCPS_EV_BAD_HANDSHAKE_ACK;
-    if ((rcv->facts & F_SYN_RCVD) && !(rcv->facts & F_SYN_ACKED) &&
-        (!(rcv->facts & F_HAVE_ISN) ||
-         (seq_gt(seg->ack, rcv->isn) &&
-          (!(rcv->facts & F_HAVE_NXT) || seq_le(seg->ack, rcv->nxt))))) {
-        /* SYN_RCVD -> ESTABLISHED: the handshake's third step, which
-         * answers the SYN/ACK: a round-trip sample for the sender. */
-        rcv->facts |= F_SYN_ACKED;
-        sample_rtt(snd, rcv, seg->time_ns);
-        if (!(rcv->facts & F_FIN_SENT))
-            out->handshake_step = 3;
-        changed = true;
     }
     if ((rcv->facts & F_FIN_SENT) && !(rcv->facts & F_FIN_ACKED) &&
-        seq_gt(seg->ack, rcv->fin_seq)) {
+        ack_covers(seg->ack, rcv->fin_seq)) {
+        /* FIN_WAIT_1 -> FIN_WAIT_2, CLOSING -> TIME_WAIT, LAST_ACK ->
+         * CLOSED: its FIN is acknowledged. */
         rcv->facts |= F_FIN_ACKED;
         out->teardown_steps |= (uint8_t)(c->first_closer == si ? 8u : 2u);
         changed = true;
     }
+    return changed;
+}
 
-    /* The FIN bit (eighth check); only a synchronized receiver takes it,
-     * and only in sequence: with data before it missing, it waits in the
-     * queue (§3.10.7.4). The capture shows such a hole when the segment
-     * starts beyond everything its sender was seen to send; a hole behind
-     * the capture point shows later, in the receiver's own ACKs. */
+/* Receiver, job 8: the FIN bit (eighth check); only a synchronized
+ * receiver takes it, and only in sequence: with data before it missing,
+ * it waits in the queue (§3.10.7.4). The capture shows such a hole when
+ * the segment starts beyond everything its sender was seen to send; a hole
+ * behind the capture point shows later, in the receiver's own ACKs.
+ * Returns whether it changed the receiver. */
+static bool receiver_takes_fin(tcps_conn *c, int si, const tcps_segment *seg, uint32_t end,
+                               tcps_state rs, tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+    bool fin = seg->flags & TCPS_TH_FIN;
+
     if ((fin || (rcv->facts & F_FIN_QUEUED)) && (rcv->facts & (F_SYN_ACKED | F_FIN_SENT)) &&
         !(rcv->facts & F_PEER_FIN)) {
         bool hole = (snd->facts & F_HAVE_NXT) && seq_gt(seg->seq, snd->nxt);
@@ -772,35 +940,58 @@ static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_r
             rcv->facts |= F_FIN_QUEUED;
             out->events |= TCPS_EV_FIN_OUT_OF_ORDER;
         } else if (fills) {
+            /* ESTABLISHED -> CLOSE_WAIT, FIN_WAIT_1 -> CLOSING,
+             * FIN_WAIT_2 -> TIME_WAIT. */
             rcv->facts = (rcv->facts | F_PEER_FIN) & ~F_FIN_QUEUED;
-            changed = true;
+            return true;
         }
-    } else if (fin && (rcv->facts & (F_SYN_ACKED | F_FIN_SENT))) {
-        if (rs == TCPS_TIME_WAIT) {
-            /* §3.10.7.4: a FIN in TIME_WAIT is acknowledged and restarts
-             * the 2·MSL timeout. */
-            rcv->tw_since_ns = seg->time_ns;
-            out->events |= TCPS_EV_TIME_WAIT_RESTART;
-        }
+    } else if (fin && (rcv->facts & (F_SYN_ACKED | F_FIN_SENT)) && rs == TCPS_TIME_WAIT) {
+        /* §3.10.7.4: a FIN in TIME_WAIT is acknowledged and restarts
+         * the 2·MSL timeout. */
+        rcv->tw_since_ns = seg->time_ns;
+        out->events |= TCPS_EV_TIME_WAIT_RESTART;
     }
-    if (changed)
-        received(rcv, seg, out);
+    return false;
 }
 
-static tcps_phase conn_phase(const tcps_conn *c, const uint8_t st[2])
+static void on_ack_segment(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
 {
-    bool idle0 = st[CLIENT] == TCPS_CLOSED || st[CLIENT] == TCPS_LISTEN;
-    bool idle1 = st[SERVER] == TCPS_CLOSED || st[SERVER] == TCPS_LISTEN;
+    tcps_endpoint *snd = &c->ep[si], *rcv = &c->ep[!si];
+    bool fin = seg->flags & TCPS_TH_FIN;
+    uint32_t end = seg->seq + seg->len;   /* where its FIN, if any, sits */
+    tcps_state rs;
+    bool changed;
 
-    if (c->flags & C_RESET)
-        return TCPS_PHASE_RESET;
-    if (idle0 && idle1)
-        return TCPS_PHASE_CLOSED;
-    if (c->flags & C_FIN_SEEN)
-        return TCPS_PHASE_TEARDOWN;
-    if (st[CLIENT] == TCPS_ESTABLISHED && st[SERVER] == TCPS_ESTABLISHED)
-        return TCPS_PHASE_DATA_TRANSFER;
-    return TCPS_PHASE_HANDSHAKE;
+    /* What the sender's own segment says about it. */
+    ack_shows_simopen_syn_lost(c, si, out);
+    forget_simopen_syn(snd);
+    ack_shows_synack_missed(c, si, out);
+    if (fin)
+        fin_shows_rst_crossed(c, si, seg, out);
+    if ((snd->facts & F_FIN_SENT) && seg->len > 0 && seq_gt(end, snd->fin_seq))
+        out->events |= TCPS_EV_DATA_AFTER_FIN;
+    if (rcv->facts & F_FIN_SENT)
+        ack_field_shows_peer_fin(c, si, seg, out);
+    if (fin && !(snd->facts & F_FIN_SENT))
+        fin_first(c, si, seg, end, out);
+    else if (fin && end == snd->fin_seq)
+        fin_resent(c, si, seg, out);
+
+    /* The receiver, assuming the segment arrives. */
+    rs = (tcps_state)out->prev[!si];
+    switch (rs) {
+    case TCPS_CLOSED:
+    case TCPS_LISTEN:     /* answers with a RST (§3.10.7.1, §3.10.7.2) */
+    case TCPS_SYN_SENT:   /* drops it, or RST if it acks the wrong thing (§3.10.7.3) */
+        return;
+    default:
+        break;
+    }
+    changed = receiver_takes_ack(c, si, seg, out);
+    if (receiver_takes_fin(c, si, seg, end, rs, out))
+        changed = true;
+    if (changed)
+        received(rcv, seg, out);
 }
 
 static void track_sequence_space(tcps_endpoint *snd, const tcps_segment *seg)
@@ -860,17 +1051,17 @@ static void restart(tcps_conn *c, const tcps_segment *seg, tcps_result *out)
         out->events |= TCPS_EV_REUSE;
 }
 
-void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
-                       const tcps_segment *seg, tcps_result *out)
+/* Step 1 of tcps_conn_process: which incarnation of the 4-tuple the segment
+ * belongs to. The first segment starts one; a bare SYN once both ends are
+ * gone starts a new one; a SYN/ACK answering a challenged SYN shows, in
+ * hindsight, that the SYN started one. */
+static void choose_incarnation(tcps_conn *c, const tcps_config *cfg, const tcps_segment *seg,
+                               tcps_result *out)
 {
     uint16_t fl = seg->flags;
     bool syn = fl & TCPS_TH_SYN, ack = fl & TCPS_TH_ACK;
     bool rst = fl & TCPS_TH_RST, fin = fl & TCPS_TH_FIN;
-    int64_t two_msl_ns = (int64_t)cfg->msl_ms * 2 * 1000000;
-    bool was_tw[2];
-    int si, i;
-
-    memset(out, 0, sizeof *out);
+    int i;
 
     if (!(c->flags & C_STARTED)) {
         conn_start(c, seg);
@@ -913,11 +1104,16 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         out->events |= TCPS_EV_REUSE;
     }
     c->syn_frame = 0;
+}
 
-    si = (seg->from_a == a_is_client(c)) ? CLIENT : SERVER;
-    out->from_client = (si == CLIENT);
+/* Step 2: both ends' states before the segment. TIME_WAIT ends 2·MSL after
+ * it began (§3.10.7.4 TIME-WAIT). Fills was_tw for step 7. */
+static void states_before(tcps_conn *c, const tcps_config *cfg, const tcps_segment *seg,
+                          tcps_result *out, bool was_tw[2])
+{
+    int64_t two_msl_ns = (int64_t)cfg->msl_ms * 2 * 1000000;
+    int i;
 
-    /* TIME_WAIT ends 2·MSL after it began (§3.10.7.4 TIME-WAIT). */
     for (i = 0; i < 2; i++) {
         tcps_endpoint *e = &c->ep[i];
         if (ep_state(e) == TCPS_TIME_WAIT && elapsed(e->tw_since_ns, seg->time_ns) >= two_msl_ns) {
@@ -927,58 +1123,131 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         out->prev[i] = (uint8_t)ep_state(e);
         was_tw[i] = out->prev[i] == TCPS_TIME_WAIT;
     }
+}
 
-    if (seg->bad_checksum) {
-        /* A receiver discards a segment whose checksum fails (§3.1). */
+/* The segment classes the engine tells apart, by their control bits. */
+typedef enum {
+    SEG_DROPPED,    /* bad checksum: its receiver discards it (§3.1) */
+    SEG_RST,        /* RST, whatever else is set (§3.10.7, RFC 5961 §3) */
+    SEG_SYN_FIN,    /* SYN and FIN: meaningless */
+    SEG_SYN,        /* bare SYN: an open (§3.10.7.2, §3.10.7.3) */
+    SEG_SYNACK,     /* SYN/ACK: the answer to an open (§3.10.7.3) */
+    SEG_NO_ACK,     /* neither SYN nor RST nor ACK */
+    SEG_ACK,        /* ACK, with or without data or FIN (§3.10.7.4) */
+} seg_class;
+
+static seg_class classify(const tcps_segment *seg)
+{
+    uint16_t fl = seg->flags;
+
+    if (seg->bad_checksum)
+        return SEG_DROPPED;
+    if (fl & TCPS_TH_RST)
+        return SEG_RST;
+    if ((fl & TCPS_TH_SYN) && (fl & TCPS_TH_FIN))
+        return SEG_SYN_FIN;
+    if (fl & TCPS_TH_SYN)
+        return (fl & TCPS_TH_ACK) ? SEG_SYNACK : SEG_SYN;
+    return (fl & TCPS_TH_ACK) ? SEG_ACK : SEG_NO_ACK;
+}
+
+/* Step 3: what the segment does to both ends: the one place that sends
+ * each class of segment to its handler. Each handler decides first what
+ * the segment proves about its sender, then what it does to its receiver
+ * in that receiver's state (see docs/transitions.md for the resulting
+ * table of state pairs). */
+static void process_by_class(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out)
+{
+    switch (classify(seg)) {
+    case SEG_DROPPED:
         out->events |= TCPS_EV_BAD_CHECKSUM;
-    } else if (rst) {
+        break;
+    case SEG_RST:
         on_rst(c, si, seg, out);
-    } else if (syn && fin) {
-        /* Meaningless; stacks drop it (Linux: tcp_rcv_state_process). */
+        break;
+    case SEG_SYN_FIN:
+        /* Stacks drop it (Linux: tcp_rcv_state_process). */
         out->events |= TCPS_EV_INVALID_FLAGS;
-    } else if (syn && !ack) {
+        break;
+    case SEG_SYN:
         on_syn(c, si, seg, out);
-    } else if (syn) {
+        break;
+    case SEG_SYNACK:
         on_synack(c, si, seg, out);
-    } else if (!ack) {
+        break;
+    case SEG_NO_ACK:
         /* §3.10.7.4: "if the ACK bit is off, drop the segment". */
         out->events |= TCPS_EV_INVALID_FLAGS;
-    } else {
+        break;
+    case SEG_ACK:
         on_ack_segment(c, si, seg, out);
+        break;
     }
+}
+
+/* Step 4: a bare SYN on a live connection draws a challenge ACK (RFC 5961
+ * §4); keep it in case a SYN/ACK shows it opened a new connection (step 1
+ * of the next segment). */
+static void remember_challenged_syn(tcps_conn *c, const tcps_segment *seg, const tcps_result *out)
+{
     if (out->events & TCPS_EV_SYN_IN_SYNCHRONIZED) {
         c->syn_frame = seg->frame;
         c->syn_seq = seg->seq;
         c->syn_ns = seg->time_ns;
         c->syn_from_a = seg->from_a;
     }
-    /* Keep-alive probes (SEG.SEQ = SND.NXT-1, at most one octet): the
-     * first one not answered yet. Any segment answers the peer's. */
-    if (!(out->events & TCPS_EV_BAD_CHECKSUM)) {   /* never arrives: no answer */
-        c->ep[!si].probe_ns = 0;
-        if (ack && !syn && !fin && !rst && seg->len <= 1 && (c->ep[si].facts & F_HAVE_NXT) &&
-            seg->seq == c->ep[si].nxt - 1) {
-            if (!c->ep[si].probe_ns)
-                c->ep[si].probe_ns = seg->time_ns;
-        } else {
-            c->ep[si].probe_ns = 0;
-        }
+}
+
+/* Step 5: keep-alive probes (SEG.SEQ = SND.NXT-1, at most one octet): the
+ * sender's first one not answered yet, for on_rst's PEER_SILENT. Any
+ * segment answers the peer's. */
+static void track_keepalive(tcps_conn *c, int si, const tcps_segment *seg, const tcps_result *out)
+{
+    uint16_t fl = seg->flags;
+
+    if (out->events & TCPS_EV_BAD_CHECKSUM)   /* never arrives: no answer */
+        return;
+    c->ep[!si].probe_ns = 0;
+    if ((fl & TCPS_TH_ACK) && !(fl & (TCPS_TH_SYN | TCPS_TH_FIN | TCPS_TH_RST)) &&
+        seg->len <= 1 && (c->ep[si].facts & F_HAVE_NXT) && seg->seq == c->ep[si].nxt - 1) {
+        if (!c->ep[si].probe_ns)
+            c->ep[si].probe_ns = seg->time_ns;
+    } else {
+        c->ep[si].probe_ns = 0;
     }
+}
+
+/* Step 6: what the sender has now sent, for judging later segments. */
+static void note_sent(tcps_conn *c, int si, const tcps_segment *seg, const tcps_result *out)
+{
+    tcps_endpoint *snd = &c->ep[si];
+
     /* A dropped segment, or a SYN from outside the connection's sequence
      * space, says nothing about what the sender has sent in it. */
     if (!(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED |
                          TCPS_EV_BAD_CHECKSUM)))
-        track_sequence_space(&c->ep[si], seg);
-    c->ep[si].tx_ns = seg->time_ns;
-    c->ep[si].tx_frame = seg->frame;
-    c->ep[si].facts |= F_HAVE_TX;
+        track_sequence_space(snd, seg);
+    snd->tx_ns = seg->time_ns;
+    snd->tx_frame = seg->frame;
+    snd->facts |= F_HAVE_TX;
     if (out->events & TCPS_EV_FIN_RETRANSMIT)
-        c->ep[si].facts |= F_FIN_RESENT;
+        snd->facts |= F_FIN_RESENT;
     else
-        c->ep[si].facts &= ~F_FIN_RESENT;
+        snd->facts &= ~F_FIN_RESENT;
     c->last_ns = seg->time_ns;
+}
 
-    if (out->prev[si] == TCPS_CLOSED && !rst && !(syn && !ack) &&
+/* Step 7: both ends' states after the segment, when a TIME_WAIT starts
+ * (for step 2's 2·MSL), and the phase. A CLOSED sender of anything but a
+ * RST or an opening SYN has no connection to send it on (§3.10.7.1). */
+static void states_after(tcps_conn *c, int si, const tcps_segment *seg, tcps_result *out,
+                         const bool was_tw[2])
+{
+    uint16_t fl = seg->flags;
+    int i;
+
+    if (out->prev[si] == TCPS_CLOSED && !(fl & TCPS_TH_RST) &&
+        !((fl & TCPS_TH_SYN) && !(fl & TCPS_TH_ACK)) &&
         !(out->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_BAD_CHECKSUM)))
         out->events |= TCPS_EV_FROM_CLOSED;
 
@@ -987,11 +1256,28 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
         if (out->state[i] == TCPS_TIME_WAIT && !was_tw[i])
             c->ep[i].tw_since_ns = seg->time_ns;
     }
-    /* A handshake segment belongs to the handshake even when it is the one
-     * that leaves both ends ESTABLISHED. */
-    out->phase = (uint8_t)(out->handshake_step ? TCPS_PHASE_HANDSHAKE
-                                               : conn_phase(c, out->state));
+    out->phase = (uint8_t)tcps_phase_of(out->state[CLIENT], out->state[SERVER],
+                                        out->handshake_step, (c->flags & C_RESET) != 0,
+                                        (c->flags & C_FIN_SEEN) != 0);
     out->midstream = (c->flags & C_MIDSTREAM) != 0;
+}
+
+void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
+                       const tcps_segment *seg, tcps_result *out)
+{
+    bool was_tw[2];
+    int si;
+
+    memset(out, 0, sizeof *out);
+    choose_incarnation(c, cfg, seg, out);
+    si = (seg->from_a == a_is_client(c)) ? CLIENT : SERVER;
+    out->from_client = (si == CLIENT);
+    states_before(c, cfg, seg, out, was_tw);
+    process_by_class(c, si, seg, out);
+    remember_challenged_syn(c, seg, out);
+    track_keepalive(c, si, seg, out);
+    note_sent(c, si, seg, out);
+    states_after(c, si, seg, out, was_tw);
 }
 
 void tcps_result_summary(const tcps_result *r, char *buf, unsigned size)

@@ -240,9 +240,34 @@ bool tcps_conn_passive_half_open(const tcps_conn *conn);
  * or gives up, is due this long after the latest SYN/ACK. */
 int64_t tcps_synack_timer_ns(unsigned timeouts);
 
+/* CLOSED or LISTEN: the end has no connection (RFC 9293 §3.3.2; a
+ * listener waits for one). Both ends so: the phase is CLOSED. */
+bool tcps_state_unconnected(unsigned s);
+
 /* CLOSED, LISTEN or TIME_WAIT: an end with no connection left to run. A
- * new SYN finds both ends of a finished connection idle. */
+ * new SYN finds both ends of a finished connection idle; unlike
+ * tcps_state_unconnected, a TIME_WAIT end counts, since a new SYN may end
+ * it (RFC 9293 §3.10.7.4 TIME-WAIT, RFC 6191). */
 bool tcps_state_is_idle(tcps_state s);
+
+/* The phase of a connection whose ends are in states client and server
+ * after a segment that was handshake step handshake_step (0: none), on a
+ * connection that an accepted RST ended (reset) or on which a FIN was seen
+ * (fin_seen). The one definition of tcps_phase: the engine uses it for
+ * each segment, tcps_record_revise for each revised record. */
+tcps_phase tcps_phase_of(unsigned client, unsigned server, unsigned handshake_step, bool reset,
+                         bool fin_seen);
+
+#ifdef TCPSTATE_TEST_HOOKS
+/* For the unit tests only: the engine's one ACK test (the plugin has no use
+ * for them, so it is built without them). Does an acknowledgment number
+ * `ack` cover the octet (or SYN, or FIN) numbered `seq`, i.e. SEG.ACK > seq
+ * in sequence space (RFC 9293 §3.4)? Is `ack` acceptable to an end that has
+ * SND.UNA = una and SND.NXT = nxt: SND.UNA < SEG.ACK =< SND.NXT (RFC 9293
+ * §3.10.7.3, §3.10.7.4)? */
+bool tcps_ack_covers(uint32_t ack, uint32_t seq);
+bool tcps_ack_acceptable(uint32_t una, uint32_t nxt, uint32_t ack);
+#endif /* TCPSTATE_TEST_HOOKS */
 
 /* The name, exactly as the value_string and docs spell it. */
 const char *tcps_state_name(tcps_state s);

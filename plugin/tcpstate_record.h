@@ -78,11 +78,6 @@ static inline void tcps_record_mark_lost(tcps_record *rec)
     rec->misc |= TCPS_REC_LOST;
 }
 
-static inline bool tcps_state_idle(unsigned s)
-{
-    return s == TCPS_CLOSED || s == TCPS_LISTEN;
-}
-
 /* Hindsight (docs/semantics.md, tcps_revision): rewrite the record of frame
  * `num`, from_frame <= num <= at, of the connection in which frame `at`
  * revised endpoint e. The phase follows the rewritten states; a segment
@@ -123,18 +118,13 @@ static inline bool tcps_record_revise(tcps_record *rec, int e, const tcps_revisi
     phase = rec->misc & 0x07;
     c = rec->client & 0x0f;
     s = rec->server & 0x0f;
-    if (phase != TCPS_PHASE_RESET) {
-        if (hs)
-            phase = TCPS_PHASE_HANDSHAKE;
-        else if (tcps_state_idle(c) && tcps_state_idle(s))
-            phase = TCPS_PHASE_CLOSED;
-        else if (phase == TCPS_PHASE_TEARDOWN || phase == TCPS_PHASE_CLOSED)
-            phase = TCPS_PHASE_TEARDOWN;
-        else if (c == TCPS_ESTABLISHED && s == TCPS_ESTABLISHED)
-            phase = TCPS_PHASE_DATA_TRANSFER;
-        else
-            phase = TCPS_PHASE_HANDSHAKE;
-    }
+    /* The record keeps no connection flags: it was reset if its phase was
+     * RESET, and a FIN was seen if the phase was TEARDOWN or CLOSED (a
+     * conservative reading: a closed connection not yet opened again is
+     * taken down). A handshake step still comes first: a SYN found to have
+     * opened a new connection is in its handshake, reset or not. */
+    phase = tcps_phase_of(c, s, hs, phase == TCPS_PHASE_RESET,
+                          phase == TCPS_PHASE_TEARDOWN || phase == TCPS_PHASE_CLOSED);
     rec->misc = (uint8_t)((rec->misc & ~0x1fu) | phase | (hs << 3));
     return memcmp(&old, rec, sizeof old) != 0;
 }

@@ -1606,6 +1606,133 @@ static void test_record_roundtrip(void **state)
     assert_true(sizeof(tcps_conn) <= 224);
 }
 
+/* The two "no connection" predicates are different concepts: TIME_WAIT is
+ * idle (a new SYN may reuse the 4-tuple) but not unconnected (the phase is
+ * not CLOSED while an end waits out 2·MSL). */
+static void test_unconnected_and_idle(void **state)
+{
+    unsigned s;
+
+    (void)state;
+    for (s = 0; s < TCPS_NUM_STATES; s++) {
+        bool unconnected = s == TCPS_CLOSED || s == TCPS_LISTEN;
+        assert_int_equal(tcps_state_unconnected(s), unconnected);
+        assert_int_equal(tcps_state_is_idle((tcps_state)s), unconnected || s == TCPS_TIME_WAIT);
+    }
+}
+
+/* tcps_phase_of: the handshake step wins, then a reset, then both ends
+ * unconnected, then a FIN seen, then both ESTABLISHED. */
+static void test_phase_of(void **state)
+{
+    (void)state;
+    assert_int_equal(tcps_phase_of(TCPS_ESTABLISHED, TCPS_ESTABLISHED, 3, false, false),
+                     TCPS_PHASE_HANDSHAKE);
+    assert_int_equal(tcps_phase_of(TCPS_CLOSED, TCPS_CLOSED, 2, true, true), TCPS_PHASE_HANDSHAKE);
+    assert_int_equal(tcps_phase_of(TCPS_CLOSED, TCPS_CLOSED, 0, true, false), TCPS_PHASE_RESET);
+    assert_int_equal(tcps_phase_of(TCPS_CLOSED, TCPS_LISTEN, 0, false, true), TCPS_PHASE_CLOSED);
+    assert_int_equal(tcps_phase_of(TCPS_LISTEN, TCPS_CLOSED, 0, false, false), TCPS_PHASE_CLOSED);
+    assert_int_equal(tcps_phase_of(TCPS_TIME_WAIT, TCPS_CLOSED, 0, false, true),
+                     TCPS_PHASE_TEARDOWN);
+    assert_int_equal(tcps_phase_of(TCPS_ESTABLISHED, TCPS_ESTABLISHED, 0, false, true),
+                     TCPS_PHASE_TEARDOWN);
+    assert_int_equal(tcps_phase_of(TCPS_ESTABLISHED, TCPS_ESTABLISHED, 0, false, false),
+                     TCPS_PHASE_DATA_TRANSFER);
+    assert_int_equal(tcps_phase_of(TCPS_ESTABLISHED, TCPS_SYN_RCVD, 0, false, false),
+                     TCPS_PHASE_HANDSHAKE);
+    assert_int_equal(tcps_phase_of(TCPS_TIME_WAIT, TCPS_TIME_WAIT, 0, false, false),
+                     TCPS_PHASE_HANDSHAKE);
+}
+
+/* The engine's phase for every segment is tcps_phase_of of its states, and a
+ * record revised without changing anything keeps that phase. */
+static void test_phase_of_matches_engine(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    tcps_record rec;
+    tcps_revision none = { 0, 0, TCPS_NUM_STATES, TCPS_REV_LOST };
+
+    (void)state;
+    rig_init(&g);
+    handshake(&g);
+    r = tx(&g, 'C', ACK, 1001, 5001, 10);
+    assert_int_equal(r->phase, TCPS_PHASE_DATA_TRANSFER);
+    assert_int_equal(r->phase, tcps_phase_of(r->state[0], r->state[1], 0, false, false));
+    r = tx(&g, 'C', ACK | FIN, 1011, 5001, 0);
+    assert_int_equal(r->phase, TCPS_PHASE_TEARDOWN);
+    assert_int_equal(r->phase, tcps_phase_of(r->state[0], r->state[1], 0, false, true));
+    /* Revised to the states it already shows, the record keeps its phase. */
+    tcps_record_pack(&rec, r);
+    none.from_frame = g.frame - 1;
+    none.held = r->state[0];
+    none.before = r->prev[0];
+    tcps_record_revise(&rec, 0, &none, g.frame, g.frame);
+    assert_int_equal(rec.misc & 0x07, TCPS_PHASE_TEARDOWN);
+}
+
+/* SEG.ACK covers seq when SEG.ACK > seq in sequence space, across the wrap;
+ * acceptable is SND.UNA < SEG.ACK =< SND.NXT (RFC 9293 §3.10.7.4). */
+static void test_ack_acceptable(void **state)
+{
+    (void)state;
+    assert_true(tcps_ack_covers(101, 100));
+    assert_false(tcps_ack_covers(100, 100));
+    assert_false(tcps_ack_covers(99, 100));
+    assert_true(tcps_ack_covers(5, 0xfffffff0u));          /* across the wrap */
+    assert_false(tcps_ack_covers(0xfffffff0u, 5));
+
+    assert_false(tcps_ack_acceptable(100, 200, 100));      /* acks nothing new */
+    assert_true(tcps_ack_acceptable(100, 200, 101));
+    assert_true(tcps_ack_acceptable(100, 200, 200));       /* =< SND.NXT */
+    assert_false(tcps_ack_acceptable(100, 200, 201));      /* acks something not yet sent */
+    assert_true(tcps_ack_acceptable(0xfffffff0u, 10, 0));  /* across the wrap */
+    assert_true(tcps_ack_acceptable(0xfffffff0u, 10, 10));
+    assert_false(tcps_ack_acceptable(0xfffffff0u, 10, 11));
+    assert_false(tcps_ack_acceptable(0xfffffff0u, 10, 0xfffffff0u));
+}
+
+/* A SYN that a SYN/ACK later shows opened a new connection is step 1 of that
+ * connection: in hindsight its phase is HANDSHAKE, even when the old
+ * connection had been reset by then (here: the server gave up after
+ * unanswered keep-alives and reset, the client never heard it and opens
+ * again). tcps_record_revise used to keep RESET there, so the frame showed
+ * handshake step 1 in phase RESET. */
+static void test_new_connection_after_reset_is_handshake(void **state)
+{
+    rig g;
+    const tcps_result *r;
+    tcps_record syn;
+    tcps_result out;
+    uint32_t syn_frame;
+
+    (void)state;
+    rig_init(&g);
+    handshake(&g);
+    g.now_ns += 10000 * NS_PER_MS;
+    tx(&g, 'S', ACK, 5000, 1001, 0);                  /* keep-alive probes */
+    g.now_ns += 10000 * NS_PER_MS;
+    tx(&g, 'S', ACK, 5000, 1001, 0);
+    g.now_ns += 10000 * NS_PER_MS;
+    r = tx(&g, 'S', RST, 5001, 0, 0);
+    assert_true(r->events & TCPS_EV_PEER_SILENT);
+    assert_int_equal(r->state[1], CL);
+    r = tx(&g, 'C', SYN, 777777, 0, 0);               /* a new ISS */
+    assert_true(r->events & TCPS_EV_SYN_IN_SYNCHRONIZED);
+    assert_int_equal(r->phase, TCPS_PHASE_RESET);
+    tcps_record_pack(&syn, r);
+    syn_frame = g.frame;
+    r = tx(&g, 'S', SYN | ACK, 999999, 777778, 0);
+    assert_true(r->events & TCPS_EV_REUSE);
+    assert_int_equal(r->revision[0].cause, TCPS_REV_NEW_CONN);
+    assert_true(tcps_record_revise(&syn, 0, &r->revision[0], syn_frame, g.frame));
+    assert_true(tcps_record_revise(&syn, 1, &r->revision[1], syn_frame, g.frame));
+    tcps_record_unpack(&syn, &out);
+    EXPECT(&out, CL, SS, LI, SR);
+    assert_int_equal(out.handshake_step, 1);
+    assert_int_equal(out.phase, TCPS_PHASE_HANDSHAKE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1668,6 +1795,11 @@ int main(void)
         cmocka_unit_test(test_summary_and_names),
         cmocka_unit_test(test_record_roundtrip),
         cmocka_unit_test(test_bad_checksum_changes_nothing),
+        cmocka_unit_test(test_unconnected_and_idle),
+        cmocka_unit_test(test_phase_of),
+        cmocka_unit_test(test_phase_of_matches_engine),
+        cmocka_unit_test(test_ack_acceptable),
+        cmocka_unit_test(test_new_connection_after_reset_is_handshake),
     };
     return cmocka_run_group_tests_name("tcpstate engine", tests, NULL, NULL);
 }
