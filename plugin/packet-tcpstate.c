@@ -199,6 +199,15 @@ static wmem_map_t *streams;        /* tcp.stream -> tcps_stream */
 static wmem_map_t *lost_shown_by;  /* lost frame -> the frame showing it */
 static wmem_map_t *lost_revealed;  /* that frame -> the lost one (rare events) */
 
+/* Frame identities. The engine and the revisions name frames, and a frame
+ * number is not a name in the first pass under a read filter: the number of
+ * a dropped frame goes to the next frame. Each analysed frame gets an id,
+ * its number plus the count of numbers handed out again up to it (reused,
+ * in order, one entry per reuse), so ids grow with every analysed frame;
+ * the current holder of a number has id(num). Without a read filter reused
+ * stays empty and an id is the frame number. */
+static GArray *reused;             /* guint32 frame numbers, non-decreasing */
+
 /* One TCP stream. A is the sender of the first segment we saw; the engine
  * decides which of A and B is the client. */
 typedef struct {
@@ -551,6 +560,41 @@ want_checksum_status(void)
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
 }
 
+/* The id of the frame that holds number num now. */
+static guint32
+frame_id(guint32 num)
+{
+    const guint32 *r = (const guint32 *)(void *)reused->data;
+    guint lo = 0, hi = reused->len;
+
+    while (lo < hi) {                   /* the count of reuses <= num */
+        guint mid = lo + (hi - lo) / 2;
+        if (r[mid] <= num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return num + lo;
+}
+
+/* The number of the first frame with an id >= id: that frame itself when
+ * *exact, else the frame that took the number of the dropped frame id was. */
+static guint32
+frame_of_id(guint32 id, gboolean *exact)
+{
+    guint32 lo = id > reused->len ? id - reused->len : 1, hi = id;
+
+    while (lo < hi) {                   /* frame_id grows with num */
+        guint32 mid = lo + (hi - lo) / 2;
+        if (frame_id(mid) < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *exact = frame_id(lo) == id;
+    return lo;
+}
+
 /* Remember which frames of a connection hindsight rewrote: outside them the
  * since log (kept as the frames were analysed) is right. */
 static void
@@ -585,21 +629,23 @@ apply_revisions(const tcps_result *res, guint32 num, guint32 conn, guint32 old_c
 
     for (e = 0; e < 2; e++) {
         const tcps_revision *rv = &res->revision[e];
-        guint32 f;
+        guint32 f, id, at = frame_id(num);
+        gboolean exact;
         tcps_frame *r;
 
-        if (!rv->from_frame || rv->from_frame > num)
+        if (!rv->from_frame || rv->from_frame > at)
             continue;
-        for (f = rv->from_frame;
+        for (f = frame_of_id(rv->from_frame, &exact);
              (r = tcps_store_next(store, rv->cause == TCPS_REV_NEW_CONN ? old_conn : conn,
                                   &f, num + 1)) != NULL; f++) {
+            id = frame_id(f);
             note_revised(tcps_conninfo_get(r), f);
-            if (tcps_record_revise(&r->core, e, rv, f, num) && f < num)
+            if (tcps_record_revise(&r->core, e, rv, id, at) && id < at)
                 r->revised = 1;
             /* A refused SYN was never a half-open handshake. */
-            if (rv->cause == TCPS_REV_NEW_CONN && f == rv->from_frame)
+            if (rv->cause == TCPS_REV_NEW_CONN && id == rv->from_frame)
                 note_revised(conn_of_frame(num), num);
-            if (rv->cause == TCPS_REV_REFUSED && f == rv->from_frame &&
+            if (rv->cause == TCPS_REV_REFUSED && id == rv->from_frame &&
                 (r->analysis & TCPS_AN_HALF_OPEN_COUNTED)) {
                 r->analysis &= ~TCPS_AN_HALF_OPEN_COUNTED;
                 r->revised = 1;
@@ -616,10 +662,12 @@ revise_to_end(tcps_stream *st, int e, const tcps_revision *rv, guint32 until, gb
 {
     tcps_frame *r;
     guint32 f;
+    gboolean exact;
 
-    for (f = rv->from_frame;
+    for (f = frame_of_id(rv->from_frame, &exact);
          (r = tcps_store_next(store, st->info->table_index, &f, until)) != NULL; f++) {
-        gboolean changed = tcps_record_revise(&r->core, e, rv, f, until);
+        gboolean changed = tcps_record_revise(&r->core, e, rv, frame_id(f),
+                                              until == G_MAXUINT32 ? until : frame_id(until));
         note_revised(st->info, f);
         if (live)
             r->revised = (r->core.client & 0x0f) != (r->live >> 4) ||
@@ -768,7 +816,7 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     else
         seg.from_a = ((cmp_address(&in.src, &in.dst) < 0) == st->a_is_lower);
     seg.time_ns = tcps_frame_time_ns(pinfo);
-    seg.frame = pinfo->num;
+    seg.frame = frame_id(pinfo->num);
     /* Checksums: zero unless validation is on (their fields are wanted
      * only then). A bad IP checksum keeps the segment from Zeek too. */
     ip_bad = checksum_bad(tree, hf_ip_checksum_status);
@@ -798,14 +846,16 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
                 : res.revision[0].cause == TCPS_REV_LOST ? 0 : (res.from_client ? 0 : 1);
         /* The engine names the frame: usually the endpoint's last change,
          * but a simultaneous open's SYN can be an earlier one. */
-        tcps_frame *lost = tcps_store_get(store, res.lost_frame);
-        if (lost) {
+        gboolean exact;
+        guint32 lost_num = frame_of_id(res.lost_frame, &exact);
+        tcps_frame *lost = exact ? tcps_store_get(store, lost_num) : NULL;
+        if (lost) {         /* else a read filter dropped it */
             tcps_record_mark_lost(&lost->core);
-            wmem_map_insert(lost_shown_by, GUINT_TO_POINTER(res.lost_frame),
+            wmem_map_insert(lost_shown_by, GUINT_TO_POINTER(lost_num),
                             GUINT_TO_POINTER(pinfo->num));
             wmem_map_insert(lost_revealed, GUINT_TO_POINTER(pinfo->num),
-                            GUINT_TO_POINTER(res.lost_frame));
-            if (st->rx_rec[who] == res.lost_frame)
+                            GUINT_TO_POINTER(lost_num));
+            if (st->rx_rec[who] == lost_num)
                 st->rx_rec[who] = 0;
         }
     }
@@ -852,6 +902,9 @@ forget_frame(guint32 num)
 
     if (!old)
         return;
+    /* Its frame was analysed: the id stays that frame's, the next holder's
+     * is one more. */
+    g_array_append_val(reused, num);
     st = (tcps_stream *)tcps_conninfo_get(old)->owner;
     if (st && st->rx_rec[0] == num)
         st->rx_rec[0] = 0;
@@ -1516,6 +1569,9 @@ tcpstate_init(void)
     tcps_store_clear(store);
     tcps_census_reset();
     memset(since_memo, 0, sizeof since_memo);
+    if (!reused)
+        reused = g_array_new(FALSE, FALSE, (guint)sizeof(guint32));
+    g_array_set_size(reused, 0);
     last_num = 0;
     first_pass_done = FALSE;
 }
