@@ -27,7 +27,7 @@
 
 #include "ws_compat.h"
 #include "tcpstate_ladder.h"
-#include "tcpstate_conninfo.h"
+#include "packet-tcpstate.h"
 
 #define STATE_WIDTH 22
 #define ARROW_WIDTH 44

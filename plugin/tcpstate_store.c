@@ -122,13 +122,16 @@ tcps_store_next(tcps_store *s, uint32_t conn, uint32_t *frame, uint32_t end)
     return NULL;
 }
 
-#ifdef TCPSTATE_TEST_HOOKS
 void
 tcps_store_free(tcps_store *s)
 {
+    if (!s)
+        return;
     tcps_store_clear(s);
     g_free(s);
 }
+
+#ifdef TCPSTATE_TEST_HOOKS
 
 size_t
 tcps_store_bytes(const tcps_store *s)

@@ -51,11 +51,12 @@ void tcps_store_erase(tcps_store *s, uint32_t frame);
  *   for (f = L; (r = tcps_store_next(s, conn, &f, R)) != NULL; f++) ... */
 tcps_frame *tcps_store_next(tcps_store *s, uint32_t conn, uint32_t *frame, uint32_t end);
 
-#ifdef TCPSTATE_TEST_HOOKS
-/* For the unit tests only (the plugin keeps its store for its lifetime):
- * free it and every record (NULL is fine); the bytes it has allocated
- * (records, block table). */
+/* Free it and every record (NULL is fine). */
 void tcps_store_free(tcps_store *s);
+
+#ifdef TCPSTATE_TEST_HOOKS
+/* For the unit tests only: the bytes it has allocated (records, block
+ * table). */
 size_t tcps_store_bytes(const tcps_store *s);
 #endif
 

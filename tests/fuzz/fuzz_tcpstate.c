@@ -13,15 +13,12 @@
  * Built with clang -fsanitize=fuzzer,address,undefined by
  * tests/fuzz/CMakeLists.txt; run by ctest (fuzz.short) for a few seconds.
  */
-#define _POSIX_C_SOURCE 200809L  /* setenv */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <epan/packet.h>
-#include <epan/address.h>
-#include <epan/wmem_scopes.h>
+#include <glib.h>
 
 #include "tcpstate_engine.h"
 #include "tcpstate_record.h"
@@ -42,17 +39,15 @@
         }                                                                        \
     } while (0)
 
-/* One connection as the epan layer keeps it (packet-tcpstate.c tcps_stream). */
+/* One connection as the tracker keeps it (tcpstate_tracker.c tcps_stream). */
 typedef struct {
     tcps_conn       conn;
     tcps_conn_info *info;
-    address         a_addr, b_addr;
+    tcps_server    *server[2];      /* the server endpoint of a SYN from A, B */
     guint16         a_port, b_port;
     uint32_t        last_seq[2], last_ack[2], high[2];  /* by sender A, B */
 } conn_slot;
 
-static const guint8 addr_a[4] = { 10, 0, 0, 1 };
-static const guint8 addr_b[4] = { 10, 0, 0, 2 };
 /* Port pairs: an ephemeral client to a service, the reverse, the extreme
  * ports, and a land attack (same address and port on both sides). */
 static const guint16 ports[NUM_CONNS][2] = {
@@ -191,7 +186,7 @@ static void check_conninfo(const tcps_conn_info *info, const tcps_frame *fr,
 {
     int e;
 
-    CHECK(tcps_conninfo_get(fr) == info);
+    CHECK(fr->conn == info->table_index);
     CHECK(fr->zeek_state == (guint8)tcps_zeek_conn_state(&info->zeek));
     for (e = 0; e < 2; e++) {
         const tcps_since *since = tcps_conninfo_since(info, fr, e);
@@ -200,7 +195,7 @@ static void check_conninfo(const tcps_conn_info *info, const tcps_frame *fr,
         CHECK(info->final_state[e] == r->state[e]);
         /* Memory stays bounded however the states flap. */
         CHECK(info->since[e].n <= TCPS_SINCE_LOG_MAX && info->since[e].n <= info->since[e].cap);
-        (void)tcps_conninfo_state_duration_ns(info, e, info->since[e].n - 1);
+        (void)tcps_conninfo_state_duration_ns(info, e, info->since[e].n - 1, INT64_C(0));
     }
     CHECK(info->closer <= 2 && info->segments > 0);
     CHECK(tcps_conninfo_live(info) == (!tcps_state_is_idle((tcps_state)r->state[0]) ||
@@ -211,28 +206,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int initialised;
     conn_slot slots[NUM_CONNS];
+    GPtrArray *infos = g_ptr_array_new();   /* every tcps_conn_info, to free */
     tcps_analysis_prefs settings;
     tcps_config cfg;
-    packet_info pinfo;
     int64_t t;
     uint32_t frame = 0;
     size_t off;
     int i;
 
-    if (size < HEADER_LEN)
+    if (size < HEADER_LEN) {
+        g_ptr_array_free(infos, TRUE);
         return 0;
-    if (!initialised) {
-        /* One malloc per wmem allocation, so that AddressSanitizer sees
-         * every block (as Wireshark's own fuzzing does). */
-        setenv("WIRESHARK_DEBUG_WMEM_OVERRIDE", "simple", 0);
-        wmem_init_scopes();
-        initialised = 1;
     }
-    /* A capture file opens (wmem_enter_file_scope() is not exported). */
-    wmem_enter_scope(wmem_file_scope());
-    tcps_conninfo_init();
 
     t = (int64_t)((uint64_t)le32(data) | (uint64_t)le32(data + 4) << 32);
     t = t > TCPS_TIME_MAX_NS ? TCPS_TIME_MAX_NS : t < TCPS_TIME_MIN_NS ? TCPS_TIME_MIN_NS : t;
@@ -246,12 +232,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(slots, 0, sizeof slots);
     for (i = 0; i < NUM_CONNS; i++) {
         tcps_conn_init(&slots[i].conn);
-        set_address(&slots[i].a_addr, AT_IPv4, 4, addr_a);
-        set_address(&slots[i].b_addr, AT_IPv4, 4, i == 3 ? addr_a : addr_b);
+        slots[i].server[0] = tcps_server_new();
+        /* a land attack's two ends are one endpoint */
+        slots[i].server[1] = i == 3 ? slots[i].server[0] : tcps_server_new();
         slots[i].a_port = ports[i][0];
         slots[i].b_port = ports[i][1];
     }
-    memset(&pinfo, 0, sizeof pinfo);
 
     for (off = HEADER_LEN; off + SEGMENT_LEN <= size; off += SEGMENT_LEN) {
         const uint8_t *p = data + off;
@@ -295,20 +281,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sl->high[s] = seg.seq + len + ((seg.flags & TCPS_TH_SYN) ? 1 : 0) +
                       ((seg.flags & TCPS_TH_FIN) ? 1 : 0);
 
-        /* The connection analysis, as packet-tcpstate.c analyze_frame()
-         * drives it. */
-        pinfo.num = frame;
-        pinfo.abs_ts.secs = (time_t)(t / 1000000000);
-        pinfo.abs_ts.nsecs = (int)(t % 1000000000);
-        copy_address_shallow(&pinfo.src, from_a ? &sl->a_addr : &sl->b_addr);
-        copy_address_shallow(&pinfo.dst, from_a ? &sl->b_addr : &sl->a_addr);
-        CHECK(tcps_frame_time_ns(&pinfo) >= TCPS_TIME_MIN_NS &&
-              tcps_frame_time_ns(&pinfo) <= TCPS_TIME_MAX_NS);
+        /* The connection analysis, as tcpstate_tracker.c drives it. */
         if (!sl->info || (res.events & TCPS_EV_REUSE)) {
-            sl->info = tcps_conninfo_new(&pinfo, &pinfo.src, &pinfo.dst, seg.src_port, seg.dst_port);
-            sl->info->owner = sl;
+            tcps_conn_info *info = g_new(tcps_conn_info, 1);
+
+            tcps_conninfo_init(info, infos->len, t);
+            info->previous = sl->info;
+            info->owner = sl;
+            g_ptr_array_add(infos, info);
+            sl->info = info;
         }
-        CHECK(tcps_conninfo_lookup(&pinfo.src, &pinfo.dst, seg.src_port, seg.dst_port) == sl->info);
         before_len = tcps_zeek_history_len(&sl->info->zeek);
         memcpy(before, tcps_zeek_history(&sl->info->zeek), before_len);
         memset(&fr, 0, sizeof fr);
@@ -319,12 +301,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         zseg.ack = seg.ack;
         zseg.len = len;
         zseg.window = le16(p + 13);
-        tcps_conninfo_segment(sl->info, &fr, &pinfo, &pinfo.dst, seg.dst_port,
-                              ip_bad ? NULL : &zseg, &res, &settings);
+        if (tcps_conninfo_segment(sl->info, &fr, frame, t, ip_bad ? NULL : &zseg, &res,
+                                  &settings))
+            tcps_conninfo_first_syn(sl->info, &fr, frame, t, sl->server[from_a ? 1 : 0],
+                                    &settings);
         check_zeek(&sl->info->zeek, before, before_len, frame);
         check_conninfo(sl->info, &fr, &res, frame);
     }
 
-    wmem_leave_scope(wmem_file_scope());   /* frees everything */
+    for (i = 0; i < NUM_CONNS; i++) {
+        if (slots[i].server[1] != slots[i].server[0])
+            tcps_server_free(slots[i].server[1]);
+        tcps_server_free(slots[i].server[0]);
+    }
+    for (i = 0; i < (int)infos->len; i++) {
+        tcps_conninfo_clear((tcps_conn_info *)g_ptr_array_index(infos, i));
+        g_free(g_ptr_array_index(infos, i));
+    }
+    g_ptr_array_free(infos, TRUE);
     return 0;
 }
