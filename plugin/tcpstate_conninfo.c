@@ -28,11 +28,11 @@ tcps_server_free(tcps_server *srv)
 }
 
 void
-tcps_conninfo_init(tcps_conn_info *conn, guint32 index, gint64 start_ns)
+tcps_conninfo_init(tcps_conn_info *conn, guint32 table_index, gint64 start_ns)
 {
     memset(conn, 0, sizeof *conn);
     tcps_zeek_init(&conn->zeek);
-    conn->table_index = index;
+    conn->table_index = table_index;
     conn->start_ns = start_ns;
     conn->last_syn_ns = TCPS_TIME_NONE;    /* 0 is a time like any other */
 }
@@ -108,8 +108,8 @@ tcps_conninfo_time_of(const tcps_conn_info *conn, guint32 frame)
  * When a later segment showed an arrival was lost and the endpoint is back
  * in the state it had before that arrival, it has been in that state since
  * the earlier entry, not since now: copy that entry rather than start anew. */
-guint16
-tcps_since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboolean corrected)
+static guint16
+since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboolean corrected)
 {
     if (log->full)
         return TCPS_SINCE_NONE;
@@ -275,7 +275,7 @@ end_time_wait(tcps_conn_info *prev, guint32 frame, gint64 now,
             at = log->v[log->n - 1].time_ns + two_msl;
         prev->final_state[e] = TCPS_CLOSED;
         prev->end_flags |= TCPS_END_TW_ENDED;
-        tcps_since_update(log, frame, TCPS_CLOSED, at, FALSE);
+        since_update(log, frame, TCPS_CLOSED, at, FALSE);
     }
 }
 
@@ -368,7 +368,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint6
     }
 
     for (e = 0; e < 2; e++) {
-        fr->since[e] = tcps_since_update(&conn->since[e], frame, res->state[e], now,
+        fr->since[e] = since_update(&conn->since[e], frame, res->state[e], now,
                                     corrected && (res->from_client ? 0 : 1) == e);
         conn->final_state[e] = res->state[e];
     }

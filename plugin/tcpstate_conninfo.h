@@ -136,9 +136,9 @@ typedef struct tcps_server {
 tcps_server *tcps_server_new(void);
 void tcps_server_free(tcps_server *srv);
 
-/* A new connection, number `index` in its file, whose first segment came
+/* A new connection, number `table_index` in its file, whose first segment came
  * at start_ns; tcps_conninfo_clear frees what it holds (not conn). */
-void tcps_conninfo_init(tcps_conn_info *conn, guint32 index, gint64 start_ns);
+void tcps_conninfo_init(tcps_conn_info *conn, guint32 table_index, gint64 start_ns);
 void tcps_conninfo_clear(tcps_conn_info *conn);
 
 /* Whether a connection is still live: either end is in a state other than
@@ -158,12 +158,6 @@ gboolean tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, guint32 fra
  * and the SYN-flood count at srv, the SYN's server endpoint. */
 void tcps_conninfo_first_syn(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint64 now,
                              tcps_server *srv, const tcps_analysis_prefs *settings);
-
-/* A since log's entry: where an endpoint's state changed, log it; the
- * frame's index into the log. corrected: a later segment showed an arrival
- * was lost (see tcpstate_conninfo.c). */
-guint16 tcps_since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns,
-                          gboolean corrected);
 
 /* Hindsight once the whole capture is known, for a server the engine finds
  * in a passive open's SYN_RCVD at the end (tcps_conn_passive_half_open):

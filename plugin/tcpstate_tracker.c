@@ -245,12 +245,6 @@ tcps_tracker_set_prefs(tcps_tracker *tr, const tcps_analysis_prefs *prefs)
     tr->prefs = *prefs;
 }
 
-const tcps_analysis_prefs *
-tcps_tracker_prefs(const tcps_tracker *tr)
-{
-    return &tr->prefs;
-}
-
 gint64
 tcps_tracker_time_ns(tcps_tracker *tr, gint64 secs, gint32 nsecs)
 {

@@ -65,7 +65,6 @@ tcps_tracker *tcps_tracker_new(const tcps_analysis_prefs *prefs);
 void tcps_tracker_free(tcps_tracker *tr);
 /* The tunables changed (the preferences): later frames use these. */
 void tcps_tracker_set_prefs(tcps_tracker *tr, const tcps_analysis_prefs *prefs);
-const tcps_analysis_prefs *tcps_tracker_prefs(const tcps_tracker *tr);
 
 /* A capture time in nanoseconds from the whole second of the first time
  * asked for (tcpstate_time.h): every pass gives a frame the same time. */
