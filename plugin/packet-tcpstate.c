@@ -1238,11 +1238,14 @@ tcpstate_init(void)
     memset(since_memo, 0, sizeof since_memo);
 }
 
+/* The file is closed: free what it held. An empty tracker stays, so that
+ * a table or dialog drawn afterwards finds no connection rather than none
+ * of the tracker at all. */
 static void
 tcpstate_cleanup(void)
 {
     tcps_tracker_free(tracker);
-    tracker = NULL;
+    tracker = tcps_tracker_new(&tcps_prefs);
 }
 
 void
