@@ -169,13 +169,15 @@ static void check_record(const tcps_tracker *tr, const tcps_frame *fr, uint32_t 
     CHECK(memchr(buf, '\0', sizeof buf) != NULL && strchr(buf, '?') == NULL);
 }
 
-/* Every stored record, the lost links both ways, the live views kept. */
+/* Every stored record (frames 1 to the latest, frame), the lost links both
+ * ways, the live views kept. */
 static void check_store(tcps_tracker *tr, const uint8_t *live, uint32_t frame)
 {
     tcps_store *st = tcps_tracker_store(tr);
-    uint32_t f, end = tcps_store_end(st);
+    uint32_t f;
 
-    for (f = 1; f < end; f++) {
+    CHECK(tcps_store_get(st, frame + 1) == NULL);
+    for (f = 1; f <= frame; f++) {
         const tcps_frame *fr = tcps_store_get(st, f);
         guint32 by = tcps_tracker_lost_shown_by(tr, f), lost = tcps_tracker_reveals_lost(tr, f);
 
