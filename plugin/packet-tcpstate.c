@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* packet-tcpstate.c — the epan layer of tcpstate.
  *
- * A post-dissector: it reads the TCP dissector's fields, runs the pure engine
- * (tcpstate_engine.c) and the connection analysis (tcpstate_conninfo.c) on
- * the first pass only, keeps one record per frame, and always builds the
- * tree and the Info column from that record. Computing once and replaying is
+ * A post-dissector: it reads the TCP dissector's fields into a segment
+ * description, hands it to the tracker (tcpstate_tracker.c: the pure engine
+ * and the connection analysis, per-frame records, hindsight) on the first
+ * pass only, and always builds the tree and the Info column from the
+ * frame's record. Computing once and replaying is
  * what makes a single pass, `tshark -2` and the GUI's random re-dissection
  * print identical values: on later passes the TCP fields we would read are
  * not even primed.
@@ -16,6 +17,7 @@
 #include <epan/prefs-int.h>
 #include <epan/address.h>
 #include <epan/proto_data.h>
+#include <epan/to_str.h>
 #include <epan/tap.h>
 #include <wsutil/wslog.h>
 #include <wsutil/utf8_entities.h>
@@ -27,6 +29,7 @@
 #include "tcpstate_conninfo.h"
 #include "tcpstate_stats.h"
 #include "tcpstate_store.h"
+#include "tcpstate_tracker.h"
 #include "tcpstate_menu.h"
 #include "tcpstate_ladder.h"
 #include "tcpstate_upgrade.h"
@@ -191,33 +194,9 @@ static const tcps_uint_pref uint_prefs[] = {
       &tcps_prefs.fin_wait_2_seconds, 1, 604800 },
 };
 
-/* File-scoped stores, emptied whenever a capture is closed or re-read.
- * Frame records live in one flat store indexed by frame number
- * (tcpstate_store.h). In a first pass with a read filter, tshark hands the
- * number of a dropped frame to the next one: a first-pass frame always
- * replaces what its number held (store_frame). */
-static tcps_store *store;
-static wmem_map_t *streams;        /* tcp.stream -> tcps_stream */
-static wmem_map_t *lost_shown_by;  /* lost frame -> the frame showing it */
-static wmem_map_t *lost_revealed;  /* that frame -> the lost one (rare events) */
-
-/* One TCP stream. A is the sender of the first segment we saw; the engine
- * decides which of A and B is the client. */
-typedef struct {
-    tcps_conn       conn;
-    tcps_conn_info *info;      /* the current incarnation */
-    guint32         rx_rec[2]; /* client, server: the frame whose arrival
-                                  last changed that endpoint, to be marked
-                                  lost if the endpoint shows it never came */
-    guint32         unanswered;/* the SYN finalize_stream() revised, while
-                                  nothing from the server came after it */
-    guint32         unanswered_synack; /* the same for the client's SYN/ACK, */
-    tcps_since      synack_since;      /* and the since entry it replaced */
-    gboolean        a_is_lower;   /* A's address sorts first (used only when
-                                     both ports are equal) */
-    guint16         a_port;
-    guint16         b_port;
-} tcps_stream;
+/* The tracker of the capture file being read (tcpstate_tracker.h): one per
+ * file, made anew by tcpstate_init. */
+static tcps_tracker *tracker;
 
 #define STATE_VAL(NAME, num) { TCPS_##NAME, #NAME },
 static const value_string tcpstate_state_vals[] = {
@@ -314,13 +293,6 @@ static const event_expert event_experts[] = {
       "receiver drops the segment, nothing changes" },
 };
 
-/* What the engine needs of one TCP segment. */
-typedef struct {
-    address src, dst;   /* of the IP layer directly carrying the TCP header */
-    guint32 stream, seq, ack, len;
-    guint16 sport, dport, flags, window;
-} tcps_input;
-
 /* The layer number (pinfo->curr_layer_num when it was dissected) of the
  * first TCP layer, or 0. A TCP header quoted inside an ICMP error is not a
  * segment of the connection: only a TCP layer before any ICMP counts. */
@@ -415,7 +387,8 @@ ip_addresses(const field_info *fi, address *src, address *dst)
  * when the TCP dissector found them (a conversation; a complete header, not
  * in a fragment or an error packet). FALSE: not a segment we annotate. */
 static gboolean
-read_segment(packet_info *pinfo, proto_tree *tree, tcps_input *in)
+read_segment(packet_info *pinfo, proto_tree *tree, tcps_track_segment *in, address *src,
+             address *dst)
 {
     int layer = segment_layer(pinfo);
     proto_node *tcp, *ip;
@@ -440,40 +413,17 @@ read_segment(packet_info *pinfo, proto_tree *tree, tcps_input *in)
     in->ack = tvb_get_ntohl(tvb, at + 8);
     in->flags = tvb_get_ntohs(tvb, at + 12) & TCPS_TH_MASK;
     in->window = tvb_get_ntohs(tvb, at + 14);
-    if (!(ip = carrier_ip(tcp)) || !ip_addresses(PNODE_FINFO(ip), &in->src, &in->dst)) {
-        copy_address_shallow(&in->src, &pinfo->src);   /* TCP over something else */
-        copy_address_shallow(&in->dst, &pinfo->dst);
+    if (!(ip = carrier_ip(tcp)) || !ip_addresses(PNODE_FINFO(ip), src, dst)) {
+        copy_address_shallow(src, &pinfo->src);   /* TCP over something else */
+        copy_address_shallow(dst, &pinfo->dst);
     }
+    in->src.type = src->type;
+    in->src.len = (guint)src->len;
+    in->src.data = (const guint8 *)src->data;
+    in->dst.type = dst->type;
+    in->dst.len = (guint)dst->len;
+    in->dst.data = (const guint8 *)dst->data;
     return TRUE;
-}
-
-/* The stream object for this tcp.stream. The engine, not Wireshark's
- * stream index, decides where a connection begins: Wireshark starts a new
- * stream for a SYN after a RST (from 4.2 on) or for a SYN with a new ISN,
- * while the TCPs at both ends may still hold the old connection. A new
- * stream on a 4-tuple whose connection is still live joins it, so that
- * every Wireshark release gives the same states. */
-static tcps_stream *
-stream_for(const tcps_input *in)
-{
-    tcps_stream *st = (tcps_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(in->stream));
-    tcps_conn_info *latest;
-
-    if (!st) {
-        latest = tcps_conninfo_lookup(&in->src, &in->dst, in->sport, in->dport);
-        if (latest && latest->owner && tcps_conninfo_live(latest)) {
-            st = (tcps_stream *)latest->owner;
-            wmem_map_insert(streams, GUINT_TO_POINTER(in->stream), st);
-            return st;
-        }
-        st = wmem_new0(wmem_file_scope(), tcps_stream);
-        tcps_conn_init(&st->conn);
-        st->a_port = in->sport;
-        st->b_port = in->dport;
-        st->a_is_lower = cmp_address(&in->src, &in->dst) < 0;
-        wmem_map_insert(streams, GUINT_TO_POINTER(in->stream), st);
-    }
-    return st;
 }
 
 /* The fields and protocol items every segment needs, ending in 0. */
@@ -545,181 +495,27 @@ want_checksum_status(void)
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
 }
 
-/* Remember which frames of a connection hindsight rewrote: outside them the
- * since log (kept as the frames were analysed) is right. */
-static void
-note_revised(tcps_conn_info *conn, guint32 f)
-{
-    if (!conn)
-        return;
-    if (!conn->rev_lo || f < conn->rev_lo)
-        conn->rev_lo = f;
-    if (f > conn->rev_hi)
-        conn->rev_hi = f;
-}
-
-static tcps_conn_info *
-conn_of_frame(guint32 num)
-{
-    tcps_frame *r = tcps_store_get(store, num);
-
-    return r ? tcps_conninfo_get(r) : NULL;
-}
-
-/* Hindsight (docs/semantics.md): frame `num` proves that an endpoint did not
- * hold, from an earlier frame on, the states stored for it. Rewrite those
- * frames of the connection (and this one's state before), and mark the
- * earlier ones revised: their hindsight now differs from the live view. A
- * SYN found to have opened a new connection belongs to the old one's
- * records (old_conn). */
-static void
-apply_revisions(const tcps_result *res, guint32 num, guint32 conn, guint32 old_conn)
-{
-    int e;
-
-    for (e = 0; e < 2; e++) {
-        const tcps_revision *rv = &res->revision[e];
-        guint32 f;
-        tcps_frame *r;
-
-        if (!rv->from_frame || rv->from_frame > num)
-            continue;
-        for (f = rv->from_frame;
-             (r = tcps_store_next(store, rv->cause == TCPS_REV_NEW_CONN ? old_conn : conn,
-                                  &f, num + 1)) != NULL; f++) {
-            note_revised(tcps_conninfo_get(r), f);
-            if (tcps_record_revise(&r->core, e, rv, f, num) && f < num)
-                r->revised = 1;
-            /* A refused SYN was never a half-open handshake. */
-            if (rv->cause == TCPS_REV_NEW_CONN && f == rv->from_frame)
-                note_revised(conn_of_frame(num), num);
-            if (rv->cause == TCPS_REV_REFUSED && f == rv->from_frame &&
-                (r->analysis & TCPS_AN_HALF_OPEN_COUNTED)) {
-                r->analysis &= ~TCPS_AN_HALF_OPEN_COUNTED;
-                r->revised = 1;
-            }
-        }
-    }
-}
-
-/* Rewrite endpoint e's records of the stream's current connection from
- * rv->from_frame (tcps_revision) up to, not including, frame `until`; with
- * `until` G_MAXUINT32, its last frame too. Live: back to the live view. */
-static void
-revise_to_end(tcps_stream *st, int e, const tcps_revision *rv, guint32 until, gboolean live)
-{
-    tcps_frame *r;
-    guint32 f;
-
-    for (f = rv->from_frame;
-         (r = tcps_store_next(store, st->info->table_index, &f, until)) != NULL; f++) {
-        gboolean changed = tcps_record_revise(&r->core, e, rv, f, until);
-        note_revised(st->info, f);
-        if (live)
-            r->revised = (r->core.client & 0x0f) != (r->live >> 4) ||
-                         (r->core.server & 0x0f) != (r->live & 0x0f);
-        else if (changed)
-            r->revised = 1;
-    }
-}
-
-/* Hindsight that needs the whole capture (docs/semantics.md):
- * - a SYN nothing ever answered left the server in LISTEN
- *   (tcps_conn_unanswered_syn), from that SYN to the connection's last
- *   frame;
- * - a SYN/ACK the client never answered in the second after it left it
- *   in SYN_SENT (tcps_conn_unanswered_synack), likewise;
- * - a server whose SYN/ACK retransmissions stopped gave up its handshake
- *   (tcps_conninfo_synack_gave_up): after the last frame, so only its final
- *   state says so. */
-static void
-finalize_stream(gpointer key _U_, gpointer value, gpointer data _U_)
-{
-    tcps_stream *st = (tcps_stream *)value;
-    tcps_revision rv;
-    tcps_since_log *log;
-
-    if (!st->info)
-        return;
-    if (tcps_conn_unanswered_syn(&st->conn, &rv)) {
-        /* It ends in LISTEN, and has been there since before the SYN: no
-         * "half-open to the end" either. The SYN-flood count at the SYN
-         * (tcpstate.half_open, the syn_flood expert) stays: it measures the
-         * attack, SYNs the server was sent and never saw completed. */
-        st->info->final_state[1] = TCPS_LISTEN;
-        log = &st->info->since[1];
-        if (log->n && log->v[log->n - 1].state == TCPS_SYN_RCVD)
-            log->v[log->n - 1].state = TCPS_LISTEN;
-        revise_to_end(st, 1, &rv, G_MAXUINT32, FALSE);
-        st->unanswered = rv.from_frame;
-    }
-    if (tcps_conn_unanswered_synack(&st->conn, tcps_conninfo_capture_end_ns(), &rv)) {
-        /* It ends in SYN_SENT, where it has been since its SYN: the since
-         * entry of ESTABLISHED becomes the one before it. */
-        st->info->final_state[0] = TCPS_SYN_SENT;
-        log = &st->info->since[0];
-        if (log->n && log->v[log->n - 1].state == TCPS_ESTABLISHED) {
-            st->synack_since = log->v[log->n - 1];
-            if (log->n >= 2 && log->v[log->n - 2].state == TCPS_SYN_SENT)
-                log->v[log->n - 1] = log->v[log->n - 2];
-            else
-                log->v[log->n - 1].state = TCPS_SYN_SENT;
-        }
-        revise_to_end(st, 0, &rv, G_MAXUINT32, FALSE);
-        st->unanswered_synack = rv.from_frame;
-    }
-    if (tcps_conn_passive_half_open(&st->conn))
-        tcps_conninfo_synack_gave_up(st->info);
-}
-
-/* A live capture that was re-dissected (the first pass looked over) goes on,
- * and the endpoint answers the SYN or SYN/ACK finalize_stream() took as
- * unanswered: give its frames back the state they showed (the live view),
- * before frame num, the answer, is analysed. */
-static void
-unfinalize_stream(tcps_stream *st, int e, guint32 num)
-{
-    tcps_revision rv = { e ? st->unanswered : st->unanswered_synack,
-                         e ? TCPS_SYN_RCVD : TCPS_ESTABLISHED, TCPS_NUM_STATES,
-                         TCPS_REV_UNANSWERED };
-    tcps_since_log *log = &st->info->since[e];
-
-    revise_to_end(st, e, &rv, num, TRUE);
-    if (e && log->n && log->v[log->n - 1].state == TCPS_LISTEN)
-        log->v[log->n - 1].state = TCPS_SYN_RCVD;
-    if (!e && log->n && st->synack_since.state == TCPS_ESTABLISHED)
-        log->v[log->n - 1] = st->synack_since;
-    st->info->final_state[e] = rv.held;
-    if (e)
-        st->unanswered = 0;
-    else
-        st->unanswered_synack = 0;
-}
-
-/* Set once the first pass is over: the first frame dissected again (tshark
- * -2's second pass, the GUI's re-dissection) ends it. A post-dissector has
- * no end-of-pass callback. */
-static gboolean first_pass_done;
-
+/* The first frame dissected again (tshark -2's second pass, the GUI's
+ * re-dissection) ends the first pass: a post-dissector has no end-of-pass
+ * callback. */
 static void
 finalize_first_pass(void)
 {
-    first_pass_done = TRUE;
-    wmem_map_foreach(streams, finalize_stream, NULL);
+    tcps_tracker_finish_first_pass(tracker);
     tcps_census_reset();
 }
 
 void
 tcpstate_finish_first_pass(void)
 {
-    if (!first_pass_done)
+    if (tracker && !tcps_tracker_first_pass_done(tracker))
         finalize_first_pass();
 }
 
 struct tcps_store *
 tcpstate_store(void)
 {
-    return store;
+    return tracker ? tcps_tracker_store(tracker) : NULL;
 }
 
 guint
@@ -728,132 +524,61 @@ tcpstate_msl_seconds(void)
     return tcps_prefs.msl_seconds;
 }
 
-/* First pass: run the engine and the analysis, store the record. NULL: not
- * a segment we can annotate (no TCP, a quoted header, or fields missing from
+/* The epan layer's view of its one tracker (packet-tcpstate.h). */
+gint64
+tcps_frame_time_ns(const packet_info *pinfo)
+{
+    return tcps_tracker_time_ns(tracker, (gint64)pinfo->abs_ts.secs, pinfo->abs_ts.nsecs);
+}
+
+guint32
+tcps_conninfo_count(void)
+{
+    return tracker ? tcps_tracker_conn_count(tracker) : 0;
+}
+
+tcps_conn_info *
+tcps_conninfo_at(guint32 idx)
+{
+    return tcps_tracker_conn_at(tracker, idx);
+}
+
+tcps_conn_info *
+tcps_conninfo_get(const tcps_frame *fr)
+{
+    return tcps_tracker_conn_of(tracker, fr);
+}
+
+char *
+tcps_endpoint_str(const address *addr, guint32 port)
+{
+    char *a = address_to_str(NULL, addr);
+    char *s = g_strdup_printf(addr->type == AT_IPv6 ? "[%s]:%u" : "%s:%u", a, port);
+
+    wmem_free(NULL, a);
+    return s;
+}
+
+/* First pass: read the segment and hand it to the tracker. NULL: not a
+ * segment we can annotate (no TCP, a quoted header, or fields missing from
  * a header cut short). */
 static tcps_frame *
 analyze_frame(packet_info *pinfo, proto_tree *tree)
 {
-    tcps_input in;
-    tcps_stream *st;
-    tcps_segment seg;
-    tcps_zeek_segment zseg;
-    gboolean ip_bad;
-    tcps_config cfg;
-    tcps_result res;
-    tcps_frame *fr;
-    guint32 old_conn;
+    tcps_track_segment seg;
+    address src, dst;
 
-    if (!read_segment(pinfo, tree, &in))
+    if (!read_segment(pinfo, tree, &seg, &src, &dst))
         return NULL;
-    st = stream_for(&in);
-
-    memset(&seg, 0, sizeof seg);
-    seg.seq = in.seq;
-    seg.ack = in.ack;
-    seg.len = in.len;
-    seg.flags = in.flags;
-    seg.src_port = in.sport;
-    seg.dst_port = in.dport;
-    /* With both ports equal, the addresses themselves tell the directions
-     * apart (a hash could collide). */
-    if (st->a_port != st->b_port)
-        seg.from_a = (in.sport == st->a_port);
-    else
-        seg.from_a = ((cmp_address(&in.src, &in.dst) < 0) == st->a_is_lower);
-    seg.time_ns = tcps_frame_time_ns(pinfo);
     seg.frame = pinfo->num;
-    /* Checksums: zero unless validation is on (their fields are wanted
-     * only then). A bad IP checksum keeps the segment from Zeek too. */
-    ip_bad = checksum_bad(tree, hf_ip_checksum_status);
-    zseg.bad_checksum = checksum_bad(tree, hf_tcp_checksum_status);
-    seg.bad_checksum = ip_bad || zseg.bad_checksum;
-    /* Payload cut by the snap length: Zeek's reassembler never gets it. */
-    zseg.truncated = pinfo->fd->cap_len < pinfo->fd->pkt_len;
-
-    cfg.msl_ms = tcps_prefs.msl_seconds * 1000u;
-    tcps_conn_process(&st->conn, &cfg, &seg, &res);
-    if (st->unanswered && st->info && (!res.from_client || (res.events & TCPS_EV_REUSE)))
-        unfinalize_stream(st, 1, pinfo->num);
-    if (st->unanswered_synack && st->info && (res.from_client || (res.events & TCPS_EV_REUSE)))
-        unfinalize_stream(st, 0, pinfo->num);
-
-    fr = tcps_store_put(store, pinfo->num);
-    if (!fr)
-        return NULL;
-    tcps_record_pack(&fr->core, &res);
-    /* The live view: what the segments so far show (one pass). */
-    fr->live = (guint8)((res.state[0] << 4) | (res.state[1] & 0x0f));
-
-    if (res.lost_frame) {
-        /* An endpoint shows it never got the segment that last changed it:
-         * the sender, or a listener that never answered a SYN. */
-        int who = res.revision[1].cause == TCPS_REV_LOST ? 1
-                : res.revision[0].cause == TCPS_REV_LOST ? 0 : (res.from_client ? 0 : 1);
-        /* The engine names the frame: usually the endpoint's last change,
-         * but a simultaneous open's SYN can be an earlier one. */
-        tcps_frame *lost = tcps_store_get(store, res.lost_frame);
-        if (lost) {
-            tcps_record_mark_lost(&lost->core);
-            wmem_map_insert(lost_shown_by, GUINT_TO_POINTER(res.lost_frame),
-                            GUINT_TO_POINTER(pinfo->num));
-            wmem_map_insert(lost_revealed, GUINT_TO_POINTER(pinfo->num),
-                            GUINT_TO_POINTER(res.lost_frame));
-            if (st->rx_rec[who] == res.lost_frame)
-                st->rx_rec[who] = 0;
-        }
-    }
-    if (res.rx_recorded)
-        st->rx_rec[res.from_client ? 1 : 0] = pinfo->num;
-
-    /* A new incarnation: the stream's first segment, or a SYN that made the
-     * engine start over on the same stream. */
-    old_conn = st->info ? st->info->table_index : 0;
-    if (!st->info || (res.events & TCPS_EV_REUSE)) {
-        st->info = tcps_conninfo_new(pinfo, &in.src, &in.dst, in.sport, in.dport);
-        st->info->owner = st;
-        st->rx_rec[0] = st->rx_rec[1] = 0;
-        if (res.rx_recorded)
-            st->rx_rec[res.from_client ? 1 : 0] = pinfo->num;
-    }
-    zseg.from_orig = res.from_client;     /* bad_checksum, truncated: above */
-    zseg.flags = in.flags;
-    zseg.seq = in.seq;
-    zseg.ack = in.ack;
-    zseg.len = in.len;
-    zseg.window = in.window;
-    if (res.revision[0].from_frame || res.revision[1].from_frame ||
-        (res.events & TCPS_EV_SYN_IN_SYNCHRONIZED))     /* may open the next one */
-        tcps_conninfo_note_time(st->info, pinfo->num, tcps_frame_time_ns(pinfo));
-    tcps_conninfo_segment(st->info, fr, pinfo, &in.dst, in.dport, ip_bad ? NULL : &zseg, &res,
-                          &tcps_prefs);
-    apply_revisions(&res, pinfo->num, fr->conn, old_conn);
-    return fr;
-}
-
-/* The frame analysed last in the first pass, to tell a frame dissected
- * again before the pass is over from a new frame given the same number. */
-static guint32 last_num;
-static gint64 last_file_off;
-
-/* A frame number the first pass hands out again: the frame that had it was
- * dropped by a read filter. Nothing may keep pointing at it. */
-static void
-forget_frame(guint32 num)
-{
-    tcps_frame *old = tcps_store_get(store, num);
-    tcps_stream *st;
-
-    if (!old)
-        return;
-    st = (tcps_stream *)tcps_conninfo_get(old)->owner;
-    if (st && st->rx_rec[0] == num)
-        st->rx_rec[0] = 0;
-    if (st && st->rx_rec[1] == num)
-        st->rx_rec[1] = 0;
-    wmem_map_remove(lost_shown_by, GUINT_TO_POINTER(num));
-    wmem_map_remove(lost_revealed, GUINT_TO_POINTER(num));
-    tcps_store_erase(store, num);
+    seg.secs = (gint64)pinfo->abs_ts.secs;
+    seg.nsecs = pinfo->abs_ts.nsecs;
+    /* Checksums: FALSE unless validation is on (their fields are wanted
+     * only then). */
+    seg.ip_bad_checksum = checksum_bad(tree, hf_ip_checksum_status);
+    seg.tcp_bad_checksum = checksum_bad(tree, hf_tcp_checksum_status);
+    seg.truncated = pinfo->fd->cap_len < pinfo->fd->pkt_len;
+    return tcps_tracker_segment(tracker, &seg);
 }
 
 /* First pass: the frame's record, computed unless this very frame was
@@ -863,13 +588,8 @@ first_pass_frame(packet_info *pinfo, proto_tree *tree)
 {
     tcps_frame *fr;
 
-    if (pinfo->num == last_num && pinfo->fd->file_off == last_file_off)
-        return tcps_store_get(store, pinfo->num);
-    forget_frame(pinfo->num);
-    /* More frames (a live capture): look again once they are re-dissected. */
-    first_pass_done = FALSE;
-    last_num = pinfo->num;
-    last_file_off = pinfo->fd->file_off;
+    if (tcps_tracker_begin_frame(tracker, pinfo->num, pinfo->fd->file_off))
+        return tcps_tracker_get(tracker, pinfo->num);
     fr = analyze_frame(pinfo, tree);
     if (fr)
         tcps_upgrade_frame(tree, pinfo, tcps_conninfo_get(fr));
@@ -1023,13 +743,13 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *
         add_generated_bool(st, hf_tcpstate_midstream, tvb, TRUE);
 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(num)));
+        link = tcps_tracker_reveals_lost(tracker, num);
         if (link)
             add_generated_uint(st, hf_tcpstate_reveals_lost, tvb, link);
     }
     /* Known only once later frames are read (tshark -2, the GUI). */
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(num)));
+        link = tcps_tracker_lost_shown_by(tracker, num);
         add_generated_bool(st, hf_tcpstate_lost, tvb, TRUE);
         if (link)
             add_generated_uint(st, hf_tcpstate_lost_shown_by, tvb, link);
@@ -1060,14 +780,14 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
         }
 
     if (r->events & TCPS_EV_LOSS_REVEALED) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_revealed, GUINT_TO_POINTER(pinfo->num)));
+        link = tcps_tracker_reveals_lost(tracker, pinfo->num);
         expert_add_info_format(pinfo, ti, &ei_tcpstate_loss_revealed,
                                "Frame %u never reached its receiver", link);
         add_explanation(st, tvb, "This segment repeats or answers as if an earlier segment "
                         "had never arrived: that one was lost on the way");
     }
     if (tcps_record_lost(&fr->core)) {
-        link = GPOINTER_TO_UINT(wmem_map_lookup(lost_shown_by, GUINT_TO_POINTER(pinfo->num)));
+        link = tcps_tracker_lost_shown_by(tracker, pinfo->num);
         expert_add_info_format(pinfo, ti, &ei_tcpstate_lost,
                                "Lost: never reached the %s (frame %u shows it)",
                                endpoint_name(!sender), link);
@@ -1152,7 +872,7 @@ state_since_walk(packet_info *pinfo, const tcps_conn_info *conn, const tcps_fram
         if ((b >> 4) != cur)
             break;                      /* entered on f */
         for (g = f; g > first; ) {
-            p = tcps_store_get(store, --g);
+            p = tcps_tracker_get(tracker, --g);
             if (p && p->conn == fr->conn)
                 break;
             p = NULL;
@@ -1161,7 +881,7 @@ state_since_walk(packet_info *pinfo, const tcps_conn_info *conn, const tcps_fram
          * one (TCPS_REV_NEW_CONN): it is the frame before the first */
         if (!p && f == first && conn->previous && first > 1 && PINFO_FD_VISITED(pinfo)) {
             for (g = first; g > 1; ) {
-                p = tcps_store_get(store, --g);
+                p = tcps_tracker_get(tracker, --g);
                 if (p && (p->conn == fr->conn || p->conn == conn->previous->table_index))
                     break;
                 p = NULL;
@@ -1355,7 +1075,7 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
         since = &log->v[idx];
         if (since->frame != pinfo->num)
             continue;
-        stay = tcps_conninfo_state_duration_ns(conn, e, idx);
+        stay = tcps_conninfo_state_duration_ns(conn, e, idx, tcps_tracker_capture_end_ns(tracker));
         until = idx + 1 == log->n ? " to the end" : "";
         limit = tcps_linger_limit_ns(&tcps_prefs, since->state);
         if (limit && stay >= limit && since->state == TCPS_CLOSE_WAIT) {
@@ -1433,9 +1153,9 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     gboolean build;
 
     if (PINFO_FD_VISITED(pinfo)) {
-        if (!first_pass_done)
+        if (!tcps_tracker_first_pass_done(tracker))
             finalize_first_pass();
-        fr = tcps_store_get(store, pinfo->num);
+        fr = tcps_tracker_get(tracker, pinfo->num);
     } else
         fr = first_pass_frame(pinfo, tree);
     if (!fr)
@@ -1493,6 +1213,8 @@ tcpstate_prefs_apply(void)
             *p->var = v;
         }
     }
+    if (tracker)
+        tcps_tracker_set_prefs(tracker, &tcps_prefs);
 }
 
 static void
@@ -1504,21 +1226,21 @@ register_uint_pref(module_t *module, const tcps_uint_pref *p)
 static void
 tcpstate_init(void)
 {
-    tcps_conninfo_init();
+    tcps_tracker_free(tracker);
+    tracker = tcps_tracker_new(&tcps_prefs);
     want_checksum_status();
-    if (!store)
-        store = tcps_store_new();
-    tcps_store_clear(store);
     tcps_census_reset();
     memset(since_memo, 0, sizeof since_memo);
-    last_num = 0;
-    first_pass_done = FALSE;
 }
 
+/* The file is closed: free what it held. An empty tracker stays, so that
+ * a table or dialog drawn afterwards finds no connection rather than none
+ * of the tracker at all. */
 static void
 tcpstate_cleanup(void)
 {
-    tcps_store_clear(store);
+    tcps_tracker_free(tracker);
+    tracker = tcps_tracker_new(&tcps_prefs);
 }
 
 void
@@ -1849,12 +1571,6 @@ proto_register_tcpstate(void)
     tcps_census_register(proto_tcpstate, module);
     tcps_connlist_register(proto_tcpstate);
 
-    streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
-                                     g_direct_hash, g_direct_equal);
-    lost_shown_by = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
-                                           g_direct_hash, g_direct_equal);
-    lost_revealed = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
-                                           g_direct_hash, g_direct_equal);
     register_init_routine(tcpstate_init);
     register_cleanup_routine(tcpstate_cleanup);
 

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* packet-tcpstate.h — registration entry points of the epan layer. */
+/* packet-tcpstate.h — registration entry points of the epan layer, and its
+ * view of the capture file's one tracker (tcpstate_tracker.h) for the
+ * statistics, menu, ladder, census, connection list and upgrade code. */
 #ifndef PACKET_TCPSTATE_H
 #define PACKET_TCPSTATE_H
 
-#include <epan/proto.h>   /* value_string (epan/ or wsutil/: ws_compat.h) */
+#include <epan/packet.h>
+
+#include "tcpstate_conninfo.h"
 
 void proto_register_tcpstate(void);
 void proto_reg_handoff_tcpstate(void);
@@ -21,5 +25,21 @@ void tcpstate_finish_first_pass(void);
  * tcpstate.closer, tcpstate.upgrade.closer and the connection list print
  * it. */
 extern const value_string tcpstate_closer_vals[];
+
+/* The frame's capture time in nanoseconds from the whole second of the
+ * first frame analysed in this file, bounded so that any two differ by less
+ * than 2^63 (tcpstate_time.h). */
+gint64 tcps_frame_time_ns(const packet_info *pinfo);
+
+/* How many connections the file has so far, and one by its index
+ * (tcps_frame.conn, table_index). */
+guint32 tcps_conninfo_count(void);
+tcps_conn_info *tcps_conninfo_at(guint32 idx);
+
+/* A frame's connection. */
+tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
+
+/* "addr:port" ("[addr]:port" for IPv6), g_free() it. */
+char *tcps_endpoint_str(const address *addr, guint32 port);
 
 #endif

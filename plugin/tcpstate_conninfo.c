@@ -1,47 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tcpstate_conninfo.c — connection-level analysis in the epan layer.
+/* tcpstate_conninfo.c — connection-level analysis, pure C with GLib.
  * See tcpstate_conninfo.h for what is kept and why.
  */
-#include <epan/packet.h>
-#include <epan/address.h>
-#include <epan/to_str.h>
-#include <wsutil/wmem/wmem.h>
+#include <string.h>
 
 #include "tcpstate_conninfo.h"
-
-/* The 4-tuple, with the lower end first so both directions hash alike. */
-typedef struct {
-    address  a, b;
-    guint16  a_port, b_port;
-} tcps_tuple_key;
-
-/* One server endpoint (address, port): its recent half-open handshakes. */
-typedef struct {
-    address  addr;
-    guint16  port;
-} tcps_endpoint_key;
-
-/* A handshake toward a server endpoint, in SYN order; conn is NULL once
- * the handshake is no longer half-open (completed or reset). */
-typedef struct tcps_pending {
-    tcps_conn_info *conn;
-    gint64          syn_ns;
-} tcps_pending;
-
-/* One server endpoint's handshakes within the SYN-flood window, and how many
- * of them are half-open now. Each SYN costs O(1) amortised, so a real flood
- * of millions of SYNs stays linear. */
-typedef struct tcps_server {
-    wmem_list_t *pending;
-    guint        half_open;
-} tcps_server;
-
-static wmem_array_t *conns;    /* tcps_conn_info *, by index: frames keep 4 bytes */
-static wmem_map_t *tuples;     /* tcps_tuple_key -> latest tcps_conn_info */
-static wmem_map_t *servers;    /* tcps_endpoint_key -> tcps_server */
-static gint64      capture_end_ns;
-static gboolean    have_time_base;  /* frame times count from time_base s */
-static gint64      time_base;
 
 /* A frame's since index must fit in 16 bits, TCPS_SINCE_NONE excluded. */
 G_STATIC_ASSERT(TCPS_SINCE_LOG_MAX < TCPS_SINCE_NONE);
@@ -49,87 +12,39 @@ G_STATIC_ASSERT(TCPS_SINCE_LOG_MAX < TCPS_SINCE_NONE);
 G_STATIC_ASSERT(TCPS_ZEEK_HISTORY_MAX <= TCPS_FRAME_HIST_MAX);
 G_STATIC_ASSERT(TCPS_ZEEK_NUM <= 16);
 
-static guint
-tuple_hash(gconstpointer k)
+tcps_server *
+tcps_server_new(void)
 {
-    const tcps_tuple_key *t = (const tcps_tuple_key *)k;
-    guint h = add_address_to_hash(t->a_port, &t->a);
-    return add_address_to_hash(h ^ ((guint)t->b_port << 16), &t->b);
-}
-
-static gboolean
-tuple_equal(gconstpointer x, gconstpointer y)
-{
-    const tcps_tuple_key *p = (const tcps_tuple_key *)x, *q = (const tcps_tuple_key *)y;
-    return p->a_port == q->a_port && p->b_port == q->b_port &&
-           addresses_equal(&p->a, &q->a) && addresses_equal(&p->b, &q->b);
-}
-
-static guint
-endpoint_hash(gconstpointer k)
-{
-    const tcps_endpoint_key *e = (const tcps_endpoint_key *)k;
-    return add_address_to_hash(e->port, &e->addr);
-}
-
-static gboolean
-endpoint_equal(gconstpointer x, gconstpointer y)
-{
-    const tcps_endpoint_key *p = (const tcps_endpoint_key *)x;
-    const tcps_endpoint_key *q = (const tcps_endpoint_key *)y;
-    return p->port == q->port && addresses_equal(&p->addr, &q->addr);
+    return g_new0(tcps_server, 1);
 }
 
 void
-tcps_conninfo_init(void)
+tcps_server_free(tcps_server *srv)
 {
-    conns = wmem_array_new(wmem_file_scope(), sizeof(tcps_conn_info *));
-    tuples = wmem_map_new(wmem_file_scope(), tuple_hash, tuple_equal);
-    servers = wmem_map_new(wmem_file_scope(), endpoint_hash, endpoint_equal);
-    capture_end_ns = TCPS_TIME_NONE;
-    have_time_base = FALSE;
-}
-
-gint64
-tcps_frame_time_ns(const packet_info *pinfo)
-{
-    /* Frames are analysed in order on the first pass, and the base stays
-     * for the later passes: every pass gives a frame the same time. */
-    if (!have_time_base) {
-        time_base = (gint64)pinfo->abs_ts.secs;
-        have_time_base = TRUE;
-    }
-    return tcps_time_ns(tcps_secs_sub((gint64)pinfo->abs_ts.secs, time_base),
-                        pinfo->abs_ts.nsecs);
-}
-
-/* A key on the stack that points at pinfo's addresses, for lookups. */
-static void
-tuple_of(const address *src, const address *dst, guint16 sport, guint16 dport,
-         tcps_tuple_key *k)
-{
-    int c = cmp_address(src, dst);
-
-    if (c < 0 || (c == 0 && sport <= dport)) {
-        copy_address_shallow(&k->a, src);
-        copy_address_shallow(&k->b, dst);
-        k->a_port = sport;
-        k->b_port = dport;
-    } else {
-        copy_address_shallow(&k->a, dst);
-        copy_address_shallow(&k->b, src);
-        k->a_port = dport;
-        k->b_port = sport;
+    if (srv) {
+        g_free(srv->ring);
+        g_free(srv);
     }
 }
 
-tcps_conn_info *
-tcps_conninfo_lookup(const address *src, const address *dst, guint16 sport, guint16 dport)
+void
+tcps_conninfo_init(tcps_conn_info *conn, guint32 table_index, gint64 start_ns)
 {
-    tcps_tuple_key probe;
+    memset(conn, 0, sizeof *conn);
+    tcps_zeek_init(&conn->zeek);
+    conn->table_index = table_index;
+    conn->start_ns = start_ns;
+    conn->last_syn_ns = TCPS_TIME_NONE;    /* 0 is a time like any other */
+}
 
-    tuple_of(src, dst, sport, dport, &probe);
-    return (tcps_conn_info *)wmem_map_lookup(tuples, &probe);
+void
+tcps_conninfo_clear(tcps_conn_info *conn)
+{
+    g_free(conn->since[0].v);
+    g_free(conn->since[1].v);
+    g_free(conn->times.v);
+    memset(&conn->since, 0, sizeof conn->since);
+    memset(&conn->times, 0, sizeof conn->times);
 }
 
 gboolean
@@ -139,35 +54,6 @@ tcps_conninfo_live(const tcps_conn_info *conn)
      * joins exactly the connections the engine would go on with. */
     return !tcps_state_is_idle((tcps_state)conn->final_state[0]) ||
            !tcps_state_is_idle((tcps_state)conn->final_state[1]);
-}
-
-tcps_conn_info *
-tcps_conninfo_new(const packet_info *pinfo, const address *src, const address *dst,
-                  guint16 sport, guint16 dport)
-{
-    tcps_conn_info *conn = wmem_new0(wmem_file_scope(), tcps_conn_info);
-    tcps_tuple_key probe, *key;
-    const void *old_key;
-    void *previous;
-
-    tcps_zeek_init(&conn->zeek);
-    conn->table_index = wmem_array_get_count(conns);
-    wmem_array_append_one(conns, conn);
-    conn->start_ns = tcps_frame_time_ns(pinfo);
-    conn->last_syn_ns = TCPS_TIME_NONE;    /* 0 is a time like any other */
-    tuple_of(src, dst, sport, dport, &probe);
-    if (wmem_map_lookup_extended(tuples, &probe, &old_key, &previous)) {
-        conn->previous = (tcps_conn_info *)previous;
-        wmem_map_insert(tuples, old_key, conn);
-    } else {
-        key = wmem_new(wmem_file_scope(), tcps_tuple_key);
-        copy_address_wmem(wmem_file_scope(), &key->a, &probe.a);
-        copy_address_wmem(wmem_file_scope(), &key->b, &probe.b);
-        key->a_port = probe.a_port;
-        key->b_port = probe.b_port;
-        wmem_map_insert(tuples, key, conn);
-    }
-    return conn;
 }
 
 static void
@@ -184,7 +70,7 @@ since_append(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns)
         /* Six entries hold a whole ordinary connection's end (SYN_SENT,
          * ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT): one allocation. */
         guint32 cap = log->cap ? MIN(log->cap * 2u, TCPS_SINCE_LOG_MAX) : 6;
-        log->v = (tcps_since *)wmem_realloc(wmem_file_scope(), log->v, cap * sizeof(tcps_since));
+        log->v = g_renew(tcps_since, log->v, cap);
         log->cap = (guint16)cap;
     }
     log->v[log->n].frame = frame;
@@ -198,6 +84,8 @@ tcps_conninfo_note_time(tcps_conn_info *conn, guint32 frame, gint64 t_ns)
 {
     if (!conn->times.n || conn->times.v[conn->times.n - 1].frame < frame)
         since_append(&conn->times, frame, 0, t_ns);
+    else if (conn->times.v[conn->times.n - 1].frame == frame)
+        conn->times.v[conn->times.n - 1].time_ns = t_ns;    /* a number handed out again */
 }
 
 gint64
@@ -236,14 +124,8 @@ since_update(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns, gboo
     return log->full ? TCPS_SINCE_NONE : (guint16)(log->n - 1);
 }
 
-gint64
-tcps_conninfo_capture_end_ns(void)
-{
-    return capture_end_ns;
-}
-
 gboolean
-tcps_conninfo_synack_gave_up(tcps_conn_info *conn)
+tcps_conninfo_synack_gave_up(tcps_conn_info *conn, gint64 capture_end_ns)
 {
     gint64 timer, at;
 
@@ -268,34 +150,6 @@ tcps_conninfo_gave_up_ns(const tcps_conn_info *conn)
     return conn->synack_ns + tcps_synack_timer_ns(conn->synack_timeouts);
 }
 
-char *
-tcps_endpoint_str(const address *addr, guint32 port)
-{
-    char *a = address_to_str(NULL, addr);
-    char *s = g_strdup_printf(addr->type == AT_IPv6 ? "[%s]:%u" : "%s:%u", a, port);
-
-    wmem_free(NULL, a);
-    return s;
-}
-
-guint32
-tcps_conninfo_count(void)
-{
-    return conns ? wmem_array_get_count(conns) : 0;
-}
-
-tcps_conn_info *
-tcps_conninfo_at(guint32 idx)
-{
-    return *(tcps_conn_info **)wmem_array_index(conns, idx);
-}
-
-tcps_conn_info *
-tcps_conninfo_get(const tcps_frame *fr)
-{
-    return *(tcps_conn_info **)wmem_array_index(conns, fr->conn);
-}
-
 const tcps_since *
 tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e)
 {
@@ -306,7 +160,8 @@ tcps_conninfo_since(const tcps_conn_info *conn, const tcps_frame *fr, int e)
 }
 
 gint64
-tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx)
+tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx,
+                                gint64 capture_end_ns)
 {
     const tcps_since_log *log = &conn->since[e];
 
@@ -323,53 +178,51 @@ tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx)
  * taken off the count at once (no_longer_half_open) and its entry dropped
  * when it reaches the head. */
 static guint
-count_half_open(const address *dst, guint16 dport, tcps_conn_info *conn, gint64 now,
+count_half_open(tcps_server *srv, tcps_conn_info *conn, gint64 now,
                 const tcps_analysis_prefs *settings)
 {
-    tcps_endpoint_key probe, *key;
-    tcps_server *srv;
-    wmem_list_frame_t *head;
-    tcps_pending *p;
     gint64 window = (gint64)settings->flood_seconds * 1000000000;
+    tcps_pending *p;
 
-    copy_address_shallow(&probe.addr, dst);
-    probe.port = dport;
-    srv = (tcps_server *)wmem_map_lookup(servers, &probe);
-    if (!srv) {
-        key = wmem_new(wmem_file_scope(), tcps_endpoint_key);
-        copy_address_wmem(wmem_file_scope(), &key->addr, dst);
-        key->port = dport;
-        srv = wmem_new0(wmem_file_scope(), tcps_server);
-        srv->pending = wmem_list_new(wmem_file_scope());
-        wmem_map_insert(servers, key, srv);
-    }
-    while ((head = wmem_list_head(srv->pending)) != NULL) {
-        p = (tcps_pending *)wmem_list_frame_data(head);
+    while (srv->count) {
+        p = &srv->ring[srv->head];
         if (p->conn && now - p->syn_ns <= window)
             break;
         if (p->conn) {              /* still half-open, but out of the window */
-            p->conn->pending = NULL;
             p->conn->server = NULL;
             srv->half_open--;
         }
-        wmem_list_remove_frame(srv->pending, head);
-        wmem_free(wmem_file_scope(), p);
+        srv->head = (srv->head + 1) & (srv->cap - 1);
+        srv->count--;
+        srv->base++;
     }
-    p = wmem_new(wmem_file_scope(), tcps_pending);
+    if (srv->count == srv->cap) {   /* full: twice the room, in order from 0 */
+        guint32 cap = srv->cap ? srv->cap * 2 : 4, i;
+        tcps_pending *ring = g_new(tcps_pending, cap);
+
+        for (i = 0; i < srv->count; i++)
+            ring[i] = srv->ring[(srv->head + i) & (srv->cap - 1)];
+        g_free(srv->ring);
+        srv->ring = ring;
+        srv->cap = cap;
+        srv->head = 0;
+    }
+    p = &srv->ring[(srv->head + srv->count) & (srv->cap - 1)];
     p->conn = conn;
     p->syn_ns = now;
-    wmem_list_append(srv->pending, p);
-    conn->pending = p;
+    conn->pending_seq = srv->base + srv->count;
     conn->server = srv;
+    srv->count++;
     return ++srv->half_open;
 }
 
 static void
 no_longer_half_open(tcps_conn_info *conn)
 {
-    conn->pending->conn = NULL;
-    conn->server->half_open--;
-    conn->pending = NULL;
+    tcps_server *srv = conn->server;
+
+    srv->ring[(srv->head + (conn->pending_seq - srv->base)) & (srv->cap - 1)].conn = NULL;
+    srv->half_open--;
     conn->server = NULL;
 }
 
@@ -426,20 +279,17 @@ end_time_wait(tcps_conn_info *prev, guint32 frame, gint64 now,
     }
 }
 
-void
-tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
-                      const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
-                      const tcps_result *res, const tcps_analysis_prefs *settings)
+gboolean
+tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint64 now,
+                      const tcps_zeek_segment *zseg, const tcps_result *res,
+                      const tcps_analysis_prefs *settings)
 {
-    gint64 now = tcps_frame_time_ns(pinfo);
     guint16 flags = zseg ? zseg->flags : 0;
     gboolean corrected = (res->events & TCPS_EV_LOSS_REVEALED) != 0;
     size_t hist_len;
     int e;
 
     fr->analysis = 0;
-    if (now > capture_end_ns)
-        capture_end_ns = now;
     fr->conn = conn->table_index;
     conn->segments++;
     conn->last_ns = now;
@@ -454,7 +304,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         !(res->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_RST_IGNORED | TCPS_EV_BAD_CHECKSUM |
                          TCPS_EV_REFUSED))) {
         conn->closer = res->from_client ? 1 : 2;
-        conn->closer_frame = pinfo->num;
+        conn->closer_frame = frame;
     }
 
     /* Handshake timing, from the capture point: SYN -> SYN/ACK is the
@@ -513,12 +363,12 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     }
 
     for (e = 0; e < 2; e++) {
-        fr->since[e] = since_update(&conn->since[e], pinfo->num, res->state[e], now,
+        fr->since[e] = since_update(&conn->since[e], frame, res->state[e], now,
                                     corrected && (res->from_client ? 0 : 1) == e);
         conn->final_state[e] = res->state[e];
     }
 
-    if (conn->pending && (conn->reset || conn->final_state[1] != TCPS_SYN_RCVD))
+    if (conn->server && (conn->reset || conn->final_state[1] != TCPS_SYN_RCVD))
         no_longer_half_open(conn);
 
     if (zseg)       /* NULL: a bad IP checksum, which Zeek never sees */
@@ -532,17 +382,23 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
     if (conn->hs_done)
         fr->analysis |= TCPS_AN_HS_KNOWN;
 
-    /* A new incarnation's first SYN: reuse and SYN-flood checks. */
-    if (res->handshake_step == 1 && res->from_client &&
-        !(res->events & (TCPS_EV_SYN_RETRANSMIT | TCPS_EV_SIMULTANEOUS_OPEN)) &&
-        res->prev[0] == TCPS_CLOSED) {
-        fr->analysis |= reuse_check(conn->previous, now, settings);
-        end_time_wait(conn->previous, pinfo->num, now, settings);
-        guint half_open = count_half_open(dst, dport, conn, now, settings);
-        conn->half_open_at_syn = half_open;
-        fr->analysis |= TCPS_AN_HALF_OPEN_COUNTED;
-        if (half_open > settings->flood_count)
-            fr->analysis |= TCPS_AN_SYN_FLOOD;
-    }
+    /* A new incarnation's first SYN: reuse and SYN-flood checks follow. */
+    return res->handshake_step == 1 && res->from_client &&
+           !(res->events & (TCPS_EV_SYN_RETRANSMIT | TCPS_EV_SIMULTANEOUS_OPEN)) &&
+           res->prev[0] == TCPS_CLOSED;
+}
 
+void
+tcps_conninfo_first_syn(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint64 now,
+                        tcps_server *srv, const tcps_analysis_prefs *settings)
+{
+    guint half_open;
+
+    fr->analysis |= reuse_check(conn->previous, now, settings);
+    end_time_wait(conn->previous, frame, now, settings);
+    half_open = count_half_open(srv, conn, now, settings);
+    conn->half_open_at_syn = half_open;
+    fr->analysis |= TCPS_AN_HALF_OPEN_COUNTED;
+    if (half_open > settings->flood_count)
+        fr->analysis |= TCPS_AN_SYN_FLOOD;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tcpstate_conninfo.h — connection-level analysis in the epan layer.
+/* tcpstate_conninfo.h — connection-level analysis.
  *
  * The engine answers "which state is each end in after this segment". This
  * layer keeps what users ask of a whole connection: when each end entered
@@ -7,11 +7,15 @@
  * 4-tuple was reused while TIME_WAIT held, half-open handshakes piling up
  * on one server endpoint, ends lingering in CLOSE_WAIT or FIN_WAIT_2, and
  * the connection's final values once the whole capture has been read.
+ *
+ * Pure C11 with GLib, no Wireshark header: the tracker (tcpstate_tracker.h)
+ * finds a segment's connection and calls this with the frame's number and
+ * time; unit-tested in tests/unit/test_tracker.c.
  */
 #ifndef TCPSTATE_CONNINFO_H
 #define TCPSTATE_CONNINFO_H
 
-#include <epan/packet.h>
+#include <glib.h>
 
 #include "tcpstate_engine.h"
 #include "tcpstate_record.h"
@@ -63,9 +67,9 @@ typedef struct tcps_conn_info {
     guint32         linger_fired[2];   /* since-log length when a linger fired */
     tcps_zeek       zeek;
     struct tcps_conn_info *previous;   /* the 4-tuple's previous incarnation */
-    void           *owner;             /* the epan layer's stream object */
-    struct tcps_pending *pending;      /* its entry in the SYN-flood tracker */
-    struct tcps_server  *server;       /* while half-open */
+    void           *owner;             /* the tracker's stream object */
+    struct tcps_server  *server;       /* while half-open: the SYN-flood count */
+    guint32         pending_seq;       /* its entry there (tcps_server) */
     guint32         table_index;       /* in the file's table of connections */
     guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
     guint32         rev_lo, rev_hi;    /* frames hindsight rewrote: [lo, hi],
@@ -119,35 +123,52 @@ static inline gint64 tcps_linger_limit_ns(const tcps_analysis_prefs *p, guint s)
     return (gint64)secs * 1000000000;
 }
 
-/* The frame's capture time in nanoseconds from the whole second of the
- * first frame analysed in this file, bounded so that any two differ by less
- * than 2^63 (tcpstate_time.h). */
-gint64 tcps_frame_time_ns(const packet_info *pinfo);
-
 /* A time no frame has: "not seen". */
 #define TCPS_TIME_NONE G_MININT64
 
-/* Start a store for a new capture file (file scope). */
-void tcps_conninfo_init(void);
+/* One server endpoint's handshakes within the SYN-flood window, in SYN
+ * order (a ring), and how many of them are half-open now. An entry's conn
+ * is NULL once that handshake is no longer half-open (completed or reset).
+ * Each SYN costs O(1) amortised, so a flood of millions of SYNs stays
+ * linear. The tracker keeps one per server endpoint. */
+typedef struct {
+    tcps_conn_info *conn;
+    gint64          syn_ns;
+} tcps_pending;
 
-/* The 4-tuple's latest incarnation, or NULL. */
-tcps_conn_info *tcps_conninfo_lookup(const address *src, const address *dst,
-                                     guint16 sport, guint16 dport);
+typedef struct tcps_server {
+    tcps_pending *ring;
+    guint32       cap, head, count;   /* cap: a power of two, or 0 */
+    guint32       base;               /* pending_seq of ring[head] */
+    guint         half_open;
+} tcps_server;
+
+/* A server endpoint with no handshake yet; free it with tcps_server_free. */
+tcps_server *tcps_server_new(void);
+void tcps_server_free(tcps_server *srv);
+
+/* A new connection, number `table_index` in its file, whose first segment came
+ * at start_ns; tcps_conninfo_clear frees what it holds (not conn). */
+void tcps_conninfo_init(tcps_conn_info *conn, guint32 table_index, gint64 start_ns);
+void tcps_conninfo_clear(tcps_conn_info *conn);
 
 /* Whether a connection is still live: either end is in a state other than
  * CLOSED, LISTEN and TIME_WAIT. */
 gboolean tcps_conninfo_live(const tcps_conn_info *conn);
 
-/* A new incarnation of the 4-tuple src:sport <-> dst:dport. */
-tcps_conn_info *tcps_conninfo_new(const packet_info *pinfo, const address *src,
-                                  const address *dst, guint16 sport, guint16 dport);
+/* Account for one analysed segment, frame `frame` at now: fills in fr
+ * (whose core is already packed) and updates conn. zseg is NULL for a
+ * segment Zeek never sees (a bad IP checksum under ip.check_checksum).
+ * TRUE: it is a new incarnation's first SYN, and the caller goes on with
+ * tcps_conninfo_first_syn and the server endpoint it is sent to. */
+gboolean tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint64 now,
+                               const tcps_zeek_segment *zseg, const tcps_result *res,
+                               const tcps_analysis_prefs *settings);
 
-/* Account for one analysed segment: fills in fr (whose core is already
- * packed) and updates conn. zseg is NULL for a segment Zeek never sees
- * (a bad IP checksum under ip.check_checksum). */
-void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *pinfo,
-                           const address *dst, guint16 dport, const tcps_zeek_segment *zseg,
-                           const tcps_result *res, const tcps_analysis_prefs *settings);
+/* A new incarnation's first SYN: the reuse checks against conn->previous
+ * and the SYN-flood count at srv, the SYN's server endpoint. */
+void tcps_conninfo_first_syn(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint64 now,
+                             tcps_server *srv, const tcps_analysis_prefs *settings);
 
 /* Hindsight once the whole capture is known, for a server the engine finds
  * in a passive open's SYN_RCVD at the end (tcps_conn_passive_half_open):
@@ -155,26 +176,11 @@ void tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_in
  * never came, and the capture went on a quarter of that interval beyond
  * it with no segment of the connection, the server gave up then: its final
  * state is LISTEN (TCPS_END_GAVE_UP). Returns whether it did. */
-gboolean tcps_conninfo_synack_gave_up(tcps_conn_info *conn);
-
-/* The time of the latest frame analysed so far (the end of the capture,
- * once the first pass is over). */
-gint64 tcps_conninfo_capture_end_ns(void);
+gboolean tcps_conninfo_synack_gave_up(tcps_conn_info *conn, gint64 capture_end_ns);
 
 /* When the server gave up its handshake (TCPS_END_GAVE_UP), else
  * TCPS_TIME_NONE. */
 gint64 tcps_conninfo_gave_up_ns(const tcps_conn_info *conn);
-
-/* "addr:port" ("[addr]:port" for IPv6), g_free() it. */
-char *tcps_endpoint_str(const address *addr, guint32 port);
-
-/* How many connections the file has so far, and one by its index
- * (tcps_frame.conn, table_index). */
-guint32 tcps_conninfo_count(void);
-tcps_conn_info *tcps_conninfo_at(guint32 idx);
-
-/* A frame's connection. */
-tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
 
 /* The entry a frame's since index points to for endpoint e; NULL when
  * there is none (the log was full). */
@@ -184,8 +190,9 @@ const tcps_since *tcps_conninfo_since(const tcps_conn_info *conn, const tcps_fra
 void tcps_conninfo_note_time(tcps_conn_info *conn, guint32 frame, gint64 t_ns);
 gint64 tcps_conninfo_time_of(const tcps_conn_info *conn, guint32 frame);
 
-/* How long that entry's state lasted: until the next entry, or until the
- * end of the capture read so far. */
-gint64 tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx);
+/* How long that entry's state lasted: until the next entry, or until
+ * capture_end_ns, the end of the capture read so far. */
+gint64 tcps_conninfo_state_duration_ns(const tcps_conn_info *conn, int e, guint32 idx,
+                                       gint64 capture_end_ns);
 
 #endif /* TCPSTATE_CONNINFO_H */

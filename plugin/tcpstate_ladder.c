@@ -27,7 +27,7 @@
 
 #include "ws_compat.h"
 #include "tcpstate_ladder.h"
-#include "tcpstate_conninfo.h"
+#include "packet-tcpstate.h"
 #include "tcpstate_tcpflags.h"
 #include "tcpstate_view.h"
 

@@ -19,7 +19,7 @@
 #include <epan/stats_tree.h>
 
 #include "tcpstate_menu.h"
-#include "tcpstate_conninfo.h"
+#include "packet-tcpstate.h"
 #include "tcpstate_stats.h"
 
 #define NODE_BY_CODE   "By Zeek conn_state (meaning)"

@@ -14,7 +14,7 @@
 #include <epan/tap.h>
 
 #include "tcpstate_stats.h"
-#include "tcpstate_conninfo.h"
+#include "packet-tcpstate.h"
 
 enum { COL_KEY, COL_COUNT, COL_MEANING, CONN_NUM_COLS };
 enum { COL_END, COL_FROM, COL_TO, COL_TRANSITIONS, TR_NUM_COLS };

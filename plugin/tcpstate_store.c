@@ -27,8 +27,8 @@ tcps_store_new(void)
     return g_try_new0(tcps_store, 1);
 }
 
-void
-tcps_store_clear(tcps_store *s)
+static void
+store_clear(tcps_store *s)
 {
     uint32_t b;
 
@@ -122,13 +122,22 @@ tcps_store_next(tcps_store *s, uint32_t conn, uint32_t *frame, uint32_t end)
     return NULL;
 }
 
-#ifdef TCPSTATE_TEST_HOOKS
 void
 tcps_store_free(tcps_store *s)
 {
-    tcps_store_clear(s);
+    if (!s)
+        return;
+    store_clear(s);
     g_free(s);
 }
+
+#ifdef TCPSTATE_TEST_HOOKS
+void
+tcps_store_clear(tcps_store *s)
+{
+    store_clear(s);
+}
+
 
 size_t
 tcps_store_bytes(const tcps_store *s)

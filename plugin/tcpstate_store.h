@@ -4,7 +4,7 @@
  *
  * One 20-byte tcps_frame per frame number up to the highest stored, non-TCP
  * frames included, in fixed blocks that never move: a record's address
- * stays valid until tcps_store_clear(), and growing costs no copy and no
+ * stays valid until tcps_store_free(), and growing costs no copy and no
  * per-frame allocation. Pure C with GLib's allocator (checkAPIs bars malloc), no Wireshark
  * headers, unit-tested.
  *
@@ -31,9 +31,6 @@ typedef struct tcps_store tcps_store;
 tcps_store *tcps_store_new(void);
 
 
-/* Drop every record (a new capture file), keeping nothing allocated. */
-void tcps_store_clear(tcps_store *s);
-
 /* The record of frame, or NULL if none was stored (never stored, erased,
  * frame 0, or past the highest stored). Writable: the caller may rewrite it
  * in place, e.g. when a later frame proves it wrong. */
@@ -56,11 +53,14 @@ void tcps_store_erase(tcps_store *s, uint32_t frame);
  *   for (f = L; (r = tcps_store_next(s, conn, &f, R)) != NULL; f++) ... */
 tcps_frame *tcps_store_next(tcps_store *s, uint32_t conn, uint32_t *frame, uint32_t end);
 
-#ifdef TCPSTATE_TEST_HOOKS
-/* For the unit tests only (the plugin keeps its store for its lifetime):
- * free it and every record (NULL is fine); the bytes it has allocated
- * (records, block table). */
+/* Free it and every record (NULL is fine). */
 void tcps_store_free(tcps_store *s);
+
+#ifdef TCPSTATE_TEST_HOOKS
+/* For the unit tests only: drop every record, keeping nothing allocated
+ * (the tracker frees its store with its file instead); the bytes it has
+ * allocated (records, block table). */
+void tcps_store_clear(tcps_store *s);
 size_t tcps_store_bytes(const tcps_store *s);
 #endif
 

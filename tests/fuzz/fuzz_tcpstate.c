@@ -1,33 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz_tcpstate.c — a libFuzzer harness for the engine, the Zeek module and
- * the connection analysis (tcpstate_conninfo.c), in the style of the
- * OSS-Fuzz harnesses of Zeek and Suricata.
+/* fuzz_tcpstate.c — a libFuzzer harness for the tracker (tcpstate_tracker.c)
+ * and, through it, the engine, the Zeek module, the connection analysis and
+ * the store, in the style of the OSS-Fuzz harnesses of Zeek and Suricata.
  *
- * The input is a 16-byte header and then 16 bytes per segment (see
- * README.md in this folder). Segments belong to one of four connections
- * (4-tuples, one of them a land attack: same address and port both sides),
- * are fed in order as tshark's first pass would, and after every segment
+ * The input is a 16-byte header and then 16 bytes per segment or control
+ * record (see README.md in this folder). Segments belong to one of four
+ * connections (4-tuples, one of them a land attack: same address and port
+ * both sides) and are fed to the tracker as the epan layer feeds it on
+ * tshark's first pass; control records split a connection's tcp.stream,
+ * let a read filter drop a frame (the next frame takes its number), or end
+ * the first pass (hindsight) before the capture goes on, as a live capture
+ * re-dissected does. After every segment, and after the final hindsight,
  * the invariants below must hold; any failure aborts, and so does any
  * AddressSanitizer or UndefinedBehaviorSanitizer report.
  *
  * Built with clang -fsanitize=fuzzer,address,undefined by
  * tests/fuzz/CMakeLists.txt; run by ctest (fuzz.short) for a few seconds.
  */
-#define _POSIX_C_SOURCE 200809L  /* setenv */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <epan/packet.h>
-#include <epan/address.h>
-#include <epan/wmem_scopes.h>
+#include <glib.h>
 
 #include "tcpstate_engine.h"
 #include "tcpstate_record.h"
 #include "tcpstate_time.h"
 #include "tcpstate_zeek.h"
 #include "tcpstate_conninfo.h"
+#include "tcpstate_tracker.h"
 
 #define HEADER_LEN  16
 #define SEGMENT_LEN 16
@@ -42,17 +44,22 @@
         }                                                                        \
     } while (0)
 
-/* One connection as the epan layer keeps it (packet-tcpstate.c tcps_stream). */
+/* What the harness keeps of each of its four connections. */
 typedef struct {
-    tcps_conn       conn;
-    tcps_conn_info *info;
-    address         a_addr, b_addr;
+    guint32         stream;         /* its tcp.stream now */
+    guint32         last_frame;     /* its latest frame, 0 none */
     guint16         a_port, b_port;
     uint32_t        last_seq[2], last_ack[2], high[2];  /* by sender A, B */
 } conn_slot;
 
 static const guint8 addr_a[4] = { 10, 0, 0, 1 };
 static const guint8 addr_b[4] = { 10, 0, 0, 2 };
+
+/* A record whose flag word has bit 15 set is a control record; byte 3 says
+ * which (modulo 3). */
+#define CONTROL_BIT      0x8000
+enum { CTL_NEW_STREAM, CTL_DROP, CTL_FINISH, CTL_NUM };
+
 /* Port pairs: an ephemeral client to a service, the reverse, the extreme
  * ports, and a land attack (same address and port on both sides). */
 static const guint16 ports[NUM_CONNS][2] = {
@@ -104,12 +111,10 @@ static uint32_t pick(unsigned mode, uint32_t raw, uint32_t near1, uint32_t near2
     }
 }
 
-static void check_result(const tcps_result *r, const tcps_segment *seg, uint32_t frame)
+/* The engine's result as the record keeps it (the live view: as analysed,
+ * before any later frame revised it). */
+static void check_result(const tcps_result *r, uint16_t fl, bool bad_checksum, uint32_t frame)
 {
-    uint16_t fl = seg->flags;
-    tcps_record rec;
-    tcps_result back;
-    char buf[64];
     int i;
 
     for (i = 0; i < 2; i++) {
@@ -135,7 +140,7 @@ static void check_result(const tcps_result *r, const tcps_segment *seg, uint32_t
         CHECK(r->phase == TCPS_PHASE_HANDSHAKE);
 
     /* Segments a TCP drops change nobody's state. */
-    if (seg->bad_checksum)
+    if (bad_checksum)
         CHECK(r->events & TCPS_EV_BAD_CHECKSUM);
     if (r->events & (TCPS_EV_INVALID_FLAGS | TCPS_EV_SYN_IN_SYNCHRONIZED | TCPS_EV_BAD_CHECKSUM))
         CHECK(r->prev[0] == r->state[0] && r->prev[1] == r->state[1]);
@@ -143,32 +148,51 @@ static void check_result(const tcps_result *r, const tcps_segment *seg, uint32_t
         CHECK((fl & TCPS_TH_RST) && (r->events & TCPS_EV_RST_ACCEPTED));
     if (r->phase == TCPS_PHASE_DATA_TRANSFER)
         CHECK(r->state[0] == TCPS_ESTABLISHED && r->state[1] == TCPS_ESTABLISHED);
+}
 
-    /* A lost segment is an earlier one, named together with its event. */
-    CHECK(!r->lost_frame == !(r->events & TCPS_EV_LOSS_REVEALED));
-    if (r->lost_frame)
-        CHECK(r->lost_frame < seg->frame);
+/* Any stored record, whatever hindsight did to it since. */
+static void check_record(const tcps_tracker *tr, const tcps_frame *fr, uint32_t frame)
+{
+    tcps_result r;
+    char buf[64];
 
-    /* Hindsight revisions name an earlier frame and real states. */
-    for (i = 0; i < 2; i++) {
-        const tcps_revision *rv = &r->revision[i];
-        if (!rv->from_frame)
-            continue;
-        CHECK(rv->from_frame < seg->frame);
-        CHECK(rv->held < TCPS_NUM_STATES && rv->before <= TCPS_NUM_STATES);
-        CHECK(rv->cause != TCPS_REV_NONE && rv->cause <= TCPS_REV_NEW_CONN);
-    }
-
-    /* The record keeps everything the tree is built from. */
-    tcps_record_pack(&rec, r);
-    tcps_record_unpack(&rec, &back);
-    CHECK(memcmp(back.prev, r->prev, 2) == 0 && memcmp(back.state, r->state, 2) == 0);
-    CHECK(back.phase == r->phase && back.handshake_step == r->handshake_step);
-    CHECK(back.teardown_steps == r->teardown_steps && back.events == r->events);
-    CHECK(back.from_client == r->from_client && back.midstream == r->midstream);
-
-    tcps_result_summary(r, buf, sizeof buf);
+    tcps_record_unpack(&fr->core, &r);
+    CHECK(r.prev[0] < TCPS_NUM_STATES && r.state[0] < TCPS_NUM_STATES);
+    CHECK(r.prev[1] < TCPS_NUM_STATES && r.state[1] < TCPS_NUM_STATES);
+    CHECK(r.phase < TCPS_NUM_PHASES && r.handshake_step <= 3);
+    CHECK((fr->live >> 4) < TCPS_NUM_STATES && (fr->live & 0x0f) < TCPS_NUM_STATES);
+    CHECK(fr->present && fr->conn < tcps_tracker_conn_count(tr));
+    /* Hindsight that moved a state from the live view says so. */
+    if (r.state[0] != (fr->live >> 4) || r.state[1] != (fr->live & 0x0f))
+        CHECK(fr->revised);
+    tcps_result_summary(&r, buf, sizeof buf);
     CHECK(memchr(buf, '\0', sizeof buf) != NULL && strchr(buf, '?') == NULL);
+}
+
+/* Every stored record (frames 1 to the latest, frame), the lost links both
+ * ways, the live views kept. */
+static void check_store(tcps_tracker *tr, const uint8_t *live, uint32_t frame)
+{
+    tcps_store *st = tcps_tracker_store(tr);
+    uint32_t f;
+
+    CHECK(tcps_store_get(st, frame + 1) == NULL);
+    for (f = 1; f <= frame; f++) {
+        const tcps_frame *fr = tcps_store_get(st, f);
+        guint32 by = tcps_tracker_lost_shown_by(tr, f), lost = tcps_tracker_reveals_lost(tr, f);
+
+        if (!fr)
+            continue;
+        check_record(tr, fr, frame);
+        /* One pass shows what two passes keep as the live view. */
+        CHECK(fr->live == live[f]);
+        if (by) {
+            CHECK(by > f && tcps_record_lost(&fr->core));
+            /* a link can outlive its frame number's reuse, not point back */
+        }
+        if (lost)
+            CHECK(lost < f);
+    }
 }
 
 static void check_zeek(const tcps_zeek *z, const char *before, size_t before_len,
@@ -186,13 +210,14 @@ static void check_zeek(const tcps_zeek *z, const char *before, size_t before_len
     CHECK(len >= before_len && memcmp(h, before, before_len) == 0);
 }
 
-static void check_conninfo(const tcps_conn_info *info, const tcps_frame *fr,
-                           const tcps_result *r, uint32_t frame)
+static void check_conninfo(const tcps_tracker *tr, const tcps_conn_info *info,
+                           const tcps_frame *fr, const tcps_result *r, uint32_t frame)
 {
     int e;
 
-    CHECK(tcps_conninfo_get(fr) == info);
+    CHECK(tcps_tracker_conn_at(tr, fr->conn) == info && info->table_index == fr->conn);
     CHECK(fr->zeek_state == (guint8)tcps_zeek_conn_state(&info->zeek));
+    CHECK(fr->hist_len == MIN(tcps_zeek_history_len(&info->zeek), TCPS_FRAME_HIST_MAX));
     for (e = 0; e < 2; e++) {
         const tcps_since *since = tcps_conninfo_since(info, fr, e);
         /* NULL only once the log is full: never a wrong entry. */
@@ -200,131 +225,160 @@ static void check_conninfo(const tcps_conn_info *info, const tcps_frame *fr,
         CHECK(info->final_state[e] == r->state[e]);
         /* Memory stays bounded however the states flap. */
         CHECK(info->since[e].n <= TCPS_SINCE_LOG_MAX && info->since[e].n <= info->since[e].cap);
-        (void)tcps_conninfo_state_duration_ns(info, e, info->since[e].n - 1);
+        (void)tcps_conninfo_state_duration_ns(info, e, info->since[e].n - 1,
+                                              tcps_tracker_capture_end_ns(tr));
     }
     CHECK(info->closer <= 2 && info->segments > 0);
     CHECK(tcps_conninfo_live(info) == (!tcps_state_is_idle((tcps_state)r->state[0]) ||
                                        !tcps_state_is_idle((tcps_state)r->state[1])));
+    if (info->server)
+        CHECK(info->server->half_open > 0 && info->server->half_open <= info->server->count);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int initialised;
     conn_slot slots[NUM_CONNS];
     tcps_analysis_prefs settings;
-    tcps_config cfg;
-    packet_info pinfo;
+    tcps_tracker *tr;
+    uint8_t *live;            /* by frame number: the live view as analysed */
+    guint32 next_stream = NUM_CONNS;
+    uint32_t msl_ms;
     int64_t t;
     uint32_t frame = 0;
+    gboolean reuse_number = FALSE;
     size_t off;
     int i;
 
     if (size < HEADER_LEN)
         return 0;
-    if (!initialised) {
-        /* One malloc per wmem allocation, so that AddressSanitizer sees
-         * every block (as Wireshark's own fuzzing does). */
-        setenv("WIRESHARK_DEBUG_WMEM_OVERRIDE", "simple", 0);
-        wmem_init_scopes();
-        initialised = 1;
-    }
-    /* A capture file opens (wmem_enter_file_scope() is not exported). */
-    wmem_enter_scope(wmem_file_scope());
-    tcps_conninfo_init();
-
     t = (int64_t)((uint64_t)le32(data) | (uint64_t)le32(data + 4) << 32);
     t = t > TCPS_TIME_MAX_NS ? TCPS_TIME_MAX_NS : t < TCPS_TIME_MIN_NS ? TCPS_TIME_MIN_NS : t;
-    cfg.msl_ms = le32(data + 8);
-    settings.msl_seconds = cfg.msl_ms / 1000;
+    /* The tracker takes the MSL in seconds (the preference's range is
+     * 1 to 3600; the engine gets it in ms). */
+    msl_ms = le32(data + 8);
+    settings.msl_seconds = msl_ms / 1000;
     settings.flood_count = data[12];
     settings.flood_seconds = data[13];
     settings.close_wait_seconds = data[14];
     settings.fin_wait_2_seconds = data[15];
+    tr = tcps_tracker_new(&settings);
+    live = (uint8_t *)calloc(size / SEGMENT_LEN + 2, 1);
+    if (!live) {
+        tcps_tracker_free(tr);
+        return 0;
+    }
 
     memset(slots, 0, sizeof slots);
     for (i = 0; i < NUM_CONNS; i++) {
-        tcps_conn_init(&slots[i].conn);
-        set_address(&slots[i].a_addr, AT_IPv4, 4, addr_a);
-        set_address(&slots[i].b_addr, AT_IPv4, 4, i == 3 ? addr_a : addr_b);
+        slots[i].stream = (guint32)i;
         slots[i].a_port = ports[i][0];
         slots[i].b_port = ports[i][1];
     }
-    memset(&pinfo, 0, sizeof pinfo);
 
     for (off = HEADER_LEN; off + SEGMENT_LEN <= size; off += SEGMENT_LEN) {
         const uint8_t *p = data + off;
         conn_slot *sl = &slots[(p[0] >> 1) & 3];
         bool from_a = (p[0] & 1) == 0;
         int s = from_a ? 0 : 1;
-        tcps_segment seg;
-        tcps_zeek_segment zseg;
+        uint16_t word = le16(p + 1);
+        tcps_track_segment seg;
         tcps_result res;
-        tcps_frame fr;
+        tcps_frame *fr;
+        const tcps_frame *before_fr;
+        const tcps_conn_info *before_conn = NULL, *info;
         char before[TCPS_ZEEK_HISTORY_MAX + 1];
         size_t before_len = 0;
         uint32_t len = (p[0] & 0x80) ? le16(p + 11) : p[11];
-        bool ip_bad;
+        int64_t now;
 
-        frame++;
+        if (word & CONTROL_BIT) {
+            switch (p[3] % CTL_NUM) {
+            case CTL_NEW_STREAM:    /* Wireshark splits the stream (a new ISN, SYN after RST) */
+                sl->stream = next_stream++;
+                break;
+            case CTL_DROP:          /* a read filter drops the frame just analysed */
+                reuse_number = frame > 0;
+                break;
+            default:                /* re-dissected: hindsight; a live capture goes on */
+                tcps_tracker_finish_first_pass(tr);
+                CHECK(tcps_tracker_first_pass_done(tr));
+                check_store(tr, live, frame);
+                break;
+            }
+            continue;
+        }
+        if (!reuse_number)
+            frame++;
+        reuse_number = FALSE;
         t = step_time(t, p[15]);
         memset(&seg, 0, sizeof seg);
-        memset(&zseg, 0, sizeof zseg);
-        seg.flags = le16(p + 1) & TCPS_TH_MASK;
+        seg.flags = word & TCPS_TH_MASK;
         /* The flag word's top bits: a bad IP checksum (Zeek never sees the
          * segment), a bad TCP checksum, a payload cut by the snap length. */
-        ip_bad = (le16(p + 1) & 0x1000) != 0;
-        zseg.bad_checksum = (le16(p + 1) & 0x2000) != 0;
-        zseg.truncated = (le16(p + 1) & 0x4000) != 0;
-        seg.bad_checksum = ip_bad || zseg.bad_checksum;
+        seg.ip_bad_checksum = (word & 0x1000) != 0;
+        seg.tcp_bad_checksum = (word & 0x2000) != 0;
+        seg.truncated = (word & 0x4000) != 0;
         seg.seq = pick((p[0] >> 3) & 3, le32(p + 3), sl->high[s], sl->last_seq[s]);
         seg.ack = pick((p[0] >> 5) & 3, le32(p + 7), sl->high[!s], sl->last_ack[s]);
         seg.len = len;
-        seg.from_a = from_a;
-        seg.src_port = from_a ? sl->a_port : sl->b_port;
-        seg.dst_port = from_a ? sl->b_port : sl->a_port;
-        seg.time_ns = t;
+        seg.src.type = seg.dst.type = 1;
+        seg.src.len = seg.dst.len = 4;
+        seg.src.data = from_a ? addr_a : (sl == &slots[3] ? addr_a : addr_b);
+        seg.dst.data = from_a ? (sl == &slots[3] ? addr_a : addr_b) : addr_a;
+        seg.sport = from_a ? sl->a_port : sl->b_port;
+        seg.dport = from_a ? sl->b_port : sl->a_port;
+        seg.stream = sl->stream;
         seg.frame = frame;
+        /* t is already within the bounds: secs from 0, the base 0 */
+        seg.secs = t / 1000000000;
+        seg.nsecs = (gint32)(t % 1000000000);
+        seg.window = le16(p + 13);
 
-        tcps_conn_process(&sl->conn, &cfg, &seg, &res);
-        check_result(&res, &seg, frame);
+        before_fr = sl->last_frame ? tcps_tracker_get(tr, sl->last_frame) : NULL;
+        if (before_fr && sl->last_frame != frame) {
+            before_conn = tcps_tracker_conn_of(tr, before_fr);
+            before_len = tcps_zeek_history_len(&before_conn->zeek);
+            memcpy(before, tcps_zeek_history(&before_conn->zeek), before_len);
+        }
+        CHECK(!tcps_tracker_begin_frame(tr, frame, (gint64)off));
+        fr = tcps_tracker_segment(tr, &seg);
+        CHECK(fr != NULL && tcps_tracker_get(tr, frame) == fr);
+        CHECK(tcps_tracker_begin_frame(tr, frame, (gint64)off));   /* the same frame again */
+        now = tcps_tracker_time_ns(tr, seg.secs, seg.nsecs);
+        CHECK(now >= TCPS_TIME_MIN_NS && now <= TCPS_TIME_MAX_NS);
+        CHECK(tcps_tracker_capture_end_ns(tr) >= now);
+        tcps_record_unpack(&fr->core, &res);
+        check_result(&res, seg.flags, seg.ip_bad_checksum || seg.tcp_bad_checksum, frame);
+        CHECK(fr->live == ((res.state[0] << 4) | res.state[1]));
+        live[frame] = fr->live;
 
         sl->last_seq[s] = seg.seq;
         sl->last_ack[s] = seg.ack;
         sl->high[s] = seg.seq + len + ((seg.flags & TCPS_TH_SYN) ? 1 : 0) +
                       ((seg.flags & TCPS_TH_FIN) ? 1 : 0);
+        sl->last_frame = frame;
 
-        /* The connection analysis, as packet-tcpstate.c analyze_frame()
-         * drives it. */
-        pinfo.num = frame;
-        pinfo.abs_ts.secs = (time_t)(t / 1000000000);
-        pinfo.abs_ts.nsecs = (int)(t % 1000000000);
-        copy_address_shallow(&pinfo.src, from_a ? &sl->a_addr : &sl->b_addr);
-        copy_address_shallow(&pinfo.dst, from_a ? &sl->b_addr : &sl->a_addr);
-        CHECK(tcps_frame_time_ns(&pinfo) >= TCPS_TIME_MIN_NS &&
-              tcps_frame_time_ns(&pinfo) <= TCPS_TIME_MAX_NS);
-        if (!sl->info || (res.events & TCPS_EV_REUSE)) {
-            sl->info = tcps_conninfo_new(&pinfo, &pinfo.src, &pinfo.dst, seg.src_port, seg.dst_port);
-            sl->info->owner = sl;
+        info = tcps_tracker_conn_of(tr, fr);
+        if (info == before_conn)
+            check_zeek(&info->zeek, before, before_len, frame);
+        else
+            check_zeek(&info->zeek, "", 0, frame);
+        check_conninfo(tr, info, fr, &res, frame);
+        /* The reveal links name this frame and an earlier one. */
+        if (res.events & TCPS_EV_LOSS_REVEALED) {
+            guint32 lost = tcps_tracker_reveals_lost(tr, frame);
+            if (lost)
+                CHECK(lost < frame && tcps_tracker_lost_shown_by(tr, lost) == frame);
+        } else {
+            CHECK(tcps_tracker_reveals_lost(tr, frame) == 0);
         }
-        CHECK(tcps_conninfo_lookup(&pinfo.src, &pinfo.dst, seg.src_port, seg.dst_port) == sl->info);
-        before_len = tcps_zeek_history_len(&sl->info->zeek);
-        memcpy(before, tcps_zeek_history(&sl->info->zeek), before_len);
-        memset(&fr, 0, sizeof fr);
-        tcps_record_pack(&fr.core, &res);
-        zseg.from_orig = res.from_client;
-        zseg.flags = seg.flags;
-        zseg.seq = seg.seq;
-        zseg.ack = seg.ack;
-        zseg.len = len;
-        zseg.window = le16(p + 13);
-        tcps_conninfo_segment(sl->info, &fr, &pinfo, &pinfo.dst, seg.dst_port,
-                              ip_bad ? NULL : &zseg, &res, &settings);
-        check_zeek(&sl->info->zeek, before, before_len, frame);
-        check_conninfo(sl->info, &fr, &res, frame);
     }
-
-    wmem_leave_scope(wmem_file_scope());   /* frees everything */
+    /* The whole capture read: the second pass's hindsight. */
+    tcps_tracker_finish_first_pass(tr);
+    check_store(tr, live, frame);
+    free(live);
+    tcps_tracker_free(tr);
     return 0;
 }

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the connection tracker (tcpstate_tracker.c) and the
+ * connection analysis (tcpstate_conninfo.c): the orchestration the epan
+ * layer hands every segment to, linked with no Wireshark library. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "tcpstate_tracker.h"
+
+#define SYN TCPS_TH_SYN
+#define ACK TCPS_TH_ACK
+#define FIN TCPS_TH_FIN
+#define RST TCPS_TH_RST
+
+static const guint8 client_ip[4] = { 192, 0, 2, 1 };
+static const guint8 server_ip[4] = { 192, 0, 2, 2 };
+enum { CPORT = 40000, SPORT = 80, CISN = 1000, SISN = 5000 };
+
+static const tcps_analysis_prefs prefs = {
+    .msl_seconds = 30, .flood_count = 2, .flood_seconds = 10,
+    .close_wait_seconds = 60, .fin_wait_2_seconds = 60,
+};
+
+/* Feed frame num (file offset num * 100 unless off is given) as tshark's
+ * first pass would: begin it, then analyse it. */
+static tcps_frame *
+feed_at(tcps_tracker *tr, guint32 num, gint64 off, guint32 stream, int from_client,
+        guint16 flags, guint32 seq, guint32 ack, gint64 ms, guint16 cport)
+{
+    tcps_track_segment s;
+
+    memset(&s, 0, sizeof s);
+    s.src.type = s.dst.type = 2;   /* any code: only identity matters */
+    s.src.len = s.dst.len = 4;
+    s.src.data = from_client ? client_ip : server_ip;
+    s.dst.data = from_client ? server_ip : client_ip;
+    s.sport = from_client ? cport : SPORT;
+    s.dport = from_client ? SPORT : cport;
+    s.stream = stream;
+    s.frame = num;
+    s.secs = 1700000000 + ms / 1000;
+    s.nsecs = (gint32)(ms % 1000) * 1000000;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = flags;
+    s.window = 1000;
+    if (tcps_tracker_begin_frame(tr, num, off))
+        return tcps_tracker_get(tr, num);
+    return tcps_tracker_segment(tr, &s);
+}
+
+static tcps_frame *
+feed(tcps_tracker *tr, guint32 num, guint32 stream, int from_client, guint16 flags,
+     guint32 seq, guint32 ack, gint64 ms)
+{
+    return feed_at(tr, num, (gint64)num * 100, stream, from_client, flags, seq, ack, ms, CPORT);
+}
+
+static unsigned client_of(const tcps_frame *fr) { return fr->core.client & 0x0f; }
+static unsigned server_of(const tcps_frame *fr) { return fr->core.server & 0x0f; }
+
+/* The handshake and a client-first close on stream 0, frames 1 to 6; the
+ * client's final ACK is frame 7 unless last_ack is FALSE. */
+static void
+handshake_and_close(tcps_tracker *tr, gboolean last_ack)
+{
+    feed(tr, 1, 0, 1, SYN, CISN, 0, 0);
+    feed(tr, 2, 0, 0, SYN | ACK, SISN, CISN + 1, 10);
+    feed(tr, 3, 0, 1, ACK, CISN + 1, SISN + 1, 20);
+    feed(tr, 4, 0, 1, FIN | ACK, CISN + 1, SISN + 1, 30);
+    feed(tr, 5, 0, 0, ACK, SISN + 1, CISN + 2, 40);
+    feed(tr, 6, 0, 0, FIN | ACK, SISN + 1, CISN + 2, 50);
+    if (last_ack)
+        feed(tr, 7, 0, 1, ACK, CISN + 2, SISN + 2, 60);
+}
+
+/* The same frame dissected again before the pass is over keeps its record;
+ * frames get the time base of the first one. */
+static void test_same_frame_again(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    tcps_frame *fr;
+    (void)state;
+
+    fr = feed(tr, 1, 0, 1, SYN, CISN, 0, 1500);
+    assert_non_null(fr);
+    assert_int_equal(client_of(fr), TCPS_SYN_SENT);
+    assert_true(tcps_tracker_begin_frame(tr, 1, 100));
+    assert_ptr_equal(tcps_tracker_get(tr, 1), fr);
+    assert_int_equal(tcps_tracker_time_ns(tr, 1700000002, 0), 1000000000);  /* base: 1700000001 s */
+    assert_int_equal(tcps_tracker_capture_end_ns(tr), 500000000);
+    assert_int_equal(tcps_tracker_conn_count(tr), 1);
+    assert_ptr_equal(tcps_tracker_conn_of(tr, fr), tcps_tracker_conn_at(tr, 0));
+    assert_null(tcps_tracker_conn_at(tr, 1));
+    tcps_tracker_free(tr);
+}
+
+/* A live capture re-dissected: the unanswered SYN leaves the server in
+ * LISTEN; then the server answers, and the SYN shows its live view again. */
+static void test_finalize_unfinalize(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    tcps_conn_info *conn;
+    tcps_frame *syn;
+    (void)state;
+
+    syn = feed(tr, 1, 0, 1, SYN, CISN, 0, 0);
+    conn = tcps_tracker_conn_of(tr, syn);
+    assert_int_equal(server_of(syn), TCPS_SYN_RCVD);
+    assert_int_equal(conn->final_state[1], TCPS_SYN_RCVD);
+    assert_false(tcps_tracker_first_pass_done(tr));
+
+    tcps_tracker_finish_first_pass(tr);
+    assert_true(tcps_tracker_first_pass_done(tr));
+    assert_int_equal(server_of(syn), TCPS_LISTEN);
+    assert_int_equal(syn->live & 0x0f, TCPS_SYN_RCVD);
+    assert_true(syn->revised);
+    assert_int_equal(conn->final_state[1], TCPS_LISTEN);
+    assert_int_equal(conn->since[1].v[conn->since[1].n - 1].state, TCPS_LISTEN);
+    tcps_tracker_finish_first_pass(tr);             /* once only */
+    assert_int_equal(server_of(syn), TCPS_LISTEN);
+
+    /* The capture goes on: the SYN/ACK. */
+    feed(tr, 2, 0, 0, SYN | ACK, SISN, CISN + 1, 10);
+    assert_false(tcps_tracker_first_pass_done(tr));
+    assert_int_equal(server_of(syn), TCPS_SYN_RCVD);
+    assert_false(syn->revised);
+    assert_int_equal(conn->since[1].v[conn->since[1].n - 1].state, TCPS_SYN_RCVD);
+    feed(tr, 3, 0, 1, ACK, CISN + 1, SISN + 1, 20);
+    assert_int_equal(conn->final_state[0], TCPS_ESTABLISHED);
+    assert_int_equal(conn->final_state[1], TCPS_ESTABLISHED);
+    tcps_tracker_finish_first_pass(tr);
+    assert_int_equal(server_of(syn), TCPS_SYN_RCVD);   /* answered: nothing to revise */
+    assert_int_equal(conn->final_state[1], TCPS_ESTABLISHED);
+    tcps_tracker_free(tr);
+}
+
+/* A new tcp.stream on a 4-tuple whose connection is still live joins it
+ * (Wireshark's stream index is not where a connection begins). */
+static void test_stream_join(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    tcps_frame *fr;
+    (void)state;
+
+    feed(tr, 1, 0, 1, SYN, CISN, 0, 0);
+    feed(tr, 2, 0, 0, SYN | ACK, SISN, CISN + 1, 10);
+    feed(tr, 3, 0, 1, ACK, CISN + 1, SISN + 1, 20);
+    fr = feed(tr, 4, 7, 1, FIN | ACK, CISN + 1, SISN + 1, 30);
+    assert_int_equal(tcps_tracker_conn_count(tr), 1);
+    assert_int_equal(fr->conn, 0);
+    assert_false(fr->core.misc & 0x40);             /* not midstream */
+    assert_int_equal(client_of(fr), TCPS_FIN_WAIT_1);
+    assert_int_equal(server_of(fr), TCPS_CLOSE_WAIT);
+    tcps_tracker_free(tr);
+}
+
+/* The 4-tuple used again after a close: a new incarnation, which knows the
+ * previous one and ends its TIME_WAIT; a new stream on a finished
+ * connection does not join it. */
+static void test_reuse(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    tcps_conn_info *old, *now;
+    tcps_frame *fr;
+    (void)state;
+
+    handshake_and_close(tr, TRUE);
+    old = tcps_tracker_conn_at(tr, 0);
+    assert_int_equal(old->final_state[0], TCPS_TIME_WAIT);
+    assert_int_equal(old->final_state[1], TCPS_CLOSED);
+    fr = feed(tr, 8, 1, 1, SYN, CISN + 100000, 0, 1000);
+    assert_int_equal(tcps_tracker_conn_count(tr), 2);
+    now = tcps_tracker_conn_of(tr, fr);
+    assert_ptr_equal(now->previous, old);
+    assert_int_equal(now->table_index, 1);
+    assert_true(fr->analysis & TCPS_AN_REUSE_IN_TW);
+    assert_int_equal(old->final_state[0], TCPS_CLOSED);   /* the SYN ended TIME_WAIT */
+    assert_true(old->end_flags & TCPS_END_TW_ENDED);
+    assert_int_equal(client_of(fr), TCPS_SYN_SENT);
+    tcps_tracker_free(tr);
+}
+
+/* The lost final ACK (frame 7), shown by the FIN sent again (frame 8). */
+static void test_lost_links(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    tcps_frame *lost, *fin;
+    (void)state;
+
+    handshake_and_close(tr, TRUE);
+    lost = tcps_tracker_get(tr, 7);
+    assert_int_equal(server_of(lost), TCPS_CLOSED);
+    fin = feed(tr, 8, 0, 0, FIN | ACK, SISN + 1, CISN + 2, 260);
+    assert_true(tcps_record_lost(&lost->core));
+    assert_false(tcps_record_lost(&fin->core));
+    assert_true(fin->core.events & TCPS_EV_LOSS_REVEALED);
+    assert_int_equal(tcps_tracker_lost_shown_by(tr, 7), 8);
+    assert_int_equal(tcps_tracker_reveals_lost(tr, 8), 7);
+    assert_int_equal(tcps_tracker_lost_shown_by(tr, 8), 0);
+    /* Hindsight: the server never left LAST_ACK on frame 7. */
+    assert_int_equal(server_of(lost), TCPS_LAST_ACK);
+    assert_true(lost->revised);
+    assert_int_equal(lost->live & 0x0f, TCPS_CLOSED);
+    tcps_tracker_free(tr);
+}
+
+/* A read filter drops frame 7 (the lost ACK) after it was analysed: the FIN
+ * sent again takes number 7. It must not be marked lost by itself, nor be
+ * revised as the lost frame (the bug of -2 -R). */
+static void test_number_reused_by_read_filter(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    tcps_frame *fin;
+    (void)state;
+
+    handshake_and_close(tr, TRUE);
+    assert_int_equal(tcps_tracker_frame_id(tr, 7), 7);
+    fin = feed_at(tr, 7, 800, 0, 0, FIN | ACK, SISN + 1, CISN + 2, 260, CPORT);
+    assert_non_null(fin);
+    assert_true(fin->core.events & TCPS_EV_LOSS_REVEALED);
+    assert_false(tcps_record_lost(&fin->core));
+    assert_int_equal(tcps_tracker_lost_shown_by(tr, 7), 0);
+    assert_int_equal(tcps_tracker_reveals_lost(tr, 7), 0);
+    assert_int_equal(fin->core.teardown, 0x04);           /* the second FIN, kept */
+    assert_int_equal(server_of(fin), TCPS_LAST_ACK);
+    /* Frame 6 kept what it showed (the revision begins at the dropped 7). */
+    assert_false(tcps_tracker_get(tr, 6)->revised);
+    assert_int_equal(tcps_tracker_frame_id(tr, 7), 8);
+    assert_int_equal(tcps_tracker_frame_id(tr, 6), 6);
+    tcps_tracker_free(tr);
+}
+
+/* Frame 8 reveals frame 7 lost, then a read filter drops frame 8: its
+ * number's links and record are forgotten before the next frame takes it. */
+static void test_forget_frame(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    tcps_frame *fr;
+    (void)state;
+
+    handshake_and_close(tr, TRUE);
+    feed(tr, 8, 0, 0, FIN | ACK, SISN + 1, CISN + 2, 260);
+    assert_int_equal(tcps_tracker_reveals_lost(tr, 8), 7);
+    assert_false(tcps_tracker_begin_frame(tr, 8, 12345));
+    assert_null(tcps_tracker_get(tr, 8));
+    assert_int_equal(tcps_tracker_reveals_lost(tr, 8), 0);
+    /* A non-TCP frame takes the number: nothing stored, nothing analysed. */
+    assert_null(tcps_tracker_get(tr, 8));
+    fr = feed_at(tr, 8, 13000, 0, 1, ACK, CISN + 2, SISN + 2, 270, CPORT);
+    assert_non_null(fr);
+    assert_int_equal(tcps_tracker_frame_id(tr, 8), 9);
+    assert_int_equal(tcps_tracker_reveals_lost(tr, 8), 0);
+    assert_int_equal(server_of(fr), TCPS_CLOSED);
+    tcps_tracker_free(tr);
+}
+
+/* The SYN-flood count per server endpoint: half-open handshakes within the
+ * window, a completed one taken off at once. */
+static void test_half_open_count(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    tcps_frame *fr;
+    (void)state;
+
+    fr = feed_at(tr, 1, 100, 0, 1, SYN, CISN, 0, 0, 40001);
+    assert_int_equal(tcps_tracker_conn_of(tr, fr)->half_open_at_syn, 1);
+    feed_at(tr, 2, 200, 0, 0, SYN | ACK, SISN, CISN + 1, 10, 40001);
+    feed_at(tr, 3, 300, 0, 1, ACK, CISN + 1, SISN + 1, 20, 40001);   /* complete */
+    fr = feed_at(tr, 4, 400, 1, 1, SYN, CISN, 0, 30, 40002);
+    assert_int_equal(tcps_tracker_conn_of(tr, fr)->half_open_at_syn, 1);
+    fr = feed_at(tr, 5, 500, 2, 1, SYN, CISN, 0, 40, 40003);
+    assert_int_equal(tcps_tracker_conn_of(tr, fr)->half_open_at_syn, 2);
+    assert_false(fr->analysis & TCPS_AN_SYN_FLOOD);
+    fr = feed_at(tr, 6, 600, 3, 1, SYN, CISN, 0, 50, 40004);
+    assert_int_equal(tcps_tracker_conn_of(tr, fr)->half_open_at_syn, 3);
+    assert_true(fr->analysis & TCPS_AN_SYN_FLOOD);     /* more than 2 */
+    /* Past the 10 s window the old ones fall off. */
+    fr = feed_at(tr, 7, 700, 4, 1, SYN, CISN, 0, 20000, 40005);
+    assert_int_equal(tcps_tracker_conn_of(tr, fr)->half_open_at_syn, 1);
+    tcps_tracker_free(tr);
+}
+
+/* The connection analysis alone: since logs, closer, durations. */
+static void test_conninfo(void **state)
+{
+    tcps_conn_info conn;
+    tcps_frame fr;
+    tcps_result res;
+    (void)state;
+
+    tcps_conninfo_init(&conn, 3, 1000);
+    assert_int_equal(conn.table_index, 3);
+    assert_int_equal(conn.last_syn_ns, TCPS_TIME_NONE);
+    memset(&fr, 0, sizeof fr);
+    memset(&res, 0, sizeof res);
+    res.from_client = true;
+    res.prev[0] = TCPS_ESTABLISHED;
+    res.state[0] = TCPS_FIN_WAIT_1;
+    res.prev[1] = TCPS_ESTABLISHED;
+    res.state[1] = TCPS_CLOSE_WAIT;
+    assert_false(tcps_conninfo_segment(&conn, &fr, 9, 5000, NULL, &res, &prefs));
+    assert_int_equal(fr.conn, 3);
+    assert_int_equal(conn.closer, 0);                   /* NULL zseg: no flags seen */
+    assert_int_equal(conn.since[1].n, 1);
+    assert_int_equal(tcps_conninfo_since(&conn, &fr, 1)->frame, 9);
+    assert_int_equal(tcps_conninfo_state_duration_ns(&conn, 1, 0, 8000), 3000);
+    assert_true(tcps_conninfo_live(&conn));
+    tcps_conninfo_note_time(&conn, 9, 5000);
+    tcps_conninfo_note_time(&conn, 9, 6000);           /* a number handed out again */
+    assert_int_equal(tcps_conninfo_time_of(&conn, 9), 6000);
+    assert_int_equal(tcps_conninfo_time_of(&conn, 8), TCPS_TIME_NONE);
+    tcps_conninfo_clear(&conn);
+    assert_null(conn.since[0].v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_frame_again),
+        cmocka_unit_test(test_finalize_unfinalize),
+        cmocka_unit_test(test_stream_join),
+        cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_lost_links),
+        cmocka_unit_test(test_number_reused_by_read_filter),
+        cmocka_unit_test(test_forget_frame),
+        cmocka_unit_test(test_half_open_count),
+        cmocka_unit_test(test_conninfo),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
