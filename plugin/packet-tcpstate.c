@@ -854,7 +854,7 @@ state_since_walk(packet_info *pinfo, const tcps_conn_info *conn, const tcps_fram
     const tcps_since *live = tcps_conninfo_since(conn, fr, e);
     const tcps_frame *r = fr;
     guint32 f = pinfo->num, g;
-    unsigned cur = (e ? fr->core.server : fr->core.client) & 0x0f;
+    unsigned cur = tcps_record_state(&fr->core, e);
     /* the connection's first frame: its since log starts there */
     guint32 first = conn->since[e].n ? conn->since[e].v[0].frame : 1;
 
@@ -867,9 +867,8 @@ state_since_walk(packet_info *pinfo, const tcps_conn_info *conn, const tcps_fram
     }
     for (;;) {
         const tcps_frame *p = NULL;
-        unsigned b = (e ? r->core.server : r->core.client);
 
-        if ((b >> 4) != cur)
+        if (tcps_record_prev(&r->core, e) != cur)
             break;                      /* entered on f */
         for (g = f; g > first; ) {
             p = tcps_tracker_get(tracker, --g);
@@ -888,12 +887,12 @@ state_since_walk(packet_info *pinfo, const tcps_conn_info *conn, const tcps_fram
             }
             if (p && (p->conn != conn->previous->table_index || !p->revised))
                 p = NULL;
-            if (p && ((e ? p->core.server : p->core.client) & 0x0f) == cur) {
+            if (p && tcps_record_state(&p->core, e) == cur) {
                 f = g;          /* the connection began there */
                 break;
             }
         }
-        if (!p || ((e ? p->core.server : p->core.client) & 0x0f) != cur)
+        if (!p || tcps_record_state(&p->core, e) != cur)
             break;                      /* entered before f: a timer, a crossing */
         if (since_memo[slot].num == g && since_memo[slot].conn == fr->conn &&
             since_memo[slot].e == e && PINFO_FD_VISITED(pinfo)) {

@@ -502,8 +502,7 @@ revise_to_end(tcps_tracker *tr, tcps_stream *st, int e, const tcps_revision *rv,
         gboolean changed = tcps_record_revise(&r->core, e, rv, frame_id(tr, f), until_id);
         note_revised(st->info, f);
         if (live)
-            r->revised = (r->core.client & 0x0f) != (r->live >> 4) ||
-                         (r->core.server & 0x0f) != (r->live & 0x0f);
+            r->revised = tcps_frame_live_differs(r);
         else if (changed)
             r->revised = 1;
     }
@@ -684,7 +683,7 @@ tcps_tracker_segment(tcps_tracker *tr, const tcps_track_segment *in)
         return NULL;
     tcps_record_pack(&fr->core, &res);
     /* The live view: what the segments so far show (one pass). */
-    fr->live = (guint8)((res.state[0] << 4) | (res.state[1] & 0x0f));
+    tcps_frame_set_live(fr, res.state[0], res.state[1]);
 
     /* The engine names the lost frame: usually the endpoint's last change,
      * but a simultaneous open's SYN can be an earlier one. */

@@ -121,10 +121,12 @@ report check_typed_item_calls.py "$st" "$out"
 # check_static.py reads symbols with nm: the objects go where an in-tree
 # build keeps them, once as the dissectors checked and once under ui/ as
 # callers (it counts callers only among dissectors and the UI).
+# The newest object of each source: a build folder kept across a move of a
+# source between the plugin and its pure library still holds the old one.
 missing=0
 for f in $sources; do
   o=$(find "$build/plugin/CMakeFiles/tcpstate.dir" "$build/plugin/CMakeFiles/tcpstate_engine.dir" \
-        -name "$f.o" 2>/dev/null | head -1)
+        -name "$f.o" -printf '%T@ %p\n' 2>/dev/null | sort -rn | head -1 | cut -d' ' -f2-)
   [ -n "$o" ] || { missing=1; continue; }
   cp "$o" "$obj/epan/dissectors/CMakeFiles/dissectors.dir/$f.o"
   cp "$o" "$obj/ui/CMakeFiles/ui.dir/$f.o"

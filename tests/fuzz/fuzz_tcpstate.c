@@ -160,10 +160,10 @@ static void check_record(const tcps_tracker *tr, const tcps_frame *fr, uint32_t 
     CHECK(r.prev[0] < TCPS_NUM_STATES && r.state[0] < TCPS_NUM_STATES);
     CHECK(r.prev[1] < TCPS_NUM_STATES && r.state[1] < TCPS_NUM_STATES);
     CHECK(r.phase < TCPS_NUM_PHASES && r.handshake_step <= 3);
-    CHECK((fr->live >> 4) < TCPS_NUM_STATES && (fr->live & 0x0f) < TCPS_NUM_STATES);
+    CHECK(tcps_frame_live(fr, 0) < TCPS_NUM_STATES && tcps_frame_live(fr, 1) < TCPS_NUM_STATES);
     CHECK(fr->present && fr->conn < tcps_tracker_conn_count(tr));
     /* Hindsight that moved a state from the live view says so. */
-    if (r.state[0] != (fr->live >> 4) || r.state[1] != (fr->live & 0x0f))
+    if (r.state[0] != tcps_frame_live(fr, 0) || r.state[1] != tcps_frame_live(fr, 1))
         CHECK(fr->revised);
     tcps_result_summary(&r, buf, sizeof buf);
     CHECK(memchr(buf, '\0', sizeof buf) != NULL && strchr(buf, '?') == NULL);
