@@ -19,6 +19,9 @@ struct tcps_store {
     tcps_frame **blocks;    /* block b holds frames b*BLOCK_LEN .. +BLOCK_LEN-1 */
     uint32_t     nblocks;   /* entries of blocks[] in use (NULL = none yet) */
     uint32_t     cap;       /* entries allocated in blocks[] */
+#ifdef TCPSTATE_TEST_HOOKS
+    uint64_t     stepped;   /* frame numbers tcps_store_next looked at */
+#endif
 };
 
 tcps_store *
@@ -114,6 +117,9 @@ tcps_store_next(tcps_store *s, uint32_t conn, uint32_t *frame, uint32_t end)
             continue;
         }
         r = &s->blocks[b][f & BLOCK_MASK];
+#ifdef TCPSTATE_TEST_HOOKS
+        s->stepped++;
+#endif
         if (f && r->present && r->conn == conn) {
             *frame = f;
             return r;
@@ -149,5 +155,11 @@ tcps_store_bytes(const tcps_store *s)
         if (s->blocks[b])
             n += (size_t)BLOCK_LEN * sizeof(tcps_frame);
     return n;
+}
+
+uint64_t
+tcps_store_stepped(const tcps_store *s)
+{
+    return s->stepped;
 }
 #endif /* TCPSTATE_TEST_HOOKS */

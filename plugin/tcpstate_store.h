@@ -62,6 +62,9 @@ void tcps_store_free(tcps_store *s);
  * allocated (records, block table). */
 void tcps_store_clear(tcps_store *s);
 size_t tcps_store_bytes(const tcps_store *s);
+/* How many stored frames tcps_store_next has looked at so far: the cost of
+ * the sweeps over one connection's frames. */
+uint64_t tcps_store_stepped(const tcps_store *s);
 #endif
 
 #endif /* TCPSTATE_STORE_H */

@@ -20,6 +20,10 @@ typedef struct {
                                      both ports are equal) */
     guint16         a_port;
     guint16         b_port;
+    guint32         last_num;     /* the number of its latest frame: a sweep
+                                     "to its last frame" stops there, not at
+                                     the store's end (which made finalizing
+                                     a SYN flood quadratic) */
 } tcps_stream;
 
 /* Objects that live as long as the tracker, in blocks that never move: no
@@ -493,12 +497,13 @@ revise_to_end(tcps_tracker *tr, tcps_stream *st, int e, const tcps_revision *rv,
               gboolean live)
 {
     guint32 until_id = until == G_MAXUINT32 ? until : frame_id(tr, until);
+    guint32 end = until == G_MAXUINT32 && st->last_num < G_MAXUINT32 ? st->last_num + 1 : until;
     tcps_frame *r;
     guint32 f;
     gboolean exact;
 
     for (f = frame_of_id(tr, rv->from_frame, &exact);
-         (r = tcps_store_next(tr->store, st->info->table_index, &f, until)) != NULL; f++) {
+         (r = tcps_store_next(tr->store, st->info->table_index, &f, end)) != NULL; f++) {
         gboolean changed = tcps_record_revise(&r->core, e, rv, frame_id(tr, f), until_id);
         note_revised(st->info, f);
         if (live)
@@ -681,6 +686,7 @@ tcps_tracker_segment(tcps_tracker *tr, const tcps_track_segment *in)
     fr = tcps_store_put(tr->store, num);
     if (!fr)
         return NULL;
+    st->last_num = MAX(st->last_num, num);
     tcps_record_pack(&fr->core, &res);
     /* The live view: what the segments so far show (one pass). */
     tcps_frame_set_live(fr, res.state[0], res.state[1]);
