@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <string.h>
 
+_Static_assert(sizeof(tcps_endpoint) == 96, "tcps_endpoint is documented as 96 bytes");
+_Static_assert(sizeof(tcps_conn) == 208, "tcps_conn is documented as 208 bytes");
+
 /* Endpoint facts. */
 #define F_SYN_SENT     (1u << 0)  /* it sent a SYN (bare or with ACK) */
 #define F_SYNACK_SENT  (1u << 1)  /* it sent a SYN/ACK */
@@ -50,6 +53,8 @@
 #define C_MIDSTREAM    0x04
 #define C_RESET        0x08
 #define C_FIN_SEEN     0x10
+#define C_LAST_SERVER  0x20  /* its latest segment came from the server */
+#define C_SYN_KEPT     0x40  /* that segment is a challenged bare SYN, kept */
 
 #define CLIENT 0
 #define SERVER 1
@@ -297,6 +302,19 @@ static void revise(tcps_result *out, int ei, uint32_t from, tcps_state held,
 static bool a_is_client(const tcps_conn *conn)
 {
     return (conn->flags & C_A_IS_CLIENT) != 0;
+}
+
+/* The endpoint that sent the latest segment. */
+static int last_sender(const tcps_conn *conn)
+{
+    return (conn->flags & C_LAST_SERVER) ? SERVER : CLIENT;
+}
+
+/* The time of the latest segment: its sender's tx_ns (note_sent sets both;
+ * 0 before any segment, as conn_start clears both). */
+static int64_t last_ns(const tcps_conn *conn)
+{
+    return conn->ep[last_sender(conn)].tx_ns;
 }
 
 /* Which end of a connection first seen without a SYN is the server.
@@ -1030,7 +1048,7 @@ static bool syn_opens_new_connection(const tcps_conn *c, const tcps_config *cfg,
     const tcps_endpoint *snd = &c->ep[si];
     int64_t two_msl_ns = (int64_t)cfg->msl_ms * 2 * 1000000;
 
-    if (elapsed(c->last_ns, seg->time_ns) < two_msl_ns || !(snd->facts & F_HAVE_NXT))
+    if (elapsed(last_ns(c), seg->time_ns) < two_msl_ns || !(snd->facts & F_HAVE_NXT))
         return false;
     return seq_ge(seg->seq, snd->nxt + TCPS_OLD_WINDOW) ||
            seq_lt(seg->seq, snd->nxt - TCPS_OLD_WINDOW);
@@ -1073,12 +1091,16 @@ static void choose_incarnation(tcps_conn *c, const tcps_config *cfg, const tcps_
          * incarnation of the 4-tuple; Wireshark usually gives it a new
          * tcp.stream as well. */
         restart(c, seg, out);
-    } else if (syn && ack && !rst && !fin && c->syn_frame && seg->from_a != c->syn_from_a &&
+    } else if (syn && ack && !rst && !fin && (c->flags & C_SYN_KEPT) &&
+               seg->from_a != ((last_sender(c) == CLIENT) == a_is_client(c)) &&
                seg->ack == c->syn_seq + 1) {
         /* A SYN/ACK acknowledging a SYN that the old connection would have
          * answered with a challenge ACK: the peer had no old connection
          * either, so that SYN opened a new one (docs/semantics.md, 4-tuple
-         * reuse). Start over from it; hindsight shows its frame as step 1. */
+         * reuse). Start over from it; hindsight shows its frame as step 1.
+         * The kept SYN is the latest segment: its sender's tx_frame and
+         * tx_ns are its own. */
+        const tcps_endpoint *kept = &c->ep[last_sender(c)];
         tcps_segment first = *seg;
         tcps_result at_syn;
 
@@ -1086,9 +1108,9 @@ static void choose_incarnation(tcps_conn *c, const tcps_config *cfg, const tcps_
         first.seq = c->syn_seq;
         first.ack = 0;
         first.len = 0;
-        first.from_a = c->syn_from_a;
-        first.time_ns = c->syn_ns;
-        first.frame = c->syn_frame;
+        first.from_a = !seg->from_a;
+        first.time_ns = kept->tx_ns;
+        first.frame = kept->tx_frame;
         first.src_port = seg->dst_port;
         first.dst_port = seg->src_port;
         c->flags &= (uint8_t)~C_STARTED;
@@ -1099,7 +1121,7 @@ static void choose_incarnation(tcps_conn *c, const tcps_config *cfg, const tcps_
                    (tcps_state)at_syn.prev[i], TCPS_REV_NEW_CONN);
         out->events |= TCPS_EV_REUSE;
     }
-    c->syn_frame = 0;
+    c->flags &= (uint8_t)~C_SYN_KEPT;
 }
 
 /* Step 2: both ends' states before the segment. TIME_WAIT ends 2·MSL after
@@ -1186,11 +1208,11 @@ static void process_by_class(tcps_conn *c, int si, const tcps_segment *seg, tcps
  * of the next segment). */
 static void remember_challenged_syn(tcps_conn *c, const tcps_segment *seg, const tcps_result *out)
 {
-    if (out->events & TCPS_EV_SYN_IN_SYNCHRONIZED) {
-        c->syn_frame = seg->frame;
+    /* note_sent records its frame and time as the sender's latest; a
+     * frame 0 keeps nothing. */
+    if ((out->events & TCPS_EV_SYN_IN_SYNCHRONIZED) && seg->frame) {
+        c->flags |= C_SYN_KEPT;
         c->syn_seq = seg->seq;
-        c->syn_ns = seg->time_ns;
-        c->syn_from_a = seg->from_a;
     }
 }
 
@@ -1230,7 +1252,7 @@ static void note_sent(tcps_conn *c, int si, const tcps_segment *seg, const tcps_
         snd->facts |= F_FIN_RESENT;
     else
         snd->facts &= ~F_FIN_RESENT;
-    c->last_ns = seg->time_ns;
+    c->flags = (uint8_t)((c->flags & ~C_LAST_SERVER) | (si == SERVER ? C_LAST_SERVER : 0));
 }
 
 /* Step 7: both ends' states after the segment, when a TIME_WAIT starts
