@@ -175,7 +175,8 @@ static void check_zeek(const tcps_zeek *z, const char *before, size_t before_len
                        uint32_t frame)
 {
     size_t len = tcps_zeek_history_len(z);
-    const char *h = tcps_zeek_history(z);
+    char buf[TCPS_ZEEK_HISTORY_BUF];
+    const char *h = tcps_zeek_history(z, buf);
 
     CHECK((unsigned)tcps_zeek_conn_state(z) < TCPS_ZEEK_NUM);
     CHECK(strcmp(tcps_zeek_state_name(tcps_zeek_conn_state(z)), "?") != 0);
@@ -310,7 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         CHECK(tcps_conninfo_lookup(&pinfo.src, &pinfo.dst, seg.src_port, seg.dst_port) == sl->info);
         before_len = tcps_zeek_history_len(&sl->info->zeek);
-        memcpy(before, tcps_zeek_history(&sl->info->zeek), before_len);
+        tcps_zeek_history(&sl->info->zeek, before);
         memset(&fr, 0, sizeof fr);
         tcps_record_pack(&fr.core, &res);
         zseg.from_orig = res.from_client;
