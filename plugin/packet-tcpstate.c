@@ -81,10 +81,12 @@ static gint ett_tcpstate_final = -1;
 /* One transition expert per end and state entered, so that Expert Info
  * groups them informatively ("Server enters CLOSE_WAIT") instead of one
  * "State transition" row. [0] client, [1] server. */
+#define STATE_EI_INIT(NAME, num) EI_INIT,
 static expert_field ei_tcpstate_enter[2][TCPS_NUM_STATES] = {
-    { EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT },
-    { EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT },
+    { TCPS_STATES(STATE_EI_INIT) },
+    { TCPS_STATES(STATE_EI_INIT) },
 };
+#undef STATE_EI_INIT
 static expert_field ei_tcpstate_midstream = EI_INIT;
 static expert_field ei_tcpstate_syn_retransmit = EI_INIT;
 static expert_field ei_tcpstate_synack_retransmit = EI_INIT;
@@ -217,20 +219,12 @@ typedef struct {
     guint16         b_port;
 } tcps_stream;
 
+#define STATE_VAL(NAME, num) { TCPS_##NAME, #NAME },
 static const value_string tcpstate_state_vals[] = {
-    { TCPS_CLOSED,      "CLOSED" },
-    { TCPS_LISTEN,      "LISTEN" },
-    { TCPS_SYN_SENT,    "SYN_SENT" },
-    { TCPS_SYN_RCVD,    "SYN_RCVD" },
-    { TCPS_ESTABLISHED, "ESTABLISHED" },
-    { TCPS_FIN_WAIT_1,  "FIN_WAIT_1" },
-    { TCPS_FIN_WAIT_2,  "FIN_WAIT_2" },
-    { TCPS_CLOSING,     "CLOSING" },
-    { TCPS_TIME_WAIT,   "TIME_WAIT" },
-    { TCPS_CLOSE_WAIT,  "CLOSE_WAIT" },
-    { TCPS_LAST_ACK,    "LAST_ACK" },
+    TCPS_STATES(STATE_VAL)
     { 0, NULL }
 };
+#undef STATE_VAL
 
 static const value_string tcpstate_phase_vals[] = {
     { TCPS_PHASE_HANDSHAKE,     "HANDSHAKE" },
@@ -256,7 +250,7 @@ static const value_string tcpstate_teardown_step_vals[] = {
     { 0, NULL }
 };
 
-static const value_string tcpstate_closer_vals[] = {
+const value_string tcpstate_closer_vals[] = {
     { 1, "CLIENT" },
     { 2, "SERVER" },
     { 0, NULL }
@@ -444,7 +438,7 @@ read_segment(packet_info *pinfo, proto_tree *tree, tcps_input *in)
     in->dport = tvb_get_ntohs(tvb, at + 2);
     in->seq = tvb_get_ntohl(tvb, at + 4);
     in->ack = tvb_get_ntohl(tvb, at + 8);
-    in->flags = tvb_get_ntohs(tvb, at + 12) & 0x0fff;   /* TH_MASK */
+    in->flags = tvb_get_ntohs(tvb, at + 12) & TCPS_TH_MASK;
     in->window = tvb_get_ntohs(tvb, at + 14);
     if (!(ip = carrier_ip(tcp)) || !ip_addresses(PNODE_FINFO(ip), &in->src, &in->dst)) {
         copy_address_shallow(&in->src, &pinfo->src);   /* TCP over something else */
@@ -1006,11 +1000,11 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *
      * only the hindsight values above (docs/semantics.md). */
     if (fr->revised) {
         add_generated_bool(st, hf_tcpstate_revised, tvb, TRUE);
-        add_generated_uint(st, hf_tcpstate_live_client, tvb, fr->live >> 4);
-        add_generated_uint(st, hf_tcpstate_live_server, tvb, fr->live & 0x0f);
+        add_generated_uint(st, hf_tcpstate_live_client, tvb, tcps_frame_live(fr, 0));
+        add_generated_uint(st, hf_tcpstate_live_server, tvb, tcps_frame_live(fr, 1));
     } else {
-        add_hidden_uint(st, hf_tcpstate_live_client, tvb, fr->live >> 4);
-        add_hidden_uint(st, hf_tcpstate_live_server, tvb, fr->live & 0x0f);
+        add_hidden_uint(st, hf_tcpstate_live_client, tvb, tcps_frame_live(fr, 0));
+        add_hidden_uint(st, hf_tcpstate_live_server, tvb, tcps_frame_live(fr, 1));
     }
     add_generated_bool(st, hf_tcpstate_from_client, tvb, r->from_client);
     add_generated_uint(st, hf_tcpstate_phase, tvb, r->phase);
@@ -1092,7 +1086,7 @@ lingering_stay(const tcps_conn_info *conn, const tcps_frame *fr, int e, guint32 
 
     if (idx >= log->n)
         return NULL;
-    if (log->v[idx].state == TCPS_CLOSE_WAIT || log->v[idx].state == TCPS_FIN_WAIT_2)
+    if (tcps_linger_limit_ns(&tcps_prefs, log->v[idx].state))
         return &log->v[idx];
     if (idx > 0 && log->v[idx].frame == num)
         return &log->v[idx - 1];
@@ -1357,7 +1351,7 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
         guint32 idx = fr->since[e];
         const tcps_since *since;
         const char *until;
-        gint64 stay;
+        gint64 stay, limit;
 
         if (idx >= log->n)
             continue;
@@ -1366,14 +1360,15 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
             continue;
         stay = tcps_conninfo_state_duration_ns(conn, e, idx);
         until = idx + 1 == log->n ? " to the end" : "";
-        if (since->state == TCPS_CLOSE_WAIT && stay >= (gint64)tcps_prefs.close_wait_seconds * 1000000000) {
+        limit = tcps_linger_limit_ns(&tcps_prefs, since->state);
+        if (limit && stay >= limit && since->state == TCPS_CLOSE_WAIT) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
                                    "%s stays in CLOSE_WAIT %.1f s from here%s",
                                    e ? "Server" : "Client", stay / 1e9, until);
             add_explanation(st, tvb, "The peer has closed, but this end's application does "
                             "not call close() for a long time");
         }
-        if (since->state == TCPS_FIN_WAIT_2 && stay >= (gint64)tcps_prefs.fin_wait_2_seconds * 1000000000) {
+        if (limit && stay >= limit && since->state == TCPS_FIN_WAIT_2) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
                                    "%s stays in FIN_WAIT_2 %.1f s from here%s",
                                    e ? "Server" : "Client", stay / 1e9, until);

@@ -45,7 +45,7 @@ typedef struct {
 } tw_entry;
 
 typedef struct {
-    guint8  *st;       /* per connection: client << 4 | server; UNSEEN */
+    guint8  *st;       /* per connection: tcps_pair(client, server); UNSEEN */
     gint64  *tw;       /* per connection: [2] TIME_WAIT start */
     GArray  *heap;     /* tw_entry, a min-heap on `at` */
     guint32  n;        /* connections allocated */
@@ -115,7 +115,7 @@ census_grow(census *c)
 static void
 count(census *c, guint8 cs, int delta)
 {
-    unsigned cl = cs >> 4, sv = cs & 0x0f;
+    unsigned cl = tcps_pair_end(cs, 0), sv = tcps_pair_end(cs, 1);
 
     if (cs == UNSEEN)
         return;
@@ -219,14 +219,14 @@ census_frame(census *c, guint32 num, const tcps_frame *fr)
     old = c->st[conn];
     if (old == UNSEEN && ci->previous && ci->previous->table_index < c->n &&
         c->st[ci->previous->table_index] != UNSEEN)
-        set_state(c, ci->previous->table_index, (TCPS_CLOSED << 4) | TCPS_CLOSED);
-    now = (guint8)(((fr->core.client & 0x0f) << 4) | (fr->core.server & 0x0f));
+        set_state(c, ci->previous->table_index, tcps_pair(TCPS_CLOSED, TCPS_CLOSED));
+    now = tcps_pair(tcps_record_state(&fr->core, 0), tcps_record_state(&fr->core, 1));
     for (e = 0; e < 2; e++) {
-        unsigned was = old == UNSEEN ? TCPS_CLOSED : (e ? old & 0x0f : old >> 4);
-        unsigned is = e ? now & 0x0f : now >> 4;
+        unsigned was = old == UNSEEN ? TCPS_CLOSED : tcps_pair_end(old, e);
+        unsigned is = tcps_record_state(&fr->core, e);
         /* A FIN retransmitted into TIME_WAIT restarts it at its receiver. */
         gboolean restart = (fr->core.events & TCPS_EV_TIME_WAIT_RESTART) &&
-                           ((fr->core.misc & 0x20) ? 1 : 0) == e;
+                           tcps_record_from_client(&fr->core) == (e == 1);
         if (is != TCPS_TIME_WAIT || (was == TCPS_TIME_WAIT && !restart))
             continue;
         c->tw[conn * 2 + e] = tw_start(ci, fr, num, e, restart);
@@ -247,13 +247,13 @@ census_expire(census *c, gint64 now)
         guint8 cs = c->st[conn];
         gint64 due = c->tw[conn * 2 + e] + two_msl_ns();
 
-        if (cs == UNSEEN || (e ? cs & 0x0f : cs >> 4) != TCPS_TIME_WAIT)
+        if (cs == UNSEEN || tcps_pair_end(cs, e) != TCPS_TIME_WAIT)
             continue;               /* left TIME_WAIT some other way */
         if (due > now) {            /* restarted since: wait again */
             heap_push(c->heap, due, t.who);
             continue;
         }
-        set_state(c, conn, e ? (guint8)(cs & 0xf0) : (guint8)(cs & 0x0f));
+        set_state(c, conn, tcps_pair_with(cs, e, TCPS_CLOSED));
     }
 }
 
@@ -418,11 +418,6 @@ marker_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, co
     return TAP_PACKET_DONT_REDRAW;
 }
 
-static const char *const column_states[] = {
-    "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING",
-    "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK",
-};
-
 static void
 table_draw(void *tapdata)
 {
@@ -449,8 +444,8 @@ table_draw(void *tapdata)
                            t->decimals, t->interval_ns / 1e9);
     g_string_append_printf(out, "Filter for statistics: %s\n", t->filter ? t->filter : "");
     g_string_append(out, "Start | End | Open");
-    for (s = 0; s < (int)G_N_ELEMENTS(column_states); s++)
-        g_string_append_printf(out, " | %s", column_states[s]);
+    for (s = FIRST_COUNTED; s < TCPS_NUM_STATES; s++)
+        g_string_append_printf(out, " | %s", tcps_state_name((tcps_state)s));
     g_string_append(out, " | C:TIME_WAIT | S:TIME_WAIT | C:CLOSE_WAIT | S:CLOSE_WAIT |\n");
     for (i = 0; i < rows; i++) {
         gint64 end = t->interval_ns * (gint64)(i + 1);

@@ -502,15 +502,10 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, const packet_info *p
         if (!log->n || log->full)
             continue;
         cur = &log->v[log->n - 1];
-        if (cur->state == TCPS_CLOSE_WAIT) {
-            limit = (gint64)settings->close_wait_seconds * 1000000000;
-            flag = TCPS_AN_CLOSE_WAIT_LONG;
-        } else if (cur->state == TCPS_FIN_WAIT_2) {
-            limit = (gint64)settings->fin_wait_2_seconds * 1000000000;
-            flag = TCPS_AN_FIN_WAIT_2_LONG;
-        } else {
+        limit = tcps_linger_limit_ns(settings, cur->state);
+        if (!limit)
             continue;
-        }
+        flag = cur->state == TCPS_CLOSE_WAIT ? TCPS_AN_CLOSE_WAIT_LONG : TCPS_AN_FIN_WAIT_2_LONG;
         if (now - cur->time_ns >= limit && conn->linger_fired[e] != log->n) {
             conn->linger_fired[e] = log->n;
             fr->analysis |= flag;

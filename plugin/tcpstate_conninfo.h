@@ -108,6 +108,17 @@ typedef struct {
     guint fin_wait_2_seconds;
 } tcps_analysis_prefs;
 
+/* How long an end may stay in state s before it is lingering (the
+ * lingering thresholds, in ns): CLOSE_WAIT's or FIN_WAIT_2's preference;
+ * 0 for every other state, which never lingers. */
+static inline gint64 tcps_linger_limit_ns(const tcps_analysis_prefs *p, guint s)
+{
+    guint secs = s == TCPS_CLOSE_WAIT ? p->close_wait_seconds
+               : s == TCPS_FIN_WAIT_2 ? p->fin_wait_2_seconds : 0;
+
+    return (gint64)secs * 1000000000;
+}
+
 /* The frame's capture time in nanoseconds from the whole second of the
  * first frame analysed in this file, bounded so that any two differ by less
  * than 2^63 (tcpstate_time.h). */

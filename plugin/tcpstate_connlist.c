@@ -34,6 +34,7 @@
 #include "tcpstate_stats.h"
 #include "tcpstate_store.h"
 #include "tcpstate_upgrade.h"
+#include "tcpstate_view.h"
 
 static int hf_connection = -1;
 
@@ -118,7 +119,7 @@ all_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const voi
     conn_list *l = (conn_list *)tapdata;
     const tcps_frame *fr = (const tcps_frame *)data;
     list_conn *c = conn_at(l, fr->conn);
-    gboolean from_client = (fr->core.misc & 0x20) != 0;
+    gboolean from_client = tcps_record_from_client(&fr->core);
 
     if (c->client)
         return TAP_PACKET_DONT_REDRAW;
@@ -240,7 +241,7 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
         cells[9] = g_strdup(tcps_zeek_state_name((tcps_zeek_state)code));
         cells[16] = g_strdup(tcps_zeek_meaning(code));
         cells[10] = g_strdup(tcps_zeek_history(&ci->zeek, hist));
-        cells[11] = g_strdup(ci->closer == 1 ? "CLIENT" : ci->closer == 2 ? "SERVER" : "-");
+        cells[11] = g_strdup(val_to_str_const(ci->closer, tcpstate_closer_vals, "-"));
         cells[12] = g_string_free(rtt, FALSE);
         cells[13] = g_strdup_printf("%u", cf->lost);
         cells[14] = !ci->previous ? g_strdup("-")
@@ -340,9 +341,9 @@ list_stop(conn_list *l)
     remove_tap_listener(&l->picker);
 }
 
-/* The three listeners; NULL and the error in *err when the filter does
- * not compile. */
-static conn_list *
+/* The three listeners (tcps_view_start_fn); NULL and the error in *err
+ * when the filter does not compile. */
+static void *
 list_start(const char *filter, char **err)
 {
     conn_list *l = list_new(filter);
@@ -368,22 +369,7 @@ list_start(const char *filter, char **err)
 static TCPS_STAT_INIT_RET
 list_cli_init(const char *opt_arg, void *userdata _U_)
 {
-    const char *filter = NULL;
-    char *err = NULL;
-
-    if (strncmp(opt_arg, "tcpstate,conn,list,", 19) == 0)
-        filter = opt_arg + 19;
-    else if (strcmp(opt_arg, "tcpstate,conn,list") != 0) {
-        report_failure("tcpstate,conn,list: want -z tcpstate,conn,list[,FILTER], not \"%s\"",
-                       opt_arg);
-        TCPS_STAT_INIT_RETURN(false);
-    }
-    if (!list_start(filter, &err)) {
-        report_failure("Couldn't register tcpstate,conn,list tap: %s", err);
-        g_free(err);
-        TCPS_STAT_INIT_RETURN(false);
-    }
-    TCPS_STAT_INIT_RETURN(true);
+    TCPS_STAT_INIT_RETURN(tcps_view_cli_start(opt_arg, "tcpstate,conn,list", TRUE, list_start));
 }
 
 /* GUI: the list of the displayed packets' connections, and a button that
@@ -432,28 +418,15 @@ static void
 list_menu_cb(gpointer data _U_)
 {
     const funnel_ops_t *ops = funnel_get_funnel_ops();
-    const char *filter;
-    char *err = NULL;
-    conn_list *l;
-    funnel_bt_t *bt;
+    void *view;
+    funnel_text_window_t *tw = tcps_view_window("TCP connection list", list_start, &view);
+    conn_list *l = (conn_list *)view;
 
-    if (!ops)
+    if (!tw)
         return;
-    filter = ops->get_filter(ops->ops_id);
-    l = list_start(filter, &err);
-    if (!l) {
-        funnel_text_window_t *tw = ops->new_text_window(ops->ops_id, "TCP connection list");
-        ops->set_text(tw, err);
-        g_free(err);
-        return;
-    }
-    l->tw = ops->new_text_window(ops->ops_id, "TCP connection list");
-    ops->set_close_cb(l->tw, list_window_closed, l);
-    bt = g_new0(funnel_bt_t, 1);
-    bt->tw = l->tw;
-    bt->func = goto_button_cb;
-    bt->free_fcn = g_free;
-    ops->add_button(l->tw, bt, "Show a connection's packets");
+    l->tw = tw;
+    ops->set_close_cb(tw, list_window_closed, l);
+    tcps_view_add_button(tw, goto_button_cb, NULL, "Show a connection's packets");
     ops->retap_packets(ops->ops_id);
 }
 

@@ -67,11 +67,15 @@ static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0
 static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
 
-static const char *const state_names[TCPS_NUM_STATES] = {
-    "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
-    "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT",
-    "LAST_ACK",
-};
+#define STATE_NAME(NAME, num) [TCPS_##NAME] = #NAME,
+static const char *const state_names[TCPS_NUM_STATES] = { TCPS_STATES(STATE_NAME) };
+#undef STATE_NAME
+
+/* TCPS_STATES numbers its states 0, 1, ... without a gap, so the table
+ * above has no hole: as many states as the last number + 1. */
+#define STATE_ONE(NAME, num) + 1
+_Static_assert(0 TCPS_STATES(STATE_ONE) == TCPS_NUM_STATES, "TCPS_STATES numbers have a gap");
+#undef STATE_ONE
 
 const char *tcps_state_name(tcps_state s)
 {

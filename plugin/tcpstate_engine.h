@@ -20,20 +20,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The RFC 9293 §3.3.2 states. The numbering is part of the interface:
- * tshark -T fields prints these numbers. */
+#include "tcpstate_tcpflags.h"   /* TCPS_TH_*: tcps_segment.flags */
+
+/* The RFC 9293 §3.3.2 states, the one list: X(NAME, number) gives the
+ * enum (TCPS_NAME) and the name that tcps_state_name() and the fields'
+ * value_string print (NAME). The numbering is part of the interface:
+ * tshark -T fields prints these numbers. They run from 0 without a gap
+ * (checked in tcpstate_engine.c). */
+#define TCPS_STATES(X)      \
+    X(CLOSED,      0)       \
+    X(LISTEN,      1)       \
+    X(SYN_SENT,    2)       \
+    X(SYN_RCVD,    3)       \
+    X(ESTABLISHED, 4)       \
+    X(FIN_WAIT_1,  5)       \
+    X(FIN_WAIT_2,  6)       \
+    X(CLOSING,     7)       \
+    X(TIME_WAIT,   8)       \
+    X(CLOSE_WAIT,  9)       \
+    X(LAST_ACK,    10)
+
 typedef enum {
-    TCPS_CLOSED = 0,
-    TCPS_LISTEN,
-    TCPS_SYN_SENT,
-    TCPS_SYN_RCVD,
-    TCPS_ESTABLISHED,
-    TCPS_FIN_WAIT_1,
-    TCPS_FIN_WAIT_2,
-    TCPS_CLOSING,
-    TCPS_TIME_WAIT,
-    TCPS_CLOSE_WAIT,
-    TCPS_LAST_ACK,
+#define TCPS_STATE_ENUM(NAME, num) TCPS_##NAME = num,
+    TCPS_STATES(TCPS_STATE_ENUM)
+#undef TCPS_STATE_ENUM
     TCPS_NUM_STATES
 } tcps_state;
 
@@ -48,12 +58,6 @@ typedef enum {
     TCPS_NUM_PHASES
 } tcps_phase;
 
-/* TCP header flag bits, as on the wire. */
-#define TCPS_TH_FIN 0x001
-#define TCPS_TH_SYN 0x002
-#define TCPS_TH_RST 0x004
-#define TCPS_TH_PSH 0x008
-#define TCPS_TH_ACK 0x010
 
 /* Events: what happened on a segment beyond plain state changes. */
 #define TCPS_EV_SYN_RETRANSMIT      (1u << 0)  /* a SYN sent again */

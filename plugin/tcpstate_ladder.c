@@ -28,6 +28,8 @@
 #include "ws_compat.h"
 #include "tcpstate_ladder.h"
 #include "tcpstate_conninfo.h"
+#include "tcpstate_tcpflags.h"
+#include "tcpstate_view.h"
 
 #define STATE_WIDTH 22
 #define ARROW_WIDTH 44
@@ -121,10 +123,9 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
     memset(&step, 0, sizeof step);
     tcps_record_unpack(&fr->core, &step.r);
     step.lost = tcps_record_lost(&fr->core);
-    step.live[0] = fr->live >> 4;
-    step.live[1] = fr->live & 0x0f;
-    step.revised = fr->revised || step.live[0] != step.r.state[0] ||
-                   step.live[1] != step.r.state[1];
+    step.live[0] = (guint8)tcps_frame_live(fr, 0);
+    step.live[1] = (guint8)tcps_frame_live(fr, 1);
+    step.revised = fr->revised || tcps_frame_live_differs(fr);
     step.frame = pinfo->num;
     step.flags = l->pending.flags;
     step.seq = l->pending.seq;
@@ -156,8 +157,9 @@ static void
 append_flags(GString *s, guint16 flags)
 {
     static const struct { guint16 bit; const char *name; } names[] = {
-        { TH_SYN, "SYN" }, { TH_FIN, "FIN" }, { TH_RST, "RST" }, { TH_PUSH, "PSH" },
-        { TH_ACK, "ACK" }, { TH_URG, "URG" }, { TH_ECE, "ECE" }, { TH_CWR, "CWR" },
+        { TCPS_TH_SYN, "SYN" }, { TCPS_TH_FIN, "FIN" }, { TCPS_TH_RST, "RST" },
+        { TCPS_TH_PSH, "PSH" }, { TCPS_TH_ACK, "ACK" }, { TCPS_TH_URG, "URG" },
+        { TCPS_TH_ECE, "ECE" }, { TCPS_TH_CWR, "CWR" },
     };
     gboolean first = TRUE;
     unsigned i;
@@ -197,7 +199,7 @@ append_step(GString *out, const ladder_step *step)
 
     append_flags(label, s->flags);
     g_string_append_printf(label, " seq=%u", s->seq);
-    if (s->flags & TH_ACK)
+    if (s->flags & TCPS_TH_ACK)
         g_string_append_printf(label, " ack=%u", s->ack);
     g_string_append_printf(label, " len=%u", s->len);
 
@@ -417,9 +419,9 @@ ladder_free(ladder *l)
     g_free(l);
 }
 
-/* Both listeners on one ladder, with the same filter. NULL and the error
- * in *err if the filter does not compile. */
-static ladder *
+/* Both listeners on one ladder, with the same filter (tcps_view_start_fn).
+ * NULL and the error in *err if the filter does not compile. */
+static void *
 ladder_start(const char *filter, char **err)
 {
     ladder *l = ladder_new();
@@ -435,6 +437,7 @@ ladder_start(const char *filter, char **err)
         ladder_free(l);
         return NULL;
     }
+    l->filter = g_strdup(filter);
     return l;
 }
 
@@ -442,17 +445,7 @@ ladder_start(const char *filter, char **err)
 static TCPS_STAT_INIT_RET
 ladder_cli_init(const char *opt_arg, void *userdata _U_)
 {
-    const char *filter = NULL;
-    char *err = NULL;
-
-    if (strncmp(opt_arg, "tcpstate,ladder,", 16) == 0)
-        filter = opt_arg + 16;
-    if (!ladder_start(filter, &err)) {
-        report_failure("Couldn't register tcpstate,ladder tap: %s", err);
-        g_free(err);
-        TCPS_STAT_INIT_RETURN(false);
-    }
-    TCPS_STAT_INIT_RETURN(true);
+    TCPS_STAT_INIT_RETURN(tcps_view_cli_start(opt_arg, "tcpstate,ladder", FALSE, ladder_start));
 }
 
 /* GUI: Tools → TCP Connection State → Ladder. The ladder of the packets the
@@ -547,19 +540,6 @@ goto_button(funnel_text_window_t *tw _U_, void *data _U_)
     return TRUE;
 }
 
-static void
-add_button(const funnel_ops_t *ops, ladder *l, funnel_bt_cb_t func, const char *label)
-{
-    funnel_bt_t *bt = g_new0(funnel_bt_t, 1);
-
-    bt->tw = l->tw;
-    bt->func = func;
-    bt->data = l;
-    bt->free_fcn = g_free;   /* Wireshark frees it with the window (newer
-                                releases; 4.0 keeps it: a few bytes) */
-    ops->add_button(l->tw, bt, label);
-}
-
 /* The window's title is fixed, so that Wireshark keeps the size the user
  * gave it (recent_common: gui.geom.Funnel TCP state ladder.*); the filter
  * is named on the ladder's first line. */
@@ -569,30 +549,17 @@ static void
 ladder_menu_cb(gpointer data _U_)
 {
     const funnel_ops_t *ops = funnel_get_funnel_ops();
-    const char *filter;
-    char *err = NULL;
-    ladder *l;
+    void *view;
+    funnel_text_window_t *tw = tcps_view_window(LADDER_TITLE, ladder_start, &view);
+    ladder *l = (ladder *)view;
 
-    if (!ops)
+    if (!tw)
         return;
-    filter = ops->get_filter(ops->ops_id);
-    if (filter && !*filter)
-        filter = NULL;
-    l = ladder_start(filter, &err);
-    if (!l) {
-        funnel_text_window_t *tw = ops->new_text_window(ops->ops_id, LADDER_TITLE);
-        ops->set_text(tw, err);
-        g_free(err);
-        return;
-    }
-    l->filter = g_strdup(filter);
-    l->tw = ops->new_text_window(ops->ops_id, LADDER_TITLE);
-    ops->set_close_cb(l->tw, ladder_window_closed, l);
-    if (ops->add_button) {
-        add_button(ops, l, prev_button, "Previous step");
-        add_button(ops, l, next_button, "Next step");
-        add_button(ops, l, goto_button, "Go to packet...");
-    }
+    l->tw = tw;
+    ops->set_close_cb(tw, ladder_window_closed, l);
+    tcps_view_add_button(tw, prev_button, l, "Previous step");
+    tcps_view_add_button(tw, next_button, l, "Next step");
+    tcps_view_add_button(tw, goto_button, l, "Go to packet...");
     ops->retap_packets(ops->ops_id);
 }
 

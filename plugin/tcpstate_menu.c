@@ -29,10 +29,7 @@
 
 /* Per open tree: how each connection was counted, so that it moves when
  * its values change. stats_tree has no user pointer, hence the map. */
-static GHashTable *counted_by_tree;   /* stats_tree * -> (conn -> COUNTED_AS) */
-
-#define COUNTED_AS(code, client, server) \
-    GUINT_TO_POINTER(0x1000000u | ((guint)(code) << 16) | ((guint)(client) << 8) | (server))
+static GHashTable *counted_by_tree;   /* stats_tree * -> tcps_stats_count_conn()'s map */
 
 /* Transitions sorted by name, descending: in lifecycle order (state_rank).
  * Wireshark 4.0's GUI sorts a stats tree's rows descending whatever the
@@ -75,31 +72,27 @@ states_name(packet_info *pinfo, guint client, guint server)
                               tcps_state_name((tcps_state)server));
 }
 
-/* Count conn under its current values, moving it from the node it was
- * counted in before, if any. FALSE: nothing changed. */
-static gboolean
-conn_tree_recount(stats_tree *st, packet_info *pinfo, GHashTable *counted, tcps_conn_info *conn)
-{
-    guint code = (guint)tcps_zeek_conn_state(&conn->zeek);
-    gpointer now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
-    gpointer was = g_hash_table_lookup(counted, conn);
+/* A connection moves between the nodes of one tree. */
+typedef struct {
+    stats_tree  *st;
+    packet_info *pinfo;
+} conn_tree_ctx;
 
-    if (was == now)
-        return FALSE;
+static void
+conn_tree_move(void *ctx, const tcps_conn_counted *was, const tcps_conn_counted *now)
+{
+    const conn_tree_ctx *t = (const conn_tree_ctx *)ctx;
+
     if (was) {
-        guint w = GPOINTER_TO_UINT(was);
-        increase_stat_node(st, code_name(pinfo, (w >> 16) & 0xff), node_by_code, FALSE, -1);
-        increase_stat_node(st, states_name(pinfo, (w >> 8) & 0xff, w & 0xff),
+        increase_stat_node(t->st, code_name(t->pinfo, was->code), node_by_code, FALSE, -1);
+        increase_stat_node(t->st, states_name(t->pinfo, was->client, was->server),
                            node_by_states, FALSE, -1);
     } else {
-        tick_stat_node(st, NODE_BY_CODE, 0, TRUE);
-        tick_stat_node(st, NODE_BY_STATES, 0, TRUE);
+        tick_stat_node(t->st, NODE_BY_CODE, 0, TRUE);
+        tick_stat_node(t->st, NODE_BY_STATES, 0, TRUE);
     }
-    tick_stat_node(st, code_name(pinfo, code), node_by_code, FALSE);
-    tick_stat_node(st, states_name(pinfo, conn->final_state[0], conn->final_state[1]),
-                   node_by_states, FALSE);
-    g_hash_table_insert(counted, conn, now);
-    return TRUE;
+    tick_stat_node(t->st, code_name(t->pinfo, now->code), node_by_code, FALSE);
+    tick_stat_node(t->st, states_name(t->pinfo, now->client, now->server), node_by_states, FALSE);
 }
 
 static tap_packet_status
@@ -108,15 +101,12 @@ conn_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, co
 {
     tcps_conn_info *conn = tcps_conninfo_get((const tcps_frame *)data);
     GHashTable *counted = counted_by_tree ? g_hash_table_lookup(counted_by_tree, st) : NULL;
-    gboolean changed;
+    conn_tree_ctx ctx = { st, pinfo };
 
     if (!conn || !counted)
         return TAP_PACKET_DONT_REDRAW;
-    changed = conn_tree_recount(st, pinfo, counted, conn);
-    /* A new SYN may have ended the previous incarnation's TIME_WAIT. */
-    if (conn->previous && g_hash_table_lookup(counted, conn->previous))
-        changed |= conn_tree_recount(st, pinfo, counted, conn->previous);
-    return changed ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
+    return tcps_stats_count_conn(counted, conn, conn_tree_move, &ctx) ? TAP_PACKET_REDRAW
+                                                                       : TAP_PACKET_DONT_REDRAW;
 }
 
 /* Lifecycle rank of a state (RFC 9293 §3.3.2 figure 5, top to bottom), and

@@ -50,6 +50,24 @@ static inline void tcps_record_unpack(const tcps_record *rec, tcps_result *r)
     r->lost_frame = 0;
 }
 
+/* One field of a packed record, for a reader that needs no more: end e's
+ * (0 client, 1 server) state right before and right after the frame, and
+ * whether the client sent it. */
+static inline unsigned tcps_record_prev(const tcps_record *rec, int e)
+{
+    return (e ? rec->server : rec->client) >> 4;
+}
+
+static inline unsigned tcps_record_state(const tcps_record *rec, int e)
+{
+    return (e ? rec->server : rec->client) & 0x0fu;
+}
+
+static inline bool tcps_record_from_client(const tcps_record *rec)
+{
+    return (rec->misc & 0x20) != 0;
+}
+
 static inline bool tcps_record_lost(const tcps_record *rec)
 {
     return (rec->misc & TCPS_REC_LOST) != 0;
@@ -122,7 +140,7 @@ typedef struct {
                                   since log; TCPS_SINCE_NONE past its cap */
     uint16_t    analysis : 12; /* TCPS_AN_* (tcpstate_conninfo.h) */
     uint16_t    zeek_state : 4;/* Zeek conn_state as of this frame */
-    uint8_t     live;          /* live view: client << 4 | server (after) */
+    uint8_t     live;          /* live view: tcps_frame_live() */
     uint8_t     present : 1;   /* a record was stored for this frame */
     uint8_t     revised : 1;   /* hindsight differs from the live view */
     uint8_t     spare : 1;
@@ -131,5 +149,43 @@ typedef struct {
 
 #define TCPS_SINCE_NONE 0xffffu
 #define TCPS_FRAME_HIST_MAX 31u
+
+/* Both ends' states in one byte, client << 4 | server: the live view
+ * below, and the census's current states. e: 0 client, 1 server. */
+static inline uint8_t tcps_pair(unsigned client, unsigned server)
+{
+    return (uint8_t)((client << 4) | (server & 0x0f));
+}
+
+static inline unsigned tcps_pair_end(uint8_t pair, int e)
+{
+    return e ? pair & 0x0fu : (unsigned)pair >> 4;
+}
+
+/* The pair with end e's state replaced by s. */
+static inline uint8_t tcps_pair_with(uint8_t pair, int e, unsigned s)
+{
+    return e ? tcps_pair(tcps_pair_end(pair, 0), s) : tcps_pair(s, tcps_pair_end(pair, 1));
+}
+
+/* The live view (tcps_frame.live): end e's state right after the frame, as
+ * one pass showed it. */
+static inline unsigned tcps_frame_live(const tcps_frame *fr, int e)
+{
+    return tcps_pair_end(fr->live, e);
+}
+
+static inline void tcps_frame_set_live(tcps_frame *fr, unsigned client, unsigned server)
+{
+    fr->live = tcps_pair(client, server);
+}
+
+/* Whether hindsight's states after the frame (its core record) differ from
+ * the live view. */
+static inline bool tcps_frame_live_differs(const tcps_frame *fr)
+{
+    return tcps_record_state(&fr->core, 0) != tcps_frame_live(fr, 0) ||
+           tcps_record_state(&fr->core, 1) != tcps_frame_live(fr, 1);
+}
 
 #endif /* TCPSTATE_RECORD_H */

@@ -63,9 +63,6 @@ tcps_zeek_meaning(unsigned code)
 #define CONN_TABLE_BY_STATES "Connections by final client and server state"
 #define TRANSITION_TABLE     "State transitions"
 
-#define COUNTED_AS(code, client, server) \
-    GUINT_TO_POINTER(0x1000000u | ((guint)(code) << 16) | ((guint)(client) << 8) | (server))
-
 /* One instance of a table: the rows it prints and, for the connection
  * tables, how it counted each connection, so that a connection moves
  * between rows as its values change (the value packs what it was counted
@@ -83,7 +80,7 @@ tcps_zeek_meaning(unsigned code)
  * and counts straight into the registered ui, as before. */
 typedef struct {
     stat_tap_table_ui *ui;   /* the registered ui, or an instance's copy */
-    GHashTable *counted;     /* tcps_conn_info * -> COUNTED_AS() */
+    GHashTable *counted;     /* tcps_conn_info * -> tcps_stats_count_conn() */
     guint inits;             /* init calls since this ui's last packet */
     guint together;          /* instances set up together before it */
 } tcps_stat_instance;
@@ -254,32 +251,67 @@ states_row(stat_tap_table *table, guint8 client, guint8 server)
     return row;
 }
 
-/* Count conn under its current values, moving it from the row it was
- * counted in before, if any. FALSE: nothing changed. */
-static gboolean
-conn_recount(tcps_stat_instance *inst, tcps_conn_info *conn)
+/* What a connection was counted under, packed into a hash table value
+ * (never NULL, which means "not counted"). */
+static gpointer
+counted_pack(const tcps_conn_counted *c)
 {
-    GHashTable *counted = inst->counted;
-    stat_tap_table *by_code, *by_states;
-    guint code = (guint)tcps_zeek_conn_state(&conn->zeek);
-    gpointer now = COUNTED_AS(code, conn->final_state[0], conn->final_state[1]);
-    gpointer was = g_hash_table_lookup(counted, conn);
+    return GUINT_TO_POINTER(0x1000000u | ((c->code & 0xffu) << 16) | ((guint)c->client << 8) |
+                            c->server);
+}
 
-    if (was == now)
+static tcps_conn_counted
+counted_unpack(gpointer p)
+{
+    guint w = GPOINTER_TO_UINT(p);
+    tcps_conn_counted c = { (w >> 16) & 0xff, (guint8)((w >> 8) & 0xff), (guint8)(w & 0xff) };
+
+    return c;
+}
+
+static gboolean
+count_one(GHashTable *counted, tcps_conn_info *conn, tcps_conn_move_fn move, void *ctx)
+{
+    tcps_conn_counted now = { (guint)tcps_zeek_conn_state(&conn->zeek), conn->final_state[0],
+                              conn->final_state[1] };
+    gpointer was = g_hash_table_lookup(counted, conn);
+    tcps_conn_counted before;
+
+    if (was == counted_pack(&now))
         return FALSE;
-    /* The code is its row; the states' row is found (or added) by name. */
-    by_code = g_array_index(inst->ui->tables, stat_tap_table *, 0);
-    by_states = g_array_index(inst->ui->tables, stat_tap_table *, 1);
-    if (was) {
-        guint w = GPOINTER_TO_UINT(was);
-        add_to_count(by_code, (w >> 16) & 0xff, COL_COUNT, -1);
-        add_to_count(by_states, states_row(by_states, (w >> 8) & 0xff, w & 0xff), COL_COUNT, -1);
-    }
-    add_to_count(by_code, code, COL_COUNT, 1);
-    add_to_count(by_states, states_row(by_states, conn->final_state[0], conn->final_state[1]),
-                 COL_COUNT, 1);
-    g_hash_table_insert(counted, conn, now);
+    if (was)
+        before = counted_unpack(was);
+    move(ctx, was ? &before : NULL, &now);
+    g_hash_table_insert(counted, conn, counted_pack(&now));
     return TRUE;
+}
+
+gboolean
+tcps_stats_count_conn(GHashTable *counted, tcps_conn_info *conn, tcps_conn_move_fn move,
+                      void *ctx)
+{
+    gboolean changed = count_one(counted, conn, move, ctx);
+
+    if (conn->previous && g_hash_table_lookup(counted, conn->previous))
+        changed |= count_one(counted, conn->previous, move, ctx);
+    return changed;
+}
+
+/* A connection moves between the rows of an instance's tables: the code is
+ * its row; the states' row is found (or added) by name. */
+static void
+conn_move(void *ctx, const tcps_conn_counted *was, const tcps_conn_counted *now)
+{
+    tcps_stat_instance *inst = (tcps_stat_instance *)ctx;
+    stat_tap_table *by_code = g_array_index(inst->ui->tables, stat_tap_table *, 0);
+    stat_tap_table *by_states = g_array_index(inst->ui->tables, stat_tap_table *, 1);
+
+    if (was) {
+        add_to_count(by_code, was->code, COL_COUNT, -1);
+        add_to_count(by_states, states_row(by_states, was->client, was->server), COL_COUNT, -1);
+    }
+    add_to_count(by_code, now->code, COL_COUNT, 1);
+    add_to_count(by_states, states_row(by_states, now->client, now->server), COL_COUNT, 1);
 }
 
 static tap_packet_status
@@ -290,17 +322,12 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
     const tcps_frame *fr = (const tcps_frame *)data;
     tcps_conn_info *conn = tcps_conninfo_get(fr);   /* a hash key: not const */
     tcps_stat_instance *inst;
-    gboolean changed;
 
     if (!conn)
         return TAP_PACKET_DONT_REDRAW;
     inst = instance_for_packet(stat_data);
-    changed = conn_recount(inst, conn);
-    /* A new SYN may have ended the previous incarnation's TIME_WAIT: in one
-     * pass, its final states changed after its own last segment. */
-    if (conn->previous && g_hash_table_lookup(inst->counted, conn->previous))
-        changed |= conn_recount(inst, conn->previous);
-    return changed ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
+    return tcps_stats_count_conn(inst->counted, conn, conn_move, inst) ? TAP_PACKET_REDRAW
+                                                                        : TAP_PACKET_DONT_REDRAW;
 }
 
 static void

@@ -10,7 +10,12 @@
  *
  * Frame numbers start at 1. A record knows its connection (tcps_frame.conn),
  * so the frames [L, R) of one connection are found by scanning
- * (tcps_store_next). See notes/store-api.md for how the epan layer uses it.
+ * (tcps_store_next). How the epan layer uses it: packet-tcpstate.c puts a
+ * frame's record on its first pass, rewrites earlier records of the
+ * connection in place when a later frame revises them (docs/semantics.md,
+ * "One pass, two passes, the GUI: live and hindsight"), and builds every
+ * later dissection's tree from the record; the census and the connection
+ * list sweep the store. Its cost: docs/performance.md, "Storage".
  */
 #ifndef TCPSTATE_STORE_H
 #define TCPSTATE_STORE_H

@@ -17,6 +17,7 @@
 #include <epan/proto.h>
 
 #include "ws_compat.h"
+#include "packet-tcpstate.h"
 #include "tcpstate_upgrade.h"
 
 static int hf_upgrade = -1;
@@ -33,12 +34,6 @@ typedef struct {
 } tcps_upgrade;
 
 static wmem_map_t *upgrades;   /* tcps_conn_info * -> tcps_upgrade */
-
-static const value_string closer_vals[] = {
-    { 1, "CLIENT" },
-    { 2, "SERVER" },
-    { 0, NULL }
-};
 
 static fvalue_t *
 first_value(proto_tree *tree, int hf)
@@ -140,7 +135,7 @@ tcps_upgrade_register(int proto, expert_module_t *expert)
             "The Upgrade header of the 101 response, e.g. websocket", HFILL } },
         { &hf_upgrade_closer,
           { "Closed first after the upgrade by", "tcpstate.upgrade.closer", FT_UINT8, BASE_DEC,
-            VALS(closer_vals), 0x0,
+            VALS(tcpstate_closer_vals), 0x0,
             "Which side sent the first FIN or RST after the upgrade (RFC 6455 7.1.1: the "
             "server should, so that it holds TIME_WAIT)", HFILL } },
     };

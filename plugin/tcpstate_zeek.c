@@ -2,14 +2,9 @@
 /* tcpstate_zeek.c — Zeek's conn_state and history, segment by segment.
  *
  * Written from reading Zeek's source, not copied. Per segment, in Zeek's
- * order (TCPSessionAdapter::Process, src/packet_analysis/protocol/tcp/
- * TCPSessionAdapter.cc):
- *   1. init_endpoint        sequence bases of the sender
- *   2. update_history       s h a d f r i q letters
- *   3. update_window        zero window 'w'
- *   4. FIN counted          (TCP_Endpoint::FIN_cnt, for Size())
- *   5. ACK bookkeeping      init_peer / update_ack_seq of the receiver
- *   6. update_last_seq      retransmission 't'
+ * order (TCPAnalyzer::DeliverPacket, then TCPSessionAdapter::Process in
+ * src/packet_analysis/protocol/tcp/; docs/zeek.md, "Per segment", says
+ * what each step does):
  *   0. ValidateChecksum     a bad checksum: 'c', and nothing else
  *      SetPartialStatus     whether the connection began without a SYN
  *   1. init_endpoint        sequence bases of the sender
@@ -25,17 +20,13 @@
  * content delivery) cannot change conn_state or history.
  */
 #include "tcpstate_zeek.h"
+#include "tcpstate_tcpflags.h"
 
 #include <string.h>
 
 _Static_assert(sizeof(tcps_zeek) == 120, "tcps_zeek is documented as 120 bytes");
 _Static_assert(TCPS_ZEEK_HISTORY_MAX < 255, "history length is a uint8_t");
 _Static_assert(sizeof TCPS_ZEEK_LETTERS - 1 < 32, "a history letter's code fits 5 bits");
-
-#define TH_FIN 0x001
-#define TH_SYN 0x002
-#define TH_RST 0x004
-#define TH_ACK 0x010
 
 /* TOO_LARGE_SEQ_DELTA in TCPSessionAdapter.cc: SYN and RST sequence numbers
  * further than this from last_seq are not trusted (update_last_seq), nor is
@@ -249,7 +240,7 @@ void tcps_zeek_init(tcps_zeek *z)
  * first segment is not a bare SYN, or whose responder's first is no SYN. */
 static void set_partial_status(tcps_zeek *z, bool is_orig, uint16_t flags)
 {
-    bool syn = flags & TH_SYN, ack = flags & TH_ACK;
+    bool syn = flags & TCPS_TH_SYN, ack = flags & TCPS_TH_ACK;
 
     if (is_orig) {
         if (!(z->flags & ZF_ORIG_SEEN) && (!syn || ack))
@@ -409,7 +400,7 @@ static void update_history(tcps_zeek *z, int i, bool is_orig, const tcps_zeek_se
                            uint32_t rel_seq)
 {
     tcps_zeek_endpoint *e = &z->ep[i];
-    bool syn = s->flags & TH_SYN, fin = s->flags & TH_FIN, rst = s->flags & TH_RST;
+    bool syn = s->flags & TCPS_TH_SYN, fin = s->flags & TCPS_TH_FIN, rst = s->flags & TCPS_TH_RST;
     int bits = syn + fin + rst;
 
     if (bits > 1) {
@@ -419,7 +410,7 @@ static void update_history(tcps_zeek *z, int i, bool is_orig, const tcps_zeek_se
             check_history(z, is_orig, HIST_MULTI_FLAG_PKT, 'Q');
     } else if (bits == 1) {
         if (syn) {
-            char code = (s->flags & TH_ACK) ? 'H' : 'S';
+            char code = (s->flags & TCPS_TH_ACK) ? 'H' : 'S';
 
             if (check_history(z, is_orig, HIST_SYN_PKT, code) && rel_seq != e->hist_syn)
                 add_history(z, endpoint_code(is_orig, code));
@@ -438,7 +429,7 @@ static void update_history(tcps_zeek *z, int i, bool is_orig, const tcps_zeek_se
         }
     } else if (s->len) {
         check_history(z, is_orig, HIST_DATA_PKT, 'D');
-    } else if (s->flags & TH_ACK) {
+    } else if (s->flags & TCPS_TH_ACK) {
         check_history(z, is_orig, HIST_ACK_PKT, 'A');
     }
 }
@@ -447,7 +438,7 @@ static void update_history(tcps_zeek *z, int i, bool is_orig, const tcps_zeek_se
 static void update_inactive(tcps_zeek *z, int ei, int pi, bool is_orig,
                             const tcps_zeek_segment *s)
 {
-    bool syn = s->flags & TH_SYN, ack = s->flags & TH_ACK;
+    bool syn = s->flags & TCPS_TH_SYN, ack = s->flags & TCPS_TH_ACK;
 
     if (syn) {
         if (is_orig) {
@@ -466,9 +457,9 @@ static void update_inactive(tcps_zeek *z, int ei, int pi, bool is_orig,
             set_state(z, ei, ESTABLISHED);
         }
     }
-    if (s->flags & TH_FIN)
+    if (s->flags & TCPS_TH_FIN)
         set_state(z, ei, CLOSED);
-    if (s->flags & TH_RST)
+    if (s->flags & TCPS_TH_RST)
         set_state(z, ei, RESET);
 
     if (state_of(z, ei) == INACTIVE) {
@@ -485,7 +476,7 @@ static void update_inactive(tcps_zeek *z, int ei, int pi, bool is_orig,
 static void update_state_machine(tcps_zeek *z, int ei, int pi, bool is_orig,
                                  const tcps_zeek_segment *s)
 {
-    bool syn = s->flags & TH_SYN, fin = s->flags & TH_FIN, rst = s->flags & TH_RST;
+    bool syn = s->flags & TCPS_TH_SYN, fin = s->flags & TCPS_TH_FIN, rst = s->flags & TCPS_TH_RST;
 
     switch (state_of(z, ei)) {
     case INACTIVE:
@@ -501,7 +492,7 @@ static void update_state_machine(tcps_zeek *z, int ei, int pi, bool is_orig,
     case ESTABLISHED:
     case PARTIAL:                           /* UpdateEstablishedState */
         if (syn && state_of(z, ei) == PARTIAL && state_of(z, pi) == INACTIVE &&
-            !(s->flags & TH_ACK))
+            !(s->flags & TCPS_TH_ACK))
             set_state(z, ei, SYN_SENT);     /* SYN_after_partial */
         if (fin && !rst) {
             set_state(z, ei, CLOSED);
@@ -523,7 +514,7 @@ static void update_state_machine(tcps_zeek *z, int ei, int pi, bool is_orig,
 
 void tcps_zeek_update(tcps_zeek *z, const tcps_zeek_segment *s)
 {
-    bool syn = s->flags & TH_SYN, fin = s->flags & TH_FIN, rst = s->flags & TH_RST;
+    bool syn = s->flags & TCPS_TH_SYN, fin = s->flags & TCPS_TH_FIN, rst = s->flags & TCPS_TH_RST;
     int ei = s->from_orig ? 0 : 1, pi = 1 - ei;
     tcps_zeek_endpoint *e = &z->ep[ei], *p = &z->ep[pi];
     bool is_orig, acked = false, underflow;
@@ -570,7 +561,7 @@ void tcps_zeek_update(tcps_zeek *z, const tcps_zeek_segment *s)
     if (fin)
         z->st[ei] |= ST_FIN;
 
-    if (s->flags & TH_ACK) {
+    if (s->flags & TCPS_TH_ACK) {
         acked = true;
         if (state_of(z, pi) == INACTIVE) {
             /* init_peer: number the peer as though its SYN was ack-1. */

@@ -66,8 +66,8 @@ typedef enum {
 /* One segment. */
 typedef struct {
     bool     from_orig;  /* sent by the originator (the caller's roles) */
-    uint16_t flags;      /* raw TCP flags, 12 bits as on the wire: FIN 0x01
-                            SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ... */
+    uint16_t flags;      /* raw TCP flags, 12 bits as on the wire:
+                            TCPS_TH_* (tcpstate_tcpflags.h) */
     uint32_t seq, ack;   /* raw sequence / acknowledgment numbers */
     uint32_t len;        /* payload octets */
     uint32_t window;     /* raw window field (unscaled) */

@@ -29,8 +29,9 @@ import subprocess
 import sys
 from decimal import Decimal
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
+
 COUNTED = STATES[2:]
 TW = STATES.index("TIME_WAIT")
 TWO_MSL = 60 * 10**9

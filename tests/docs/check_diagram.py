@@ -20,8 +20,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
+
 FIELDS = ["frame.number", "tcp.stream", "tcpstate.client.prev", "tcpstate.client",
           "tcpstate.server.prev", "tcpstate.server"]
 

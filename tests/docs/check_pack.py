@@ -30,8 +30,9 @@ import subprocess
 import sys
 import tempfile
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
+
 KERNEL = {"SYN_RECV": "SYN_RCVD", "FIN_WAIT1": "FIN_WAIT_1", "FIN_WAIT2": "FIN_WAIT_2",
           "CLOSE": "CLOSED"}
 FIELDS = ["frame.number", "tcp.srcport", "tcp.flags.syn", "tcp.flags.fin", "tcp.seq", "tcp.ack",

@@ -272,7 +272,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         t = step_time(t, p[15]);
         memset(&seg, 0, sizeof seg);
         memset(&zseg, 0, sizeof zseg);
-        seg.flags = le16(p + 1) & 0x0fff;
+        seg.flags = le16(p + 1) & TCPS_TH_MASK;
         /* The flag word's top bits: a bad IP checksum (Zeek never sees the
          * segment), a bad TCP checksum, a payload cut by the snap length. */
         ip_bad = (le16(p + 1) & 0x1000) != 0;

@@ -48,11 +48,10 @@ import argparse
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_quiet import (DELTA, FLAG, TAIL, Kernel, parse_log, side_of, state_name,  # noqa: E402
-                         tshark_fields)
+from check_quiet import (DELTA, FLAG, TAIL, Kernel, corpus_args, corpus_paths,  # noqa: E402
+                         parse_log, side_of, state_name, tshark_fields)
 
 SYN, FIN, ACK, RST = FLAG["SYN"], FLAG["FIN"], FLAG["ACK"], FLAG["RST"]
 OWN = {("CLOSED", "SYN_SENT"), ("ESTABLISHED", "FIN_WAIT_1"), ("SYN_RCVD", "FIN_WAIT_1"),
@@ -292,18 +291,14 @@ def check_capture(name, logdir, capdir, wrapper, plugin):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--plugin", required=True)
-    ap.add_argument("--tshark-wrapper", required=True)
-    ap.add_argument("--captures", required=True)
-    ap.add_argument("--logs", required=True)
+    corpus_args(ap)
     ap.add_argument("--markdown", action="store_true", help="print the counts per capture as a table")
     ap.add_argument("scenarios", nargs="*")
     args = ap.parse_args()
-    plugin, wrapper = os.path.abspath(args.plugin), os.path.abspath(args.tshark_wrapper)
-    logdir, capdir = Path(args.logs), Path(args.captures)
-    if not os.path.isfile(plugin):
-        print("check_path: no plugin at %s" % plugin, file=sys.stderr)
+    paths = corpus_paths(args, "check_path")
+    if not paths:
         return 2
+    plugin, wrapper, capdir, logdir = paths
     names = args.scenarios or sorted(p.stem for p in logdir.glob("*.log")
                                      if (capdir / (p.stem + ".pcapng")).exists())
     try:

@@ -40,8 +40,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
+
 KSTATE = {"TCP_CLOSE": "CLOSED", "TCP_LISTEN": "LISTEN", "TCP_SYN_SENT": "SYN_SENT",
           "TCP_SYN_RECV": "SYN_RCVD", "TCP_NEW_SYN_RECV": "SYN_RCVD",
           "TCP_ESTABLISHED": "ESTABLISHED", "TCP_FIN_WAIT1": "FIN_WAIT_1",
@@ -515,12 +516,32 @@ tests/kernel/CMakeLists.txt.
 """
 
 
+def corpus_args(ap, logs=True):
+    """The arguments of every checker of the kernel corpus: the plugin under
+    test, the tshark wrapper, the captures' folder and (logs) the scenario
+    logs' folder."""
+    ap.add_argument("--plugin", required=True, help="the tcpstate.so under test")
+    ap.add_argument("--tshark-wrapper", required=True, help="tests/tshark-plugin.sh")
+    ap.add_argument("--captures", required=True, help="folder with <scenario>.pcapng")
+    if logs:
+        ap.add_argument("--logs", required=True, help="folder with <scenario>.log")
+
+
+def corpus_paths(args, prog):
+    """(plugin, wrapper, captures folder, logs folder or None) from
+    corpus_args' arguments, as absolute paths and Paths; None, after saying
+    so, when there is no plugin."""
+    plugin, wrapper = os.path.abspath(args.plugin), os.path.abspath(args.tshark_wrapper)
+    if not os.path.isfile(plugin):
+        print("%s: no plugin at %s" % (prog, plugin), file=sys.stderr)
+        return None
+    logs = getattr(args, "logs", None)
+    return plugin, wrapper, Path(args.captures), Path(logs) if logs else None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--plugin", required=True)
-    ap.add_argument("--tshark-wrapper", required=True)
-    ap.add_argument("--captures", required=True)
-    ap.add_argument("--logs", required=True)
+    corpus_args(ap)
     ap.add_argument("--verbose", "-v", action="store_true", help="print every comparison")
     ap.add_argument("--markdown", action="store_true", help="print the counts as a markdown table")
     ap.add_argument("--known", help="file of known disagreements (capture gap view side count per "
@@ -534,11 +555,10 @@ def main():
                     "single-pass run's tcpstate.client/.server (one more tshark run per capture)")
     ap.add_argument("scenarios", nargs="*")
     args = ap.parse_args()
-    plugin, wrapper = os.path.abspath(args.plugin), os.path.abspath(args.tshark_wrapper)
-    logdir, capdir = Path(args.logs), Path(args.captures)
-    if not os.path.isfile(plugin):
-        print("check_quiet: no plugin at %s" % plugin, file=sys.stderr)
+    paths = corpus_paths(args, "check_quiet")
+    if not paths:
         return 2
+    plugin, wrapper, capdir, logdir = paths
     names = args.scenarios or sorted(p.stem for p in logdir.glob("*.log"))
     try:
         live = probe_fields(wrapper, plugin, ["tcpstate.live.client", "tcpstate.live.server"])

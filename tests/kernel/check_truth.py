@@ -36,8 +36,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_quiet import corpus_args, corpus_paths  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
+
 BY_NUMBER = {str(i): s for i, s in enumerate(STATES)}
 # tolerate value strings too, in whatever spelling the plugin chose
 BY_NAME = {s.replace("_", "").replace("-", "").replace(" ", "").upper(): s for s in STATES}
@@ -123,19 +126,16 @@ def run_tshark(wrapper, plugin, capture, fields, two_pass):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--plugin", required=True, help="the tcpstate.so under test")
-    ap.add_argument("--tshark-wrapper", required=True, help="tests/tshark-plugin.sh")
-    ap.add_argument("--captures", required=True, help="folder with <scenario>.pcapng")
+    corpus_args(ap, logs=False)
     ap.add_argument("--truth", required=True, help="folder with <scenario>.truth")
     ap.add_argument("scenarios", nargs="*", help="only these scenarios (default: every truth file)")
     args = ap.parse_args()
 
-    plugin = os.path.abspath(args.plugin)
-    wrapper = os.path.abspath(args.tshark_wrapper)
-    capdir, truthdir = Path(args.captures), Path(args.truth)
-    if not os.path.isfile(plugin):
-        print("check_truth: no plugin at %s" % plugin, file=sys.stderr)
+    paths = corpus_paths(args, "check_truth")
+    if not paths:
         return 2
+    plugin, wrapper, capdir, _ = paths
+    truthdir = Path(args.truth)
     truths = sorted(truthdir.glob("*.truth"))
     if args.scenarios:
         truths = [truthdir / (s + ".truth") for s in args.scenarios]

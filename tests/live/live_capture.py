@@ -34,6 +34,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
+
 PID = os.getpid()
 NS = {"client": "tcpst_lc%d" % PID, "server": "tcpst_ls%d" % PID}
 DEV = {"client": "tsl%dc" % (PID % 100000), "server": "tsl%ds" % (PID % 100000)}
@@ -47,8 +50,6 @@ EXPECTED = [("SYN_SENT", "SYN_RCVD"), ("ESTABLISHED", "SYN_RCVD"), ("ESTABLISHED
             ("ESTABLISHED", "ESTABLISHED"), ("ESTABLISHED", "ESTABLISHED"),
             ("FIN_WAIT_1", "CLOSE_WAIT"), ("FIN_WAIT_2", "CLOSE_WAIT"),
             ("TIME_WAIT", "LAST_ACK"), ("TIME_WAIT", "CLOSED")]
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
 
 
 def skip(why):

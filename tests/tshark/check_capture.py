@@ -15,13 +15,15 @@ that check `tshark -Y` refuses misspelt state names (the same for every
 capture, so one test asks). WRAPPER is tests/tshark-plugin.sh. Exits
 non-zero on any difference and prints each one. Python standard library only.
 """
+import os
 import subprocess
 import sys
 
 from tshark_run import boolean, tshark
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tcpstate_states import STATES  # noqa: E402
+
 PHASES = ["HANDSHAKE", "DATA_TRANSFER", "TEARDOWN", "CLOSED", "RESET"]
 FIELDS = ["frame.number", "tcpstate.summary", "tcpstate.client", "tcpstate.server",
           "tcpstate.client.prev", "tcpstate.server.prev", "tcpstate.sender",

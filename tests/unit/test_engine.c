@@ -1550,6 +1550,22 @@ static void test_summary_and_names(void **state)
     assert_string_equal(buf, "C:SYN_SENT>ESTABLISHED S:SYN_RCVD");
     assert_string_equal(tcps_state_name(TCPS_LAST_ACK), "LAST_ACK");
     assert_string_equal(tcps_state_name((tcps_state)99), "?");
+    assert_string_equal(tcps_state_name(TCPS_NUM_STATES), "?");
+    /* The numbers tshark -T fields prints, and the names: the interface
+     * TCPS_STATES must keep. */
+    {
+        static const char *const golden[] = {
+            "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+            "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK",
+        };
+        unsigned i;
+
+        assert_int_equal(TCPS_NUM_STATES, sizeof golden / sizeof golden[0]);
+        for (i = 0; i < sizeof golden / sizeof golden[0]; i++)
+            assert_string_equal(tcps_state_name((tcps_state)i), golden[i]);
+        assert_int_equal(TCPS_ESTABLISHED, 4);
+        assert_int_equal(TCPS_CLOSE_WAIT, 9);
+    }
     tcps_result_summary(&r, buf, 8);           /* truncates, stays terminated */
     assert_int_equal(strlen(buf), 7);
 }

@@ -46,6 +46,38 @@ static void test_put_get_erase(void **state)
     tcps_store_free(s);
 }
 
+static void test_record_fields(void **state)
+{
+    tcps_frame fr;
+    (void)state;
+
+    memset(&fr, 0, sizeof fr);
+    tcps_frame_set_live(&fr, TCPS_LAST_ACK, TCPS_FIN_WAIT_2);
+    assert_int_equal(tcps_frame_live(&fr, 0), TCPS_LAST_ACK);
+    assert_int_equal(tcps_frame_live(&fr, 1), TCPS_FIN_WAIT_2);
+    /* the core record says CLOSED/CLOSED: hindsight differs */
+    assert_true(tcps_frame_live_differs(&fr));
+    fr.core.client = (uint8_t)(TCPS_CLOSE_WAIT << 4 | TCPS_LAST_ACK);  /* prev does not count */
+    fr.core.server = TCPS_FIN_WAIT_2;
+    assert_false(tcps_frame_live_differs(&fr));
+    fr.core.server = TCPS_TIME_WAIT;
+    assert_true(tcps_frame_live_differs(&fr));
+    /* the record's own fields */
+    assert_int_equal(tcps_record_prev(&fr.core, 0), TCPS_CLOSE_WAIT);
+    assert_int_equal(tcps_record_state(&fr.core, 0), TCPS_LAST_ACK);
+    assert_int_equal(tcps_record_prev(&fr.core, 1), TCPS_CLOSED);
+    assert_int_equal(tcps_record_state(&fr.core, 1), TCPS_TIME_WAIT);
+    assert_false(tcps_record_from_client(&fr.core));
+    fr.core.misc = 0x20;
+    assert_true(tcps_record_from_client(&fr.core));
+    /* a pair: replacing one end keeps the other */
+    assert_int_equal(tcps_pair(TCPS_TIME_WAIT, TCPS_CLOSE_WAIT), 0x89);
+    assert_int_equal(tcps_pair_with(0x89, 0, TCPS_CLOSED), 0x09);
+    assert_int_equal(tcps_pair_with(0x89, 1, TCPS_CLOSED), 0x80);
+    assert_int_equal(tcps_pair_end(0x89, 0), TCPS_TIME_WAIT);
+    assert_int_equal(tcps_pair_end(0x89, 1), TCPS_CLOSE_WAIT);
+}
+
 static void test_next_of_connection(void **state)
 {
     tcps_store *s = tcps_store_new();
@@ -91,6 +123,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_size),
         cmocka_unit_test(test_put_get_erase),
+        cmocka_unit_test(test_record_fields),
         cmocka_unit_test(test_next_of_connection),
         cmocka_unit_test(test_bytes_per_frame),
     };

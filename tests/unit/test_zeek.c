@@ -18,12 +18,13 @@
 #include <cmocka.h>
 
 #include "tcpstate_zeek.h"
+#include "tcpstate_tcpflags.h"
 
-#define FIN 0x01
-#define SYN 0x02
-#define RST 0x04
-#define PSH 0x08
-#define ACK 0x10
+#define FIN TCPS_TH_FIN
+#define SYN TCPS_TH_SYN
+#define RST TCPS_TH_RST
+#define PSH TCPS_TH_PSH
+#define ACK TCPS_TH_ACK
 
 /* Originator ISN 1000, responder ISN 5000; windows nonzero unless said. */
 enum { OISN = 1000, RISN = 5000, WIN = 65535 };
