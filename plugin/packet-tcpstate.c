@@ -952,7 +952,7 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
     gint64 now = tcps_frame_time_ns(pinfo);
-    const char *history = tcps_zeek_history(&conn->zeek);
+    char history[TCPS_ZEEK_HISTORY_BUF];
     proto_item *ci;
     proto_tree *ct;
     int e;
@@ -963,7 +963,8 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
     add_generated_string(ct, hf_tcpstate_conn_state, tvb,
                          tcps_zeek_state_name((tcps_zeek_state)fr->zeek_state));
     add_generated_string(ct, hf_tcpstate_history, tvb,
-                         wmem_strndup(pinfo->pool, history, fr->hist_len));
+                         wmem_strndup(pinfo->pool, tcps_zeek_history(&conn->zeek, history),
+                                      fr->hist_len));
     if (fr->analysis & TCPS_AN_CLOSER_KNOWN) {
         add_generated_uint(ct, hf_tcpstate_closer, tvb, conn->closer);
         add_generated_uint(ct, hf_tcpstate_closer_frame, tvb, conn->closer_frame);
@@ -1041,6 +1042,7 @@ static void
 add_final_items(tvbuff_t *tvb, proto_tree *st, const tcps_frame *fr)
 {
     const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    char history[TCPS_ZEEK_HISTORY_BUF];
     proto_item *fi;
     proto_tree *ft;
 
@@ -1048,7 +1050,8 @@ add_final_items(tvbuff_t *tvb, proto_tree *st, const tcps_frame *fr)
     proto_item_set_generated(fi);
     add_generated_string(ft, hf_tcpstate_final_conn_state, tvb,
                          tcps_zeek_state_name(tcps_zeek_conn_state(&conn->zeek)));
-    add_generated_string(ft, hf_tcpstate_final_history, tvb, tcps_zeek_history(&conn->zeek));
+    add_generated_string(ft, hf_tcpstate_final_history, tvb,
+                         tcps_zeek_history(&conn->zeek, history));
     add_generated_uint(ft, hf_tcpstate_final_client, tvb, conn->final_state[0]);
     add_generated_uint(ft, hf_tcpstate_final_server, tvb, conn->final_state[1]);
 }

@@ -209,6 +209,7 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
         guint32 upgrade_frame = 0;
         GString *dur, *rtt;
         char **cells;
+        char hist[TCPS_ZEEK_HISTORY_BUF];
 
         if (!c->picked || !c->client)
             continue;
@@ -239,7 +240,7 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
         cells[8] = g_strdup(state_name(ci->final_state[1]));
         cells[9] = g_strdup(tcps_zeek_state_name((tcps_zeek_state)code));
         cells[16] = g_strdup(tcps_zeek_meaning(code));
-        cells[10] = g_strdup(tcps_zeek_history(&ci->zeek));
+        cells[10] = g_strdup(tcps_zeek_history(&ci->zeek, hist));
         cells[11] = g_strdup(val_to_str_const(ci->closer, tcpstate_closer_vals, "-"));
         cells[12] = g_string_free(rtt, FALSE);
         cells[13] = g_strdup_printf("%u", cf->lost);

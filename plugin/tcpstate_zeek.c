@@ -24,8 +24,9 @@
 
 #include <string.h>
 
-_Static_assert(sizeof(tcps_zeek) == 128, "tcps_zeek is documented as 128 bytes");
+_Static_assert(sizeof(tcps_zeek) == 120, "tcps_zeek is documented as 120 bytes");
 _Static_assert(TCPS_ZEEK_HISTORY_MAX < 255, "history length is a uint8_t");
+_Static_assert(sizeof TCPS_ZEEK_LETTERS - 1 < 32, "a history letter's code fits 5 bits");
 
 /* TOO_LARGE_SEQ_DELTA in TCPSessionAdapter.cc: SYN and RST sequence numbers
  * further than this from last_seq are not trusted (update_last_seq), nor is
@@ -129,17 +130,49 @@ static unsigned rx_step(unsigned rx, char c)
     }
 }
 
-/* Connection::AddHistory: append, up to the cap. */
+/* A letter's code: its place in TCPS_ZEEK_LETTERS plus one, 0 for none. */
+static unsigned letter_code(char c)
+{
+    const char *p = c ? strchr(TCPS_ZEEK_LETTERS, c) : NULL;
+
+    return p ? (unsigned)(p - TCPS_ZEEK_LETTERS) + 1 : 0;
+}
+
+static char code_letter(unsigned code)
+{
+    return code >= 1 && code < sizeof TCPS_ZEEK_LETTERS ? TCPS_ZEEK_LETTERS[code - 1] : '\0';
+}
+
+/* The 5-bit code of letter i: bits 5i .. 5i+4 of hist, least significant
+ * bit first; it may straddle two bytes. */
+static unsigned hist_get(const tcps_zeek *z, unsigned i)
+{
+    unsigned bit = i * 5, v = z->hist[bit / 8];
+
+    if (bit % 8 > 3)
+        v |= (unsigned)z->hist[bit / 8 + 1] << 8;
+    return (v >> (bit % 8)) & 31u;
+}
+
+static void hist_put(tcps_zeek *z, unsigned i, unsigned code)
+{
+    unsigned bit = i * 5;
+
+    z->hist[bit / 8] |= (uint8_t)(code << (bit % 8));
+    if (bit % 8 > 3)
+        z->hist[bit / 8 + 1] |= (uint8_t)(code >> (8 - bit % 8));
+}
+
+/* Connection::AddHistory: append, up to the cap. Every letter the callers
+ * add is in TCPS_ZEEK_LETTERS. */
 static void add_history(tcps_zeek *z, char c)
 {
     unsigned rx = (z->flags & ZF_RX_MASK) >> ZF_RX_SHIFT;
 
     rx = rx_step(rx, c);
     z->flags = (uint8_t)((z->flags & ~ZF_RX_MASK) | (rx << ZF_RX_SHIFT));
-    if (z->len < TCPS_ZEEK_HISTORY_MAX) {
-        z->hist[z->len++] = c;
-        z->hist[z->len] = '\0';
-    }
+    if (z->len < TCPS_ZEEK_HISTORY_MAX)
+        hist_put(z, z->len++, letter_code(c));
 }
 
 /* TCP_Endpoint::AddHistory: lower case for the responder. */
@@ -643,9 +676,14 @@ const char *tcps_zeek_state_name(tcps_zeek_state st)
     return names[st];
 }
 
-const char *tcps_zeek_history(const tcps_zeek *z)
+const char *tcps_zeek_history(const tcps_zeek *z, char *buf)
 {
-    return z->hist;
+    unsigned i;
+
+    for (i = 0; i < z->len; i++)
+        buf[i] = code_letter(hist_get(z, i));
+    buf[i] = '\0';
+    return buf;
 }
 
 size_t tcps_zeek_history_len(const tcps_zeek *z)
@@ -671,5 +709,20 @@ uint64_t tcps_zeek_size(const tcps_zeek *z, bool orig)
 bool tcps_zeek_flipped(const tcps_zeek *z)
 {
     return (z->flags & ZF_FLIPPED) != 0;
+}
+
+unsigned tcps_zeek_letter_code(char c)
+{
+    return letter_code(c);
+}
+
+char tcps_zeek_code_letter(unsigned code)
+{
+    return code_letter(code);
+}
+
+void tcps_zeek_add_letter(tcps_zeek *z, char c)
+{
+    add_history(z, c);
 }
 #endif /* TCPSTATE_TEST_HOOKS */

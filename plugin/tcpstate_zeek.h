@@ -108,8 +108,13 @@ typedef struct {
     uint16_t chk;        /* its segments with a bad checksum ('c'), saturating */
 } tcps_zeek_endpoint;
 
-/* One connection. Treat as opaque. Exactly 128 bytes (checked at compile
- * time in tcpstate_zeek.c), history buffer included. */
+/* The history's letters: '^', and Zeek's twelve letters in the
+ * originator's (upper) and responder's (lower) case. Each is kept in 5 bits
+ * (its place in this string, plus one; 0 ends the history). */
+#define TCPS_ZEEK_LETTERS "^SHADFRIQTWCGshadfriqtwcg"
+
+/* One connection. Treat as opaque. Exactly 120 bytes (checked at compile
+ * time in tcpstate_zeek.c), history included. */
 typedef struct {
     tcps_zeek_endpoint ep[2];  /* [0] the caller's originator, [1] responder */
     uint16_t seen;             /* Connection::hist_seen: once-only letters */
@@ -117,8 +122,8 @@ typedef struct {
                                   | reassembler gave up << 7 */
     uint8_t  flags;            /* private: first segment seen, roles flipped,
                                   RSTOS0 history matcher, partial status */
-    uint8_t  len;              /* strlen(hist) */
-    char     hist[TCPS_ZEEK_HISTORY_MAX + 1];
+    uint8_t  len;              /* letters in the history */
+    uint8_t  hist[(TCPS_ZEEK_HISTORY_MAX * 5 + 7) / 8]; /* 5-bit letter codes */
 } tcps_zeek;
 
 /* A connection that has seen nothing: state OTH, history "". */
@@ -133,8 +138,10 @@ tcps_zeek_state tcps_zeek_conn_state(const tcps_zeek *z);
 /* "S0", "SF", ...; "?" for a value out of range. */
 const char *tcps_zeek_state_name(tcps_zeek_state st);
 
-/* The history so far, NUL-terminated, stored in z. Append-only. */
-const char *tcps_zeek_history(const tcps_zeek *z);
+/* The history so far, NUL-terminated, written into buf (at least
+ * TCPS_ZEEK_HISTORY_BUF bytes), which it returns. Append-only. */
+#define TCPS_ZEEK_HISTORY_BUF (TCPS_ZEEK_HISTORY_MAX + 1)
+const char *tcps_zeek_history(const tcps_zeek *z, char *buf);
 size_t tcps_zeek_history_len(const tcps_zeek *z);
 
 #ifdef TCPSTATE_TEST_HOOKS
@@ -154,6 +161,14 @@ uint64_t tcps_zeek_size(const tcps_zeek *z, bool orig);
  * is the caller's responder. Unreachable when the caller follows tcpstate's
  * role rules (a SYN/ACK's sender is always the responder). */
 bool tcps_zeek_flipped(const tcps_zeek *z);
+
+/* The 5-bit code of a history letter (1..25; 0 for a character that is
+ * not one), and the letter of a code (0 for a code that is none). */
+unsigned tcps_zeek_letter_code(char c);
+char tcps_zeek_code_letter(unsigned code);
+
+/* Append a letter as Zeek's Connection::AddHistory would (up to the cap). */
+void tcps_zeek_add_letter(tcps_zeek *z, char c);
 #endif /* TCPSTATE_TEST_HOOKS */
 
 #endif /* TCPSTATE_ZEEK_H */

@@ -199,7 +199,8 @@ static void check_zeek(const tcps_zeek *z, const char *before, size_t before_len
                        uint32_t frame)
 {
     size_t len = tcps_zeek_history_len(z);
-    const char *h = tcps_zeek_history(z);
+    char buf[TCPS_ZEEK_HISTORY_BUF];
+    const char *h = tcps_zeek_history(z, buf);
 
     CHECK((unsigned)tcps_zeek_conn_state(z) < TCPS_ZEEK_NUM);
     CHECK(strcmp(tcps_zeek_state_name(tcps_zeek_conn_state(z)), "?") != 0);
@@ -340,7 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (before_fr && sl->last_frame != frame) {
             before_conn = tcps_tracker_conn_of(tr, before_fr);
             before_len = tcps_zeek_history_len(&before_conn->zeek);
-            memcpy(before, tcps_zeek_history(&before_conn->zeek), before_len);
+            tcps_zeek_history(&before_conn->zeek, before);
         }
         CHECK(!tcps_tracker_begin_frame(tr, frame, (gint64)off));
         fr = tcps_tracker_segment(tr, &seg);

@@ -340,7 +340,10 @@ static bool fine_insert(const script *s, const tcps_result *r)
     memset(&k, 0, sizeof k);
     k.facts[0] = s->conn.ep[0].facts;
     k.facts[1] = s->conn.ep[1].facts;
-    k.flags = s->conn.flags;
+    /* The low five bits: started, roles, midstream, reset, FIN seen. The
+     * bits above say which end sent last and whether a challenged SYN is
+     * kept; like times and sequence numbers, they are not in the key. */
+    k.flags = s->conn.flags & 0x1f;
     k.st[0] = r->state[0];
     k.st[1] = r->state[1];
     h = (k.facts[0] * 2654435761u) ^ (k.facts[1] * 40503u) ^ ((uint32_t)k.flags << 24) ^

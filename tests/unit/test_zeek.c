@@ -32,13 +32,21 @@ enum { OISN = 1000, RISN = 5000, WIN = 65535 };
 /* How a segment was captured: checksum bad, payload cut short. */
 enum { GOOD = 0, BAD = 1, CUT = 2 };
 
+/* The history as a string: one buffer, overwritten by each call. */
+static const char *history(const tcps_zeek *z)
+{
+    static char buf[TCPS_ZEEK_HISTORY_BUF];
+
+    return tcps_zeek_history(z, buf);
+}
+
 static void txc(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t ack,
                 uint32_t len, uint32_t win, int how)
 {
     tcps_zeek_segment s;
     char before[TCPS_ZEEK_HISTORY_MAX + 1];
 
-    strcpy(before, tcps_zeek_history(z));
+    strcpy(before, history(z));
     memset(&s, 0, sizeof s);
     s.bad_checksum = (how & BAD) != 0;
     s.truncated = (how & CUT) != 0;
@@ -50,8 +58,8 @@ static void txc(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t a
     s.window = win;
     tcps_zeek_update(z, &s);
     /* Append-only, always. */
-    assert_int_equal(strncmp(tcps_zeek_history(z), before, strlen(before)), 0);
-    assert_int_equal(strlen(tcps_zeek_history(z)), tcps_zeek_history_len(z));
+    assert_int_equal(strncmp(history(z), before, strlen(before)), 0);
+    assert_int_equal(strlen(history(z)), tcps_zeek_history_len(z));
 }
 
 static void txw(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t ack,
@@ -66,7 +74,7 @@ static void tx(tcps_zeek *z, char who, uint16_t flags, uint32_t seq, uint32_t ac
 }
 
 #define EXPECT(z, hist, code) do {                                         \
-        assert_string_equal(tcps_zeek_history(z), (hist));                  \
+        assert_string_equal(history(z), (hist));                  \
         assert_string_equal(tcps_zeek_state_name(tcps_zeek_conn_state(z)),  \
                             tcps_zeek_state_name(code));                    \
     } while (0)
@@ -610,8 +618,8 @@ static void test_history_cap(void **state)
     for (i = 0; i < 40; i++)        /* 40 RSTs at different seqs: 'r' each */
         tx(&z, 'R', RST, RISN + 1 + i, 0, 0);
     assert_int_equal(tcps_zeek_history_len(&z), TCPS_ZEEK_HISTORY_MAX);
-    assert_int_equal(strlen(tcps_zeek_history(&z)), TCPS_ZEEK_HISTORY_MAX);
-    assert_int_equal(strncmp(tcps_zeek_history(&z), "ShArrr", 6), 0);
+    assert_int_equal(strlen(history(&z)), TCPS_ZEEK_HISTORY_MAX);
+    assert_int_equal(strncmp(history(&z), "ShArrr", 6), 0);
     assert_int_equal(tcps_zeek_conn_state(&z), TCPS_ZEEK_RSTR);
 }
 
@@ -649,7 +657,7 @@ static void test_random_append_only(void **state)
             int side = (int)(rng() & 1);
             tcps_zeek_state st;
 
-            strcpy(prev, tcps_zeek_history(&z));
+            strcpy(prev, history(&z));
             memset(&s, 0, sizeof s);
             s.from_orig = side == 0;
             s.flags = flag_mix[rng() % (sizeof flag_mix / sizeof flag_mix[0])];
@@ -665,10 +673,10 @@ static void test_random_append_only(void **state)
             next[side] = s.seq + s.len;
             tcps_zeek_update(&z, &s);
 
-            assert_int_equal(strncmp(tcps_zeek_history(&z), prev, strlen(prev)), 0);
+            assert_int_equal(strncmp(history(&z), prev, strlen(prev)), 0);
             assert_true(tcps_zeek_history_len(&z) >= strlen(prev));
             assert_true(tcps_zeek_history_len(&z) <= TCPS_ZEEK_HISTORY_MAX);
-            assert_int_equal(strlen(tcps_zeek_history(&z)), tcps_zeek_history_len(&z));
+            assert_int_equal(strlen(history(&z)), tcps_zeek_history_len(&z));
             st = tcps_zeek_conn_state(&z);
             assert_true((unsigned)st < TCPS_ZEEK_NUM);
             assert_string_not_equal(tcps_zeek_state_name(st), "?");
@@ -691,7 +699,58 @@ static void test_names_and_size(void **state)
         assert_string_equal(tcps_zeek_state_name((tcps_zeek_state)i), names[i]);
     assert_string_equal(tcps_zeek_state_name(TCPS_ZEEK_NUM), "?");
     assert_string_equal(tcps_zeek_state_name((tcps_zeek_state)-1), "?");
-    assert_int_equal(sizeof(tcps_zeek), 128);
+    assert_int_equal(sizeof(tcps_zeek), 120);
+}
+
+/* The history is kept as 5-bit codes: every letter has its own code below
+ * 32 and comes back as itself; anything else has none. */
+static void test_letter_codes(void **state)
+{
+    const char *letters = TCPS_ZEEK_LETTERS;
+    unsigned i, seen = 0;
+    (void)state;
+
+    for (i = 0; letters[i]; i++) {
+        unsigned code = tcps_zeek_letter_code(letters[i]);
+
+        assert_in_range(code, 1, 31);
+        assert_false(seen & (1u << code));
+        seen |= 1u << code;
+        assert_int_equal(tcps_zeek_code_letter(code), letters[i]);
+    }
+    assert_int_equal(i, 25);
+    assert_int_equal(tcps_zeek_letter_code('\0'), 0);
+    assert_int_equal(tcps_zeek_letter_code('x'), 0);
+    assert_int_equal(tcps_zeek_letter_code('B'), 0);
+    assert_int_equal(tcps_zeek_code_letter(0), '\0');
+    assert_int_equal(tcps_zeek_code_letter(26), '\0');
+    assert_int_equal(tcps_zeek_code_letter(31), '\0');
+}
+
+/* Every letter at every place of the packed history (codes straddle byte
+ * boundaries at most places), up to the cap, past which letters drop. */
+static void test_history_packing(void **state)
+{
+    const char *letters = TCPS_ZEEK_LETTERS;
+    unsigned n = (unsigned)strlen(letters), shift, i;
+    char want[TCPS_ZEEK_HISTORY_BUF];
+    (void)state;
+
+    for (shift = 0; shift < n; shift++) {
+        tcps_zeek z;
+
+        tcps_zeek_init(&z);
+        for (i = 0; i < TCPS_ZEEK_HISTORY_MAX + 3; i++) {
+            char c = letters[(shift + i) % n];
+
+            if (i < TCPS_ZEEK_HISTORY_MAX)
+                want[i] = c;
+            tcps_zeek_add_letter(&z, c);
+            want[i < TCPS_ZEEK_HISTORY_MAX ? i + 1 : TCPS_ZEEK_HISTORY_MAX] = '\0';
+            assert_string_equal(history(&z), want);
+            assert_int_equal(tcps_zeek_history_len(&z), strlen(want));
+        }
+    }
 }
 
 /* TCPAnalyzer::ValidateChecksum: a segment with a bad TCP checksum adds
@@ -920,6 +979,8 @@ int main(void)
         cmocka_unit_test(test_history_cap),
         cmocka_unit_test(test_random_append_only),
         cmocka_unit_test(test_names_and_size),
+        cmocka_unit_test(test_letter_codes),
+        cmocka_unit_test(test_history_packing),
         cmocka_unit_test(test_bad_checksum),
         cmocka_unit_test(test_bad_checksum_first_from_responder),
         cmocka_unit_test(test_gap_miss_end_data),
