@@ -23,7 +23,7 @@
 #include <string.h>
 
 _Static_assert(sizeof(tcps_endpoint) == 96, "tcps_endpoint is documented as 96 bytes");
-_Static_assert(sizeof(tcps_conn) == 200, "tcps_conn is documented as 200 bytes");
+_Static_assert(sizeof(tcps_conn) == 208, "tcps_conn is documented as 208 bytes");
 
 /* Endpoint facts. */
 #define F_SYN_SENT     (1u << 0)  /* it sent a SYN (bare or with ACK) */
@@ -1079,17 +1079,8 @@ static void choose_incarnation(tcps_conn *c, const tcps_config *cfg, const tcps_
     uint16_t fl = seg->flags;
     bool syn = fl & TCPS_TH_SYN, ack = fl & TCPS_TH_ACK;
     bool rst = fl & TCPS_TH_RST, fin = fl & TCPS_TH_FIN;
-    bool kept = (c->flags & C_SYN_KEPT) != 0;
-    uint32_t kept_seq = 0;
     int i;
 
-    if (kept) {
-        /* The kept SYN's number, from its sender's probe_ns (step 5),
-         * which holds no probe: a SYN is none. */
-        kept_seq = (uint32_t)c->ep[last_sender(c)].probe_ns;
-        c->ep[last_sender(c)].probe_ns = 0;
-        c->flags &= (uint8_t)~C_SYN_KEPT;
-    }
     if (!(c->flags & C_STARTED)) {
         conn_start(c, seg);
         if (c->flags & C_MIDSTREAM)
@@ -1104,26 +1095,26 @@ static void choose_incarnation(tcps_conn *c, const tcps_config *cfg, const tcps_
          * incarnation of the 4-tuple; Wireshark usually gives it a new
          * tcp.stream as well. */
         restart(c, seg, out);
-    } else if (syn && ack && !rst && !fin && kept &&
+    } else if (syn && ack && !rst && !fin && (c->flags & C_SYN_KEPT) &&
                seg->from_a != ((last_sender(c) == CLIENT) == a_is_client(c)) &&
-               seg->ack == kept_seq + 1) {
+               seg->ack == c->syn_seq + 1) {
         /* A SYN/ACK acknowledging a SYN that the old connection would have
          * answered with a challenge ACK: the peer had no old connection
          * either, so that SYN opened a new one (docs/semantics.md, 4-tuple
          * reuse). Start over from it; hindsight shows its frame as step 1.
          * The kept SYN is the latest segment: its sender's tx_frame and
          * tx_ns are its own. */
-        const tcps_endpoint *syn_sender = &c->ep[last_sender(c)];
+        const tcps_endpoint *kept = &c->ep[last_sender(c)];
         tcps_segment first = *seg;
         tcps_result at_syn;
 
         first.flags = TCPS_TH_SYN;
-        first.seq = kept_seq;
+        first.seq = c->syn_seq;
         first.ack = 0;
         first.len = 0;
         first.from_a = !seg->from_a;
-        first.time_ns = syn_sender->tx_ns;
-        first.frame = syn_sender->tx_frame;
+        first.time_ns = kept->tx_ns;
+        first.frame = kept->tx_frame;
         first.src_port = seg->dst_port;
         first.dst_port = seg->src_port;
         c->flags &= (uint8_t)~C_STARTED;
@@ -1134,6 +1125,7 @@ static void choose_incarnation(tcps_conn *c, const tcps_config *cfg, const tcps_
                    (tcps_state)at_syn.prev[i], TCPS_REV_NEW_CONN);
         out->events |= TCPS_EV_REUSE;
     }
+    c->flags &= (uint8_t)~C_SYN_KEPT;
 }
 
 /* Step 2: both ends' states before the segment. TIME_WAIT ends 2·MSL after
@@ -1215,7 +1207,20 @@ static void process_by_class(tcps_conn *c, int si, const tcps_segment *seg, tcps
     }
 }
 
-/* Step 4: keep-alive probes (SEG.SEQ = SND.NXT-1, at most one octet): the
+/* Step 4: a bare SYN on a live connection draws a challenge ACK (RFC 5961
+ * §4); keep it in case a SYN/ACK shows it opened a new connection (step 1
+ * of the next segment). */
+static void remember_challenged_syn(tcps_conn *c, const tcps_segment *seg, const tcps_result *out)
+{
+    /* note_sent records its frame and time as the sender's latest; a
+     * frame 0 keeps nothing. */
+    if ((out->events & TCPS_EV_SYN_IN_SYNCHRONIZED) && seg->frame) {
+        c->flags |= C_SYN_KEPT;
+        c->syn_seq = seg->seq;
+    }
+}
+
+/* Step 5: keep-alive probes (SEG.SEQ = SND.NXT-1, at most one octet): the
  * sender's first one not answered yet, for on_rst's PEER_SILENT. Any
  * segment answers the peer's. */
 static void track_keepalive(tcps_conn *c, int si, const tcps_segment *seg, const tcps_result *out)
@@ -1231,21 +1236,6 @@ static void track_keepalive(tcps_conn *c, int si, const tcps_segment *seg, const
             c->ep[si].probe_ns = seg->time_ns;
     } else {
         c->ep[si].probe_ns = 0;
-    }
-}
-
-/* Step 5: a bare SYN on a live connection draws a challenge ACK (RFC 5961
- * §4); keep it in case a SYN/ACK shows it opened a new connection (step 1
- * of the next segment). It is the sender's latest segment, so note_sent
- * records its frame and time; its number goes into the sender's probe_ns,
- * which step 4 has just cleared (a SYN is no probe) and which step 1 of the
- * next segment clears again. A frame 0 keeps nothing. */
-static void remember_challenged_syn(tcps_conn *c, int si, const tcps_segment *seg,
-                                    const tcps_result *out)
-{
-    if ((out->events & TCPS_EV_SYN_IN_SYNCHRONIZED) && seg->frame) {
-        c->flags |= C_SYN_KEPT;
-        c->ep[si].probe_ns = seg->seq;
     }
 }
 
@@ -1306,8 +1296,8 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     out->from_client = (si == CLIENT);
     states_before(c, cfg, seg, out, was_tw);
     process_by_class(c, si, seg, out);
+    remember_challenged_syn(c, seg, out);
     track_keepalive(c, si, seg, out);
-    remember_challenged_syn(c, si, seg, out);
     note_sent(c, si, seg, out);
     states_after(c, si, seg, out, was_tw);
 }

@@ -130,9 +130,7 @@ typedef struct {
     int64_t  tx_ns;       /* when it last sent a segment */
     int64_t  rtt_ns;      /* round trip capture point -> it -> capture point */
     int64_t  tw_since_ns; /* when its current TIME_WAIT (re)started */
-    int64_t  probe_ns;    /* its first keep-alive probe not answered yet, 0 none;
-                             after a bare SYN of its own that the connection
-                             keeps (see tcps_conn), that SYN's number */
+    int64_t  probe_ns;    /* its first keep-alive probe not answered yet, 0 none */
     int64_t  seg_ns[2];   /* when its last two data segments passed, */
     uint32_t seg_seq[2];  /* and where they start (older first) */
 } tcps_endpoint;
@@ -141,10 +139,10 @@ typedef struct {
  * nothing that the rest derives: the time of its latest segment is its
  * sender's tx_ns, and a bare SYN kept for a challenge ACK (RFC 5961 §4) is
  * always that latest segment (it is forgotten on the next one), so only its
- * sequence number is kept, in its sender's probe_ns (a SYN is no keep-alive
- * probe). 200 bytes (checked at compile time). */
+ * sequence number is kept. 208 bytes (checked at compile time). */
 typedef struct {
     tcps_endpoint ep[2];  /* [0] = client, [1] = server */
+    uint32_t syn_seq;     /* that SYN's sequence number, while kept */
     uint32_t cross_frame; /* the segment of endpoint cross_ep that crossed
                              the segment which last changed it (a
                              simultaneous open or close), 0 none: it held its
