@@ -58,7 +58,13 @@ struct tcps_tracker {
     tcps_store *store;
     tcps_slab   conns;          /* tcps_conn_info, by index: frames keep 4 bytes */
     tcps_slab   streams_slab;   /* tcps_stream, in creation order */
-    GHashTable *streams;        /* tcp.stream -> tcps_stream */
+    /* tcp.stream -> tcps_stream. Wireshark numbers streams densely from 0,
+     * so an array indexed by the number finds one (8 bytes a stream rather
+     * than a hash entry and its hashing); a number far beyond the streams
+     * seen so far (not Wireshark's, e.g. a fuzzer's) goes to the map, so
+     * that bad input cannot grow the array without bound. */
+    GPtrArray  *stream_index;
+    GHashTable *streams;
     GHashTable *tuples;         /* tuple_key -> latest tcps_conn_info (keys owned) */
     GHashTable *servers;        /* endpoint_key -> tcps_server (both owned) */
     GHashTable *lost_shown_by;  /* lost frame -> the frame showing it */
@@ -207,6 +213,7 @@ tcps_tracker_new(const tcps_analysis_prefs *prefs)
     tr->store = tcps_store_new();
     slab_init(&tr->conns, sizeof(tcps_conn_info));
     slab_init(&tr->streams_slab, sizeof(tcps_stream));
+    tr->stream_index = g_ptr_array_new();
     tr->streams = g_hash_table_new(g_direct_hash, g_direct_equal);
     tr->tuples = g_hash_table_new_full(tuple_hash, tuple_equal, g_free, NULL);
     tr->servers = g_hash_table_new_full(endpoint_hash, endpoint_equal, g_free,
@@ -229,6 +236,7 @@ tcps_tracker_free(tcps_tracker *tr)
         tcps_conninfo_clear((tcps_conn_info *)slab_at(&tr->conns, i));
     g_ptr_array_free(tr->conns.blocks, TRUE);
     g_ptr_array_free(tr->streams_slab.blocks, TRUE);
+    g_ptr_array_free(tr->stream_index, TRUE);
     g_hash_table_destroy(tr->streams);
     g_hash_table_destroy(tr->tuples);
     g_hash_table_destroy(tr->servers);
@@ -396,11 +404,41 @@ server_of(tcps_tracker *tr, const tcps_addr *dst, guint16 dport)
  * while the TCPs at both ends may still hold the old connection. A new
  * stream on a 4-tuple whose connection is still live joins it, so that
  * every Wireshark release gives the same states. */
+/* Whether tcp.stream n belongs in the array (see stream_index). */
+static gboolean
+stream_dense(const tcps_tracker *tr, guint32 n)
+{
+    return n < tr->stream_index->len || n - tr->stream_index->len < 4096u + tr->streams_slab.count;
+}
+
+static tcps_stream *
+stream_lookup(const tcps_tracker *tr, guint32 n)
+{
+    tcps_stream *st = n < tr->stream_index->len
+                      ? (tcps_stream *)g_ptr_array_index(tr->stream_index, n) : NULL;
+
+    /* The array may have grown over a number put in the map before. */
+    if (!st && g_hash_table_size(tr->streams))
+        st = (tcps_stream *)g_hash_table_lookup(tr->streams, GUINT_TO_POINTER(n));
+    return st;
+}
+
+static void
+stream_insert(tcps_tracker *tr, guint32 n, tcps_stream *st)
+{
+    if (!stream_dense(tr, n)) {
+        g_hash_table_insert(tr->streams, GUINT_TO_POINTER(n), st);
+        return;
+    }
+    if (n >= tr->stream_index->len)
+        g_ptr_array_set_size(tr->stream_index, (guint)n + 1);   /* NULL-filled */
+    g_ptr_array_index(tr->stream_index, n) = st;
+}
+
 static tcps_stream *
 stream_for(tcps_tracker *tr, const tcps_track_segment *seg)
 {
-    tcps_stream *st = (tcps_stream *)g_hash_table_lookup(tr->streams,
-                                                         GUINT_TO_POINTER(seg->stream));
+    tcps_stream *st = stream_lookup(tr, seg->stream);
     guint8 buf[sizeof(tuple_key) + KEY_STACK];
     tuple_key *probe;
     tcps_conn_info *latest;
@@ -420,7 +458,7 @@ stream_for(tcps_tracker *tr, const tcps_track_segment *seg)
         st->b_port = seg->dport;
         st->a_is_lower = addr_cmp(&seg->src, &seg->dst) < 0;
     }
-    g_hash_table_insert(tr->streams, GUINT_TO_POINTER(seg->stream), st);
+    stream_insert(tr, seg->stream, st);
     return st;
 }
 
