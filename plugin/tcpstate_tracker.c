@@ -61,9 +61,11 @@ struct tcps_tracker {
     /* tcp.stream -> tcps_stream. Wireshark numbers streams densely from 0,
      * so an array indexed by the number finds one (8 bytes a stream rather
      * than a hash entry and its hashing); a number far beyond the streams
-     * seen so far (not Wireshark's, e.g. a fuzzer's) goes to the map, so
-     * that bad input cannot grow the array without bound. */
+     * seen so far (not Wireshark's, e.g. a fuzzer's; or a read filter's
+     * that drops most streams) goes to the map, so that the array stays
+     * within twice the streams seen plus 4096 entries whatever the input. */
     GPtrArray  *stream_index;
+    guint32     streams_seen;   /* tcp.stream numbers given a stream */
     GHashTable *streams;
     GHashTable *tuples;         /* tuple_key -> latest tcps_conn_info (keys owned) */
     GHashTable *servers;        /* endpoint_key -> tcps_server (both owned) */
@@ -398,17 +400,11 @@ server_of(tcps_tracker *tr, const tcps_addr *dst, guint16 dport)
     return srv;
 }
 
-/* The stream object for this tcp.stream. The engine, not Wireshark's
- * stream index, decides where a connection begins: Wireshark starts a new
- * stream for a SYN after a RST (from 4.2 on) or for a SYN with a new ISN,
- * while the TCPs at both ends may still hold the old connection. A new
- * stream on a 4-tuple whose connection is still live joins it, so that
- * every Wireshark release gives the same states. */
 /* Whether tcp.stream n belongs in the array (see stream_index). */
 static gboolean
 stream_dense(const tcps_tracker *tr, guint32 n)
 {
-    return n < tr->stream_index->len || n - tr->stream_index->len < 4096u + tr->streams_slab.count;
+    return n < tr->stream_index->len || (guint64)n < 2u * (guint64)tr->streams_seen + 4096u;
 }
 
 static tcps_stream *
@@ -426,6 +422,7 @@ stream_lookup(const tcps_tracker *tr, guint32 n)
 static void
 stream_insert(tcps_tracker *tr, guint32 n, tcps_stream *st)
 {
+    tr->streams_seen++;
     if (!stream_dense(tr, n)) {
         g_hash_table_insert(tr->streams, GUINT_TO_POINTER(n), st);
         return;
@@ -435,6 +432,12 @@ stream_insert(tcps_tracker *tr, guint32 n, tcps_stream *st)
     g_ptr_array_index(tr->stream_index, n) = st;
 }
 
+/* The stream object for this tcp.stream. The engine, not Wireshark's
+ * stream index, decides where a connection begins: Wireshark starts a new
+ * stream for a SYN after a RST (from 4.2 on) or for a SYN with a new ISN,
+ * while the TCPs at both ends may still hold the old connection. A new
+ * stream on a 4-tuple whose connection is still live joins it, so that
+ * every Wireshark release gives the same states. */
 static tcps_stream *
 stream_for(tcps_tracker *tr, const tcps_track_segment *seg)
 {
