@@ -757,6 +757,27 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *
     return st;
 }
 
+/* The text of each "entered a state" expert, "Client: CLOSED -> SYN_SENT"
+ * for [endpoint][before][after], formatted once (enter_texts_init): every
+ * segment that changes a state raises one, and formatting three strings
+ * into it per call was most of a SYN flood's expert cost (the expert is
+ * then raised with "%s", the same text). */
+#define ENTER_TEXT_LEN 48
+static char enter_texts[2][TCPS_NUM_STATES][TCPS_NUM_STATES][ENTER_TEXT_LEN];
+
+static void
+enter_texts_init(void)
+{
+    static const char *const who[2] = { "Client", "Server" };
+    unsigned i, a, b;
+
+    for (i = 0; i < 2; i++)
+        for (a = 0; a < TCPS_NUM_STATES; a++)
+            for (b = 0; b < TCPS_NUM_STATES; b++)
+                snprintf(enter_texts[i][a][b], ENTER_TEXT_LEN, "%s: %s -> %s", who[i],
+                         tcps_state_name((tcps_state)a), tcps_state_name((tcps_state)b));
+}
+
 /* The per-segment experts. Built whether or not there is a tree: Expert
  * Info and `-z expert` dissect without one. ti and st are NULL then. */
 static void
@@ -769,10 +790,16 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
     unsigned i;
 
     for (i = 0; i < 2; i++)
-        if (r->prev[i] != r->state[i] && r->state[i] < TCPS_NUM_STATES)
-            expert_add_info_format(pinfo, ti, &ei_tcpstate_enter[i][r->state[i]], "%s: %s -> %s",
-                                   who[i], tcps_state_name((tcps_state)r->prev[i]),
-                                   tcps_state_name((tcps_state)r->state[i]));
+        if (r->prev[i] != r->state[i] && r->state[i] < TCPS_NUM_STATES) {
+            if (r->prev[i] < TCPS_NUM_STATES)
+                expert_add_info_format(pinfo, ti, &ei_tcpstate_enter[i][r->state[i]], "%s",
+                                       enter_texts[i][r->prev[i]][r->state[i]]);
+            else
+                expert_add_info_format(pinfo, ti, &ei_tcpstate_enter[i][r->state[i]],
+                                       "%s: %s -> %s", who[i],
+                                       tcps_state_name((tcps_state)r->prev[i]),
+                                       tcps_state_name((tcps_state)r->state[i]));
+        }
     for (i = 0; i < G_N_ELEMENTS(event_experts); i++)
         if (r->events & event_experts[i].event) {
             expert_add_info(pinfo, ti, event_experts[i].ei);
@@ -1004,10 +1031,12 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
         expert_add_info_format(pinfo, ti, &ei_tcpstate_syn_flood,
                                "SYN flood? %u half-open to this server in %u s",
                                conn->half_open_at_syn, tcps_prefs.flood_seconds);
-        add_explanation(st, tvb, wmem_strdup_printf(pinfo->pool,
-                        "More than %u handshakes to this server endpoint began within %u s "
-                        "and are not complete (preference tcpstate.syn_flood_count)",
-                        tcps_prefs.flood_count, tcps_prefs.flood_seconds));
+        /* Formatted only for a tree: a flood's every SYN comes here. */
+        if (st)
+            add_explanation(st, tvb, wmem_strdup_printf(pinfo->pool,
+                            "More than %u handshakes to this server endpoint began within %u s "
+                            "and are not complete (preference tcpstate.syn_flood_count)",
+                            tcps_prefs.flood_count, tcps_prefs.flood_seconds));
     }
     if (fr->analysis & TCPS_AN_REUSE_IN_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
@@ -1557,6 +1586,7 @@ proto_register_tcpstate(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
+    enter_texts_init();
     tcps_upgrade_register(proto_tcpstate, expert);
 
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);

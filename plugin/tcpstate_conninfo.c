@@ -67,9 +67,11 @@ since_append(tcps_since_log *log, guint32 frame, guint8 state, gint64 t_ns)
         return;
     }
     if (log->n == log->cap) {
-        /* Six entries hold a whole ordinary connection's end (SYN_SENT,
-         * ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT): one allocation. */
-        guint32 cap = log->cap ? MIN(log->cap * 2u, TCPS_SINCE_LOG_MAX) : 6;
+        /* First one entry: most connections of a SYN flood never log a
+         * second (16 B instead of 96). Then six, which hold a whole
+         * ordinary connection's end (SYN_SENT, ESTABLISHED, FIN_WAIT_1,
+         * FIN_WAIT_2, TIME_WAIT), then doubling. */
+        guint32 cap = log->cap > 1 ? MIN(log->cap * 2u, TCPS_SINCE_LOG_MAX) : log->cap ? 6 : 1;
         log->v = g_renew(tcps_since, log->v, cap);
         log->cap = (guint16)cap;
     }

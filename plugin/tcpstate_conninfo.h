@@ -55,15 +55,18 @@ typedef struct tcps_conn_info {
     guint8          end_flags;         /* TCPS_END_* */
     guint8          synack_timeouts;   /* SYN/ACKs sent again on a timer (not
                                           answering a SYN sent again) */
-    gboolean        reset;             /* ended by an accepted RST */
-    gboolean        refused;
+    /* Flags as bytes, in the room the bytes above leave before the next
+     * 8-byte field: a connection is kept per SYN of a flood. */
+    guint8          reset;             /* ended by an accepted RST */
+    guint8          refused;
+    guint8          hs_done;           /* the handshake completed */
+    guint8          had_synack;
+    guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
     gint64          last_syn_ns;       /* latest bare SYN from the client */
     gint64          syn_for_synack_ns; /* the SYN the latest SYN/ACK answered */
     gint64          synack_ns;         /* latest SYN/ACK (TCPS_END_SYNACK_SEEN) */
     gint64          hs_server_ns;      /* handshake halves, once complete */
     gint64          hs_client_ns;
-    gboolean        hs_done;
-    gboolean        had_synack;
     guint32         linger_fired[2];   /* since-log length when a linger fired */
     tcps_zeek       zeek;
     struct tcps_conn_info *previous;   /* the 4-tuple's previous incarnation */
@@ -71,7 +74,6 @@ typedef struct tcps_conn_info {
     struct tcps_server  *server;       /* while half-open: the SYN-flood count */
     guint32         pending_seq;       /* its entry there (tcps_server) */
     guint32         table_index;       /* in the file's table of connections */
-    guint32         half_open_at_syn;  /* the SYN-flood count at its first SYN */
     guint32         rev_lo, rev_hi;    /* frames hindsight rewrote: [lo, hi],
                                           0 none (the since log is live) */
     tcps_since_log  times;             /* the time of each frame that revised

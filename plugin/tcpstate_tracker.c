@@ -62,7 +62,15 @@ struct tcps_tracker {
     tcps_store *store;
     tcps_slab   conns;          /* tcps_conn_info, by index: frames keep 4 bytes */
     tcps_slab   streams_slab;   /* tcps_stream, in creation order */
-    GHashTable *streams;        /* tcp.stream -> tcps_stream */
+    /* tcp.stream -> tcps_stream. Wireshark numbers streams densely from 0,
+     * so an array indexed by the number finds one (8 bytes a stream rather
+     * than a hash entry and its hashing); a number far beyond the streams
+     * seen so far (not Wireshark's, e.g. a fuzzer's; or a read filter's
+     * that drops most streams) goes to the map, so that the array stays
+     * within twice the streams seen plus 4096 entries whatever the input. */
+    GPtrArray  *stream_index;
+    guint32     streams_seen;   /* tcp.stream numbers given a stream */
+    GHashTable *streams;
     GHashTable *tuples;         /* tuple_key -> latest tcps_conn_info (keys owned) */
     GHashTable *servers;        /* endpoint_key -> tcps_server (both owned) */
     GHashTable *lost_shown_by;  /* lost frame -> the frame showing it */
@@ -211,6 +219,7 @@ tcps_tracker_new(const tcps_analysis_prefs *prefs)
     tr->store = tcps_store_new();
     slab_init(&tr->conns, sizeof(tcps_conn_info));
     slab_init(&tr->streams_slab, sizeof(tcps_stream));
+    tr->stream_index = g_ptr_array_new();
     tr->streams = g_hash_table_new(g_direct_hash, g_direct_equal);
     tr->tuples = g_hash_table_new_full(tuple_hash, tuple_equal, g_free, NULL);
     tr->servers = g_hash_table_new_full(endpoint_hash, endpoint_equal, g_free,
@@ -233,6 +242,7 @@ tcps_tracker_free(tcps_tracker *tr)
         tcps_conninfo_clear((tcps_conn_info *)slab_at(&tr->conns, i));
     g_ptr_array_free(tr->conns.blocks, TRUE);
     g_ptr_array_free(tr->streams_slab.blocks, TRUE);
+    g_ptr_array_free(tr->stream_index, TRUE);
     g_hash_table_destroy(tr->streams);
     g_hash_table_destroy(tr->tuples);
     g_hash_table_destroy(tr->servers);
@@ -394,6 +404,38 @@ server_of(tcps_tracker *tr, const tcps_addr *dst, guint16 dport)
     return srv;
 }
 
+/* Whether tcp.stream n belongs in the array (see stream_index). */
+static gboolean
+stream_dense(const tcps_tracker *tr, guint32 n)
+{
+    return n < tr->stream_index->len || (guint64)n < 2u * (guint64)tr->streams_seen + 4096u;
+}
+
+static tcps_stream *
+stream_lookup(const tcps_tracker *tr, guint32 n)
+{
+    tcps_stream *st = n < tr->stream_index->len
+                      ? (tcps_stream *)g_ptr_array_index(tr->stream_index, n) : NULL;
+
+    /* The array may have grown over a number put in the map before. */
+    if (!st && g_hash_table_size(tr->streams))
+        st = (tcps_stream *)g_hash_table_lookup(tr->streams, GUINT_TO_POINTER(n));
+    return st;
+}
+
+static void
+stream_insert(tcps_tracker *tr, guint32 n, tcps_stream *st)
+{
+    tr->streams_seen++;
+    if (!stream_dense(tr, n)) {
+        g_hash_table_insert(tr->streams, GUINT_TO_POINTER(n), st);
+        return;
+    }
+    if (n >= tr->stream_index->len)
+        g_ptr_array_set_size(tr->stream_index, (guint)n + 1);   /* NULL-filled */
+    g_ptr_array_index(tr->stream_index, n) = st;
+}
+
 /* The stream object for this tcp.stream. The engine, not Wireshark's
  * stream index, decides where a connection begins: Wireshark starts a new
  * stream for a SYN after a RST (from 4.2 on) or for a SYN with a new ISN,
@@ -403,8 +445,7 @@ server_of(tcps_tracker *tr, const tcps_addr *dst, guint16 dport)
 static tcps_stream *
 stream_for(tcps_tracker *tr, const tcps_track_segment *seg)
 {
-    tcps_stream *st = (tcps_stream *)g_hash_table_lookup(tr->streams,
-                                                         GUINT_TO_POINTER(seg->stream));
+    tcps_stream *st = stream_lookup(tr, seg->stream);
     guint8 buf[sizeof(tuple_key) + KEY_STACK];
     tuple_key *probe;
     tcps_conn_info *latest;
@@ -424,7 +465,7 @@ stream_for(tcps_tracker *tr, const tcps_track_segment *seg)
         st->b_port = seg->dport;
         st->a_is_lower = addr_cmp(&seg->src, &seg->dst) < 0;
     }
-    g_hash_table_insert(tr->streams, GUINT_TO_POINTER(seg->stream), st);
+    stream_insert(tr, seg->stream, st);
     return st;
 }
 

@@ -3,12 +3,16 @@
 """ctest check (not timed): the memory tcpstate adds, from peak RSS.
 
 usage: check_memory.py PLUGIN.so MAX_BYTES_PER_FRAME MAX_BYTES_PER_CONNECTION
+                       MAX_BYTES_PER_SYN_ONLY_CONNECTION
 
 Generates (make_capture.py, deterministic) a frame-heavy capture (10 long
-connections, 100,000 frames) and a connection-heavy one (9,090 connections
-of 11 segments), runs plain tshark and tshark with the plugin on each in
+connections, 100,000 frames), a connection-heavy one (9,090 connections
+of 11 segments) and a SYN flood (20,000 connections that never get past
+their SYN), runs plain tshark and tshark with the plugin on each in
 one pass without a tree (-q -z rpc,programs), and checks the peak RSS
-difference per frame (frame-heavy) and per connection (connection-heavy).
+difference per frame (frame-heavy), per connection (connection-heavy) and
+per SYN-only connection (the flood; the frame's own record, RECORD_BYTES,
+not counted, as issue 19 counts it).
 Memory is stable enough to assert; time is not, and is not checked here
 (tests/bench/compare.py measures it).
 """
@@ -22,19 +26,25 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
 
 FRAMES = 100000
+SYNS = 20000
+RECORD_BYTES = 20   # sizeof(tcps_frame), tcpstate_record.h
 
 
 def main():
-    so, max_frame, max_conn = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    so, max_frame, max_conn, max_syn = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), \
+        float(sys.argv[4])
     tmp = tempfile.mkdtemp(prefix="tcpstate-mem.")
     bad = 0
     try:
         dirs, home = compare.setup(tmp, so)
         n = FRAMES // 11
-        for label, gen, div, unit, limit in (
-                ("frame-heavy", ["long", "10", str(FRAMES)], FRAMES, "frame", max_frame),
-                ("connection-heavy", [str(n)], n, "connection", max_conn)):
-            cap = os.path.join(tmp, label + ".pcap")
+        for label, gen, div, unit, limit, less in (
+                ("frame-heavy", ["long", "10", str(FRAMES)], FRAMES, "frame", max_frame, 0),
+                ("connection-heavy", [str(n)], n, "connection", max_conn, 0),
+                ("SYN flood", ["synflood", str(SYNS)], SYNS,
+                 "SYN-only connection, its %d B record not counted" % RECORD_BYTES, max_syn,
+                 RECORD_BYTES)):
+            cap = os.path.join(tmp, label.replace(" ", "-") + ".pcap")
             subprocess.run([sys.executable, os.path.join(compare.HERE, "make_capture.py")] + gen
                            + [cap], check=True)
             for root, _, files in os.walk(tmp):
@@ -45,7 +55,7 @@ def main():
             args = ["-q", "-z", "rpc,programs"]
             plain = compare.run(dirs["plain"], home, cap, args)[1]
             plugin = compare.run(dirs["plugin"], home, cap, args)[1]
-            per = (plugin - plain) * 1024 / div
+            per = (plugin - plain) * 1024 / div - less
             ok = per <= limit
             bad += not ok
             print("%s: plain %d KiB, plugin %d KiB: %.1f bytes per %s (limit %g) %s" %

@@ -184,6 +184,65 @@ static void test_reuse(void **state)
     tcps_tracker_free(tr);
 }
 
+/* tcp.stream numbers far beyond the streams seen (not Wireshark's, which
+ * are dense) are kept apart from the array of dense ones; a number kept
+ * so is found again after the array has grown over it. Each connection
+ * uses its own client port. */
+static void test_sparse_stream_numbers(void **state)
+{
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    const guint32 far = 5000, huge = 0xfffffff0u;
+    tcps_frame *fr;
+    guint32 i, num = 1;
+    (void)state;
+
+    feed_at(tr, num, num * 100, far, 1, SYN, CISN, 0, 0, CPORT);
+    num++;
+    feed_at(tr, num, num * 100, huge, 1, SYN, CISN, 0, 0, CPORT + 1);
+    num++;
+    assert_int_equal(tcps_tracker_conn_count(tr), 2);
+    /* Dense streams 0, 1, ... until the array reaches past `far`. */
+    for (i = 0; i <= far + 1; i++) {
+        if (i == far)
+            continue;
+        feed_at(tr, num, num * 100, i, 1, SYN, CISN, 0, 10, (guint16)(CPORT + 2 + i));
+        num++;
+    }
+    assert_int_equal(tcps_tracker_conn_count(tr), far + 3);
+    /* The answers to the first two SYNs find their connections. */
+    fr = feed_at(tr, num, num * 100, far, 0, SYN | ACK, SISN, CISN + 1, 20, CPORT);
+    num++;
+    assert_int_equal(fr->conn, 0);
+    assert_int_equal(server_of(fr), TCPS_SYN_RCVD);
+    fr = feed_at(tr, num, num * 100, huge, 0, SYN | ACK, SISN, CISN + 1, 20, CPORT + 1);
+    assert_int_equal(fr->conn, 1);
+    assert_int_equal(client_of(fr), TCPS_ESTABLISHED);
+    tcps_tracker_free(tr);
+}
+
+/* A since log starts with room for one entry (a SYN-only connection's) and
+ * grows: every state change of a whole connection is logged in order. */
+static void test_since_log_growth(void **state)
+{
+    static const guint8 client_path[] = { TCPS_SYN_SENT, TCPS_ESTABLISHED, TCPS_FIN_WAIT_1,
+                                          TCPS_FIN_WAIT_2, TCPS_TIME_WAIT };
+    tcps_tracker *tr = tcps_tracker_new(&prefs);
+    const tcps_conn_info *conn;
+    unsigned i;
+    (void)state;
+
+    feed(tr, 1, 0, 1, SYN, CISN, 0, 0);
+    conn = tcps_tracker_conn_at(tr, 0);
+    assert_int_equal(conn->since[0].n, 1);
+    assert_int_equal(conn->since[0].cap, 1);
+    handshake_and_close(tr, TRUE);      /* frame 1 is the same frame again */
+    assert_int_equal(conn->since[0].n, G_N_ELEMENTS(client_path));
+    for (i = 0; i < G_N_ELEMENTS(client_path); i++)
+        assert_int_equal(conn->since[0].v[i].state, client_path[i]);
+    assert_int_equal(conn->since[0].v[4].frame, 6);
+    tcps_tracker_free(tr);
+}
+
 /* The lost final ACK (frame 7), shown by the FIN sent again (frame 8). */
 static void test_lost_links(void **state)
 {
@@ -349,6 +408,8 @@ int main(void)
         cmocka_unit_test(test_half_open_count),
         cmocka_unit_test(test_finalize_flood_is_linear),
         cmocka_unit_test(test_conninfo),
+        cmocka_unit_test(test_sparse_stream_numbers),
+        cmocka_unit_test(test_since_log_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
