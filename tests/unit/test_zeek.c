@@ -713,7 +713,7 @@ static void test_letter_codes(void **state)
     for (i = 0; letters[i]; i++) {
         unsigned code = tcps_zeek_letter_code(letters[i]);
 
-        assert_in_range(code, 1, 31);
+        assert_true(code >= 1 && code <= 31);   /* assert_in_range: deprecated in cmocka 2 (sid) */
         assert_false(seen & (1u << code));
         seen |= 1u << code;
         assert_int_equal(tcps_zeek_code_letter(code), letters[i]);
