@@ -681,6 +681,13 @@ endpoint_name(int e)
     return e == 0 ? "client" : "server";
 }
 
+/* The same, as an expert summary starts: "Client: CLOSED -> SYN_SENT". */
+static const char *
+endpoint_label(int e)
+{
+    return e == 0 ? "Client" : "Server";
+}
+
 /* The detail behind a short expert summary, shown in the tree as
  * tcpstate.explanation: Expert Info and the status bar cut long texts. */
 static void
@@ -768,14 +775,14 @@ static char enter_texts[2][TCPS_NUM_STATES][TCPS_NUM_STATES][ENTER_TEXT_LEN];
 static void
 enter_texts_init(void)
 {
-    static const char *const who[2] = { "Client", "Server" };
     unsigned i, a, b;
 
     for (i = 0; i < 2; i++)
         for (a = 0; a < TCPS_NUM_STATES; a++)
             for (b = 0; b < TCPS_NUM_STATES; b++)
-                snprintf(enter_texts[i][a][b], ENTER_TEXT_LEN, "%s: %s -> %s", who[i],
-                         tcps_state_name((tcps_state)a), tcps_state_name((tcps_state)b));
+                snprintf(enter_texts[i][a][b], ENTER_TEXT_LEN, "%s: %s -> %s",
+                         endpoint_label((int)i), tcps_state_name((tcps_state)a),
+                         tcps_state_name((tcps_state)b));
 }
 
 /* The per-segment experts. Built whether or not there is a tree: Expert
@@ -784,7 +791,6 @@ static void
 add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *st,
                   const tcps_frame *fr, const tcps_result *r)
 {
-    static const char *const who[2] = { "Client", "Server" };
     int sender = r->from_client ? 0 : 1;
     guint32 link;
     unsigned i;
@@ -796,7 +802,7 @@ add_state_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
                                        enter_texts[i][r->prev[i]][r->state[i]]);
             else
                 expert_add_info_format(pinfo, ti, &ei_tcpstate_enter[i][r->state[i]],
-                                       "%s: %s -> %s", who[i],
+                                       "%s: %s -> %s", endpoint_label((int)i),
                                        tcps_state_name((tcps_state)r->prev[i]),
                                        tcps_state_name((tcps_state)r->state[i]));
         }
@@ -1049,7 +1055,7 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
         if ((fr->analysis & TCPS_AN_CLOSE_WAIT_LONG) && stay->state == TCPS_CLOSE_WAIT) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
                                    "%s in CLOSE_WAIT for %.1f s (since frame %u)",
-                                   e ? "Server" : "Client", (now - stay->time_ns) / 1e9,
+                                   endpoint_label(e), (now - stay->time_ns) / 1e9,
                                    stay->frame);
             add_explanation(st, tvb, "The peer has closed, but this end's application has "
                             "not called close(): its socket stays in CLOSE_WAIT");
@@ -1057,7 +1063,7 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
         if ((fr->analysis & TCPS_AN_FIN_WAIT_2_LONG) && stay->state == TCPS_FIN_WAIT_2) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
                                    "%s in FIN_WAIT_2 for %.1f s (since frame %u)",
-                                   e ? "Server" : "Client", (now - stay->time_ns) / 1e9,
+                                   endpoint_label(e), (now - stay->time_ns) / 1e9,
                                    stay->frame);
             add_explanation(st, tvb, "This end has closed and its FIN was acknowledged, "
                             "but the peer has not sent its own FIN");
@@ -1112,14 +1118,14 @@ add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree 
         if (limit && stay >= limit && since->state == TCPS_CLOSE_WAIT) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_close_wait_lingering,
                                    "%s stays in CLOSE_WAIT %.1f s from here%s",
-                                   e ? "Server" : "Client", stay / 1e9, until);
+                                   endpoint_label(e), stay / 1e9, until);
             add_explanation(st, tvb, "The peer has closed, but this end's application does "
                             "not call close() for a long time");
         }
         if (limit && stay >= limit && since->state == TCPS_FIN_WAIT_2) {
             expert_add_info_format(pinfo, ti, &ei_tcpstate_fin_wait_2_lingering,
                                    "%s stays in FIN_WAIT_2 %.1f s from here%s",
-                                   e ? "Server" : "Client", stay / 1e9, until);
+                                   endpoint_label(e), stay / 1e9, until);
             add_explanation(st, tvb, "This end has closed; its peer does not send its own "
                             "FIN for a long time");
         }
