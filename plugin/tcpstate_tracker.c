@@ -90,7 +90,8 @@ typedef struct {
 #define SO_IP_BAD_CHECKSUM  0x01
 #define SO_TCP_BAD_CHECKSUM 0x02
 #define SO_TRUNCATED        0x04
-#define SO_FINALIZED        0x08   /* finalize_stream() ran on it */
+#define SO_FINALIZED        0x08   /* finalize_stream() ran on it, */
+#define SO_REVISED          0x10   /*   and revised its SYN's record (rev_lo/hi) */
 
 /* A connection's place (tcps_tracker.conn_loc) and a tcp.stream's
  * (stream_index): an index into the full objects' slab, or with COMPACT
@@ -1022,7 +1023,7 @@ tcps_tracker_finish_first_pass(tcps_tracker *tr)
         view_clear(tr);
         replay(tr, so, &tr->view_stream, &tr->view_info);
         finalize_stream(tr, &tr->view_stream);
-        so->bits |= SO_FINALIZED;
+        so->bits |= SO_FINALIZED | (tr->view_info.rev_lo ? SO_REVISED : 0);
     }
     view_clear(tr);
 }
@@ -1185,8 +1186,13 @@ replay(tcps_tracker *tr, const syn_only *so, tcps_stream *st, tcps_conn_info *in
     syn_only_segment(tr, so, &in);
     stream_init(st, &in);
     analyse(tr, st, &in, so->time_ns, so->id, so, info, &scratch, &res, &first_syn);
-    if (so->bits & SO_FINALIZED)
+    if (so->bits & SO_FINALIZED) {
         finalize_stream(tr, st);
+        /* What it noted then stands, though a read filter may have dropped
+         * the record since (the frame's number handed out again). */
+        if (so->bits & SO_REVISED)
+            info->rev_lo = info->rev_hi = so->frame;
+    }
 }
 
 /* Compact connection idx in full, for good: its next segment came, or a

@@ -592,6 +592,24 @@ static void test_compact_number_reused(void **state)
     RUN_DIFF(steps, 3);
 }
 
+/* The first pass finalizes a compact SYN (revising its record), then a
+ * live capture goes on and a read filter drops that SYN: its number goes to
+ * the SYN/ACK. Expanded then, the connection keeps what finalize noted
+ * (found by the fuzz harness: rev_lo/hi differed). */
+static void test_compact_finalized_then_dropped(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, CISN, 0, 0, CPORT },
+        { 2, 0, 1, 1, SYN, CISN, 0, 1, 40002 },
+        FINISH,
+        { 1, 150, 0, 0, SYN | ACK, SISN, CISN + 1, 10, CPORT },
+        { 2, 250, 0, 1, ACK, CISN + 1, SISN + 1, 20, CPORT },
+        FINISH,
+    };
+    (void)state;
+    RUN_DIFF(steps, 2);
+}
+
 /* A flood against one server mixed with handshakes that complete, are
  * reset or leave the window, before and after the first pass ends. */
 static void test_compact_flood_mix(void **state)
@@ -643,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_compact_finalize_unfinalize),
         cmocka_unit_test(test_compact_number_reused),
         cmocka_unit_test(test_compact_flood_mix),
+        cmocka_unit_test(test_compact_finalized_then_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
