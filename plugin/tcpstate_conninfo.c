@@ -12,21 +12,6 @@ G_STATIC_ASSERT(TCPS_SINCE_LOG_MAX < TCPS_SINCE_NONE);
 G_STATIC_ASSERT(TCPS_ZEEK_HISTORY_MAX <= TCPS_FRAME_HIST_MAX);
 G_STATIC_ASSERT(TCPS_ZEEK_NUM <= 16);
 
-tcps_server *
-tcps_server_new(void)
-{
-    return g_new0(tcps_server, 1);
-}
-
-void
-tcps_server_free(tcps_server *srv)
-{
-    if (srv) {
-        g_free(srv->ring);
-        g_free(srv);
-    }
-}
-
 void
 tcps_conninfo_init(tcps_conn_info *conn, guint32 table_index, gint64 start_ns)
 {
@@ -235,11 +220,13 @@ pending_entry(const tcps_conn_info *conn)
     return p->conn == conn->table_index + 1 ? p : NULL;
 }
 
+#ifdef TCPSTATE_TEST_HOOKS
 gboolean
 tcps_conninfo_half_open(const tcps_conn_info *conn)
 {
     return pending_entry(conn) != NULL;
 }
+#endif
 
 static void
 no_longer_half_open(tcps_conn_info *conn)
@@ -391,7 +378,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint6
         conn->final_state[e] = res->state[e];
     }
 
-    if ((conn->reset || conn->final_state[1] != TCPS_SYN_RCVD) && tcps_conninfo_half_open(conn))
+    if ((conn->reset || conn->final_state[1] != TCPS_SYN_RCVD) && pending_entry(conn))
         no_longer_half_open(conn);
 
     if (zseg)       /* NULL: a bad IP checksum, which Zeek never sees */

@@ -73,7 +73,8 @@ typedef struct tcps_conn_info {
     void           *owner;             /* the tracker's stream object */
     struct tcps_server  *server;       /* its first SYN's server endpoint: half-open
                                           while its entry there (pending_seq) is
-                                          still its own (tcps_conninfo_half_open) */
+                                          still its own (pending_entry() in
+                                          tcpstate_conninfo.c) */
     guint32         pending_seq;       /* its entry there (tcps_server) */
     guint32         table_index;       /* in the file's table of connections */
     guint32         rev_lo, rev_hi;    /* frames hindsight rewrote: [lo, hi],
@@ -149,9 +150,8 @@ typedef struct tcps_server {
     guint         half_open;
 } tcps_server;
 
-/* A server endpoint with no handshake yet; free it with tcps_server_free. */
-tcps_server *tcps_server_new(void);
-void tcps_server_free(tcps_server *srv);
+/* The tracker keeps one per server endpoint, zeroed when new (no handshake
+ * yet); g_free its ring. */
 
 /* A new connection, number `table_index` in its file, whose first segment came
  * at start_ns; tcps_conninfo_clear frees what it holds (not conn). */
@@ -183,9 +183,11 @@ void tcps_conninfo_first_syn_again(tcps_conn_info *conn, tcps_frame *fr, tcps_se
                                    guint32 pending_seq, guint32 half_open_at_syn,
                                    const tcps_analysis_prefs *settings);
 
+#ifdef TCPSTATE_TEST_HOOKS
 /* Whether the connection is a half-open handshake its server endpoint still
  * counts (within the SYN-flood window, not completed, not reset). */
 gboolean tcps_conninfo_half_open(const tcps_conn_info *conn);
+#endif
 
 /* Hindsight once the whole capture is known, for a server the engine finds
  * in a passive open's SYN_RCVD at the end (tcps_conn_passive_half_open):

@@ -63,7 +63,7 @@ typedef struct {
 typedef struct {
     tcps_server   srv;
     endpoint_key *key;          /* owned by the servers map */
-    guint32       index;
+    guint32       ordinal;      /* in server_list */
 } server_slot;
 
 /* A connection that never got past its first segment, a bare SYN (issue
@@ -737,7 +737,7 @@ server_of(tcps_tracker *tr, const tcps_addr *dst, guint16 dport)
     if (!sl) {
         sl = g_new0(server_slot, 1);
         sl->key = (endpoint_key *)g_memdup2(probe, sizeof *probe + probe->len);
-        sl->index = tr->server_list->len;
+        sl->ordinal = tr->server_list->len;
         g_ptr_array_add(tr->server_list, sl);
         g_hash_table_insert(tr->servers, sl->key, sl);
     }
@@ -1249,7 +1249,7 @@ compact(tcps_tracker *tr, tcps_stream *st, const tcps_track_segment *in, gint64 
     so->id = frame_id(tr, in->frame);
     so->conn = idx;
     so->src = src;
-    so->server = ((server_slot *)info->server)->index;    /* its first member */
+    so->server = ((server_slot *)info->server)->ordinal;    /* its first member */
     so->pending_seq = info->pending_seq;
     so->half_open_at_syn = info->half_open_at_syn;
     so->sport = in->sport;
