@@ -401,14 +401,28 @@ tuple_find(const tcps_tracker *tr, const tuple_key *k, guint h)
     guint8 buf[sizeof(tuple_key) + KEY_STACK];
 
     for (; t->slot[pos]; pos = (pos + 1) & mask) {
-        const tuple_key *q = conn_key(tr, t->slot[pos] - 1, buf);
+        guint32 loc = conn_loc(tr, t->slot[pos] - 1);
+        const tuple_key *q;
+
+        if (loc & COMPACT) {
+            /* Its ports first: a flood's 4-tuples differ there mostly,
+             * and building its key costs more. */
+            const syn_only *so = compact_at(tr, loc);
+            guint16 dport = server_at(tr, so->server)->key->port;
+
+            if (!((so->sport == k->a_port && dport == k->b_port) ||
+                  (so->sport == k->b_port && dport == k->a_port)))
+                continue;
+        }
+        q = conn_key(tr, t->slot[pos] - 1, buf);
         if (q->a_port == k->a_port && q->b_port == k->b_port && tuple_equal(q, k))
             return pos;
     }
     return pos;
 }
 
-/* Room for one more 4-tuple: at most three quarters full. */
+/* Room for one more 4-tuple: at most half full, so that a lookup of a new
+ * one (every SYN of a flood) probes about 2.5 slots (linear probing). */
 static void
 tuple_reserve(tcps_tracker *tr)
 {
@@ -416,7 +430,7 @@ tuple_reserve(tcps_tracker *tr)
     guint8 buf[sizeof(tuple_key) + KEY_STACK];
     guint32 i;
 
-    if ((guint64)(t->used + 1) * 4 <= (guint64)t->cap * 3)
+    if ((guint64)(t->used + 1) * 2 <= (guint64)t->cap)
         return;
     t->cap = old.cap ? old.cap * 2 : 1024;
     t->slot = g_new0(guint32, t->cap);
