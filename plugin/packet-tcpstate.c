@@ -549,6 +549,12 @@ tcps_conninfo_get(const tcps_frame *fr)
     return tcps_tracker_conn_of(tracker, fr);
 }
 
+const tcps_conn_info *
+tcps_conninfo_view(const tcps_frame *fr)
+{
+    return tcps_tracker_conn_view(tracker, fr->conn);
+}
+
 char *
 tcps_endpoint_str(const address *addr, guint32 port)
 {
@@ -592,7 +598,7 @@ first_pass_frame(packet_info *pinfo, proto_tree *tree)
         return tcps_tracker_get(tracker, pinfo->num);
     fr = analyze_frame(pinfo, tree);
     if (fr)
-        tcps_upgrade_frame(tree, pinfo, tcps_conninfo_get(fr));
+        tcps_upgrade_frame(tree, pinfo, fr->conn);
     /* Records changed: a census counted before must count again. */
     tcps_census_reset();
     if (fr)
@@ -983,7 +989,7 @@ state_since_walk(packet_info *pinfo, const tcps_conn_info *conn, const tcps_fram
 static void
 add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tcps_frame *fr)
 {
-    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    const tcps_conn_info *conn = tcps_conninfo_view(fr);
     gint64 now = tcps_frame_time_ns(pinfo);
     char history[TCPS_ZEEK_HISTORY_BUF];
     proto_item *ci;
@@ -1028,15 +1034,18 @@ static void
 add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *st,
                        const tcps_frame *fr)
 {
-    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    const tcps_conn_info *conn;
     gint64 now = tcps_frame_time_ns(pinfo);
     int e;
 
-    tcps_upgrade_experts(pinfo, ti, conn);
+    tcps_upgrade_experts(pinfo, ti, fr->conn);
     if (fr->analysis & TCPS_AN_SYN_FLOOD) {
+        /* A flood's every SYN comes here: its count without expanding a
+         * compact connection. */
         expert_add_info_format(pinfo, ti, &ei_tcpstate_syn_flood,
                                "SYN flood? %u half-open to this server in %u s",
-                               conn->half_open_at_syn, tcps_prefs.flood_seconds);
+                               tcps_tracker_half_open_at_syn(tracker, fr->conn),
+                               tcps_prefs.flood_seconds);
         /* Formatted only for a tree: a flood's every SYN comes here. */
         if (st)
             add_explanation(st, tvb, wmem_strdup_printf(pinfo->pool,
@@ -1048,6 +1057,9 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
     if (fr->analysis & TCPS_AN_REUSE_AFTER_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_after_time_wait);
+    if (!(fr->analysis & (TCPS_AN_CLOSE_WAIT_LONG | TCPS_AN_FIN_WAIT_2_LONG)))
+        return;
+    conn = tcps_conninfo_view(fr);
     for (e = 0; e < 2; e++) {
         const tcps_since *stay = lingering_stay(conn, fr, e, pinfo->num);
         if (!stay)
@@ -1076,7 +1088,7 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
 static void
 add_final_items(tvbuff_t *tvb, proto_tree *st, const tcps_frame *fr)
 {
-    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    const tcps_conn_info *conn = tcps_conninfo_view(fr);
     char history[TCPS_ZEEK_HISTORY_BUF];
     proto_item *fi;
     proto_tree *ft;
@@ -1097,7 +1109,7 @@ static void
 add_final_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *st,
                   const tcps_frame *fr)
 {
-    const tcps_conn_info *conn = tcps_conninfo_get(fr);
+    const tcps_conn_info *conn = tcps_conninfo_view(fr);
     int e;
 
     for (e = 0; e < 2; e++) {

@@ -36,8 +36,13 @@ gint64 tcps_frame_time_ns(const packet_info *pinfo);
 guint32 tcps_conninfo_count(void);
 tcps_conn_info *tcps_conninfo_at(guint32 idx);
 
-/* A frame's connection. */
+/* A frame's connection, kept (a compact SYN-only connection is expanded
+ * for good: for views that keep it, e.g. as a key). */
 tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
+/* The same values for this frame's dissection only (valid until the next
+ * call, or the next frame analysed): a compact connection stays compact,
+ * so a tree over a SYN flood costs no memory per SYN. */
+const tcps_conn_info *tcps_conninfo_view(const tcps_frame *fr);
 
 /* "addr:port" ("[addr]:port" for IPv6), g_free() it. */
 char *tcps_endpoint_str(const address *addr, guint32 port);

@@ -215,7 +215,7 @@ census_frame(census *c, guint32 num, const tcps_frame *fr)
         return;
     if (c->only && ((conn >> 3) >= c->only_n || !(c->only[conn >> 3] & (1u << (conn & 7)))))
         return;
-    ci = tcps_conninfo_at(conn);
+    ci = tcps_conninfo_view(fr);      /* a SYN flood's stay compact */
     old = c->st[conn];
     if (old == UNSEEN && ci->previous && ci->previous->table_index < c->n &&
         c->st[ci->previous->table_index] != UNSEEN)

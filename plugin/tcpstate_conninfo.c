@@ -12,21 +12,6 @@ G_STATIC_ASSERT(TCPS_SINCE_LOG_MAX < TCPS_SINCE_NONE);
 G_STATIC_ASSERT(TCPS_ZEEK_HISTORY_MAX <= TCPS_FRAME_HIST_MAX);
 G_STATIC_ASSERT(TCPS_ZEEK_NUM <= 16);
 
-tcps_server *
-tcps_server_new(void)
-{
-    return g_new0(tcps_server, 1);
-}
-
-void
-tcps_server_free(tcps_server *srv)
-{
-    if (srv) {
-        g_free(srv->ring);
-        g_free(srv);
-    }
-}
-
 void
 tcps_conninfo_init(tcps_conn_info *conn, guint32 table_index, gint64 start_ns)
 {
@@ -190,10 +175,8 @@ count_half_open(tcps_server *srv, tcps_conn_info *conn, gint64 now,
         p = &srv->ring[srv->head];
         if (p->conn && now - p->syn_ns <= window)
             break;
-        if (p->conn) {              /* still half-open, but out of the window */
-            p->conn->server = NULL;
-            srv->half_open--;
-        }
+        if (p->conn)                /* still half-open, but out of the window: */
+            srv->half_open--;       /* its connection sees its entry gone */
         srv->head = (srv->head + 1) & (srv->cap - 1);
         srv->count--;
         srv->base++;
@@ -210,7 +193,7 @@ count_half_open(tcps_server *srv, tcps_conn_info *conn, gint64 now,
         srv->head = 0;
     }
     p = &srv->ring[(srv->head + srv->count) & (srv->cap - 1)];
-    p->conn = conn;
+    p->conn = conn->table_index + 1;
     p->syn_ns = now;
     conn->pending_seq = srv->base + srv->count;
     conn->server = srv;
@@ -218,13 +201,38 @@ count_half_open(tcps_server *srv, tcps_conn_info *conn, gint64 now,
     return ++srv->half_open;
 }
 
+/* Its entry in the server's ring, while the ring still holds it (entries
+ * leave at the head once out of the window, and base counts them), else
+ * NULL. */
+static tcps_pending *
+pending_entry(const tcps_conn_info *conn)
+{
+    const tcps_server *srv = conn->server;
+    guint32 k;
+    tcps_pending *p;
+
+    if (!srv)
+        return NULL;
+    k = conn->pending_seq - srv->base;     /* an entry gone: beyond count */
+    if (k >= srv->count)
+        return NULL;
+    p = &srv->ring[(srv->head + k) & (srv->cap - 1)];
+    return p->conn == conn->table_index + 1 ? p : NULL;
+}
+
+#ifdef TCPSTATE_TEST_HOOKS
+gboolean
+tcps_conninfo_half_open(const tcps_conn_info *conn)
+{
+    return pending_entry(conn) != NULL;
+}
+#endif
+
 static void
 no_longer_half_open(tcps_conn_info *conn)
 {
-    tcps_server *srv = conn->server;
-
-    srv->ring[(srv->head + (conn->pending_seq - srv->base)) & (srv->cap - 1)].conn = NULL;
-    srv->half_open--;
+    pending_entry(conn)->conn = 0;
+    conn->server->half_open--;
     conn->server = NULL;
 }
 
@@ -370,7 +378,7 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint6
         conn->final_state[e] = res->state[e];
     }
 
-    if (conn->server && (conn->reset || conn->final_state[1] != TCPS_SYN_RCVD))
+    if ((conn->reset || conn->final_state[1] != TCPS_SYN_RCVD) && pending_entry(conn))
         no_longer_half_open(conn);
 
     if (zseg)       /* NULL: a bad IP checksum, which Zeek never sees */
@@ -390,17 +398,33 @@ tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint6
            res->prev[0] == TCPS_CLOSED;
 }
 
-void
-tcps_conninfo_first_syn(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint64 now,
-                        tcps_server *srv, const tcps_analysis_prefs *settings)
+/* The SYN-flood count at the first SYN, into the connection and its frame. */
+static void
+counted_half_open(tcps_conn_info *conn, tcps_frame *fr, guint32 half_open,
+                  const tcps_analysis_prefs *settings)
 {
-    guint half_open;
-
-    fr->analysis |= reuse_check(conn->previous, now, settings);
-    end_time_wait(conn->previous, frame, now, settings);
-    half_open = count_half_open(srv, conn, now, settings);
     conn->half_open_at_syn = half_open;
     fr->analysis |= TCPS_AN_HALF_OPEN_COUNTED;
     if (half_open > settings->flood_count)
         fr->analysis |= TCPS_AN_SYN_FLOOD;
+}
+
+void
+tcps_conninfo_first_syn(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint64 now,
+                        tcps_server *srv, const tcps_analysis_prefs *settings)
+{
+    fr->analysis |= reuse_check(conn->previous, now, settings);
+    end_time_wait(conn->previous, frame, now, settings);
+    counted_half_open(conn, fr, count_half_open(srv, conn, now, settings), settings);
+}
+
+void
+tcps_conninfo_first_syn_again(tcps_conn_info *conn, tcps_frame *fr, tcps_server *srv,
+                              guint32 pending_seq, guint32 half_open_at_syn,
+                              const tcps_analysis_prefs *settings)
+{
+    /* A compact connection has no previous incarnation: no reuse checks. */
+    conn->server = srv;
+    conn->pending_seq = pending_seq;
+    counted_half_open(conn, fr, half_open_at_syn, settings);
 }

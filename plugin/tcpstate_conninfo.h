@@ -71,7 +71,10 @@ typedef struct tcps_conn_info {
     tcps_zeek       zeek;
     struct tcps_conn_info *previous;   /* the 4-tuple's previous incarnation */
     void           *owner;             /* the tracker's stream object */
-    struct tcps_server  *server;       /* while half-open: the SYN-flood count */
+    struct tcps_server  *server;       /* its first SYN's server endpoint: half-open
+                                          while its entry there (pending_seq) is
+                                          still its own (pending_entry() in
+                                          tcpstate_conninfo.c) */
     guint32         pending_seq;       /* its entry there (tcps_server) */
     guint32         table_index;       /* in the file's table of connections */
     guint32         rev_lo, rev_hi;    /* frames hindsight rewrote: [lo, hi],
@@ -129,13 +132,15 @@ static inline gint64 tcps_linger_limit_ns(const tcps_analysis_prefs *p, guint s)
 #define TCPS_TIME_NONE G_MININT64
 
 /* One server endpoint's handshakes within the SYN-flood window, in SYN
- * order (a ring), and how many of them are half-open now. An entry's conn
- * is NULL once that handshake is no longer half-open (completed or reset).
- * Each SYN costs O(1) amortised, so a flood of millions of SYNs stays
- * linear. The tracker keeps one per server endpoint. */
+ * order (a ring), and how many of them are half-open now. An entry names
+ * its connection by table_index + 1 (not a pointer: the tracker may keep a
+ * SYN-only connection in a compact form and expand it later), 0 once that
+ * handshake is no longer half-open (completed or reset). Each SYN costs
+ * O(1) amortised, so a flood of millions of SYNs stays linear. The tracker
+ * keeps one per server endpoint. */
 typedef struct {
-    tcps_conn_info *conn;
-    gint64          syn_ns;
+    guint32 conn;
+    gint64  syn_ns;
 } tcps_pending;
 
 typedef struct tcps_server {
@@ -145,9 +150,8 @@ typedef struct tcps_server {
     guint         half_open;
 } tcps_server;
 
-/* A server endpoint with no handshake yet; free it with tcps_server_free. */
-tcps_server *tcps_server_new(void);
-void tcps_server_free(tcps_server *srv);
+/* The tracker keeps one per server endpoint, zeroed when new (no handshake
+ * yet); g_free its ring. */
 
 /* A new connection, number `table_index` in its file, whose first segment came
  * at start_ns; tcps_conninfo_clear frees what it holds (not conn). */
@@ -171,6 +175,19 @@ gboolean tcps_conninfo_segment(tcps_conn_info *conn, tcps_frame *fr, guint32 fra
  * and the SYN-flood count at srv, the SYN's server endpoint. */
 void tcps_conninfo_first_syn(tcps_conn_info *conn, tcps_frame *fr, guint32 frame, gint64 now,
                              tcps_server *srv, const tcps_analysis_prefs *settings);
+
+/* The same for a SYN analysed before, replayed (the tracker expanding a
+ * compact SYN-only connection): the SYN-flood count is not taken again; its
+ * entry at srv (pending_seq) and the count it gave come back as they were. */
+void tcps_conninfo_first_syn_again(tcps_conn_info *conn, tcps_frame *fr, tcps_server *srv,
+                                   guint32 pending_seq, guint32 half_open_at_syn,
+                                   const tcps_analysis_prefs *settings);
+
+#ifdef TCPSTATE_TEST_HOOKS
+/* Whether the connection is a half-open handshake its server endpoint still
+ * counts (within the SYN-flood window, not completed, not reset). */
+gboolean tcps_conninfo_half_open(const tcps_conn_info *conn);
+#endif
 
 /* Hindsight once the whole capture is known, for a server the engine finds
  * in a passive open's SYN_RCVD at the end (tcps_conn_passive_half_open):

@@ -24,6 +24,7 @@ typedef struct {
                                      "to its last frame" stops there, not at
                                      the store's end (which made finalizing
                                      a SYN flood quadratic) */
+    guint32         slab_index;   /* in streams_slab */
 } tcps_stream;
 
 /* Objects that live as long as the tracker, in blocks that never move: no
@@ -57,22 +58,102 @@ typedef struct {
 /* Lookup keys up to this many address bytes are built on the stack. */
 #define KEY_STACK 64u
 
+/* A server endpoint's SYN-flood count, with its key (a compact connection
+ * finds its destination here) and its place in the tracker's list. */
+typedef struct {
+    tcps_server   srv;
+    endpoint_key *key;          /* owned by the servers map */
+    guint32       ordinal;      /* in server_list */
+} server_slot;
+
+/* A connection that never got past its first segment, a bare SYN (issue
+ * 19: a SYN flood's every connection): instead of the engine's stream and
+ * the connection analysis (about 570 bytes and two since logs), what it
+ * takes to analyse that SYN again exactly as the first time (its
+ * description, frame id and time, the SYN-flood entry it was given) is
+ * kept, and the connection is expanded by that replay when it is needed
+ * in full (its next segment, hindsight, a view). */
+typedef struct {
+    gint64  time_ns;
+    guint32 seq, ack, len;
+    guint32 frame;              /* number and id (tcps_tracker.h) */
+    guint32 id;
+    guint32 conn;               /* its table_index */
+    guint32 src;                /* the source address, in the arena */
+    guint32 server;             /* server_slot index: destination address and port */
+    guint32 pending_seq;        /* its SYN-flood entry */
+    guint32 half_open_at_syn;
+    guint16 sport, window, flags;
+    guint8  bits;               /* SO_* */
+} syn_only;
+
+#define SO_IP_BAD_CHECKSUM  0x01
+#define SO_TCP_BAD_CHECKSUM 0x02
+#define SO_TRUNCATED        0x04
+#define SO_FINALIZED        0x08   /* finalize_stream() ran on it, */
+#define SO_REVISED          0x10   /*   and revised its SYN's record (rev_lo/hi) */
+
+/* A connection's place (tcps_tracker.conn_loc) and a tcp.stream's
+ * (stream_index): an index into the full objects' slab, or with COMPACT
+ * set, a compact connection's. In stream_index, 0 is none and the value
+ * is one more: a full stream's slab index, or (COMPACT) a compact
+ * connection's table index. */
+#define COMPACT 0x80000000u
+
+/* Source addresses of compact connections, back to back (a length byte,
+ * the type, the bytes), in blocks that never move; an offset finds one. */
+#define ARENA_BLOCK 65536u
+
+/* The 4-tuples, each naming its latest incarnation (table_index + 1, 0 for
+ * an empty slot), with open addressing: the key is the connection's own
+ * (a full one's tuple_key, a compact one's addresses), not a copy. */
+typedef struct {
+    guint32 *slot;
+    guint32  cap;               /* a power of two, or 0 */
+    guint32  used;
+} tuple_table;
+
+/* The tuple lookup of the segment being analysed: stream_for() looks, and
+ * conn_new() of the same segment uses its answer. */
+typedef struct {
+    gboolean valid;
+    guint32  found;             /* table_index + 1, 0 none */
+    guint32  pos;               /* its slot, or the empty one to fill */
+} tuple_probe;
+
 struct tcps_tracker {
     tcps_analysis_prefs prefs;
     tcps_store *store;
-    tcps_slab   conns;          /* tcps_conn_info, by index: frames keep 4 bytes */
-    tcps_slab   streams_slab;   /* tcps_stream, in creation order */
-    /* tcp.stream -> tcps_stream. Wireshark numbers streams densely from 0,
-     * so an array indexed by the number finds one (8 bytes a stream rather
-     * than a hash entry and its hashing); a number far beyond the streams
-     * seen so far (not Wireshark's, e.g. a fuzzer's; or a read filter's
-     * that drops most streams) goes to the map, so that the array stays
-     * within twice the streams seen plus 4096 entries whatever the input. */
-    GPtrArray  *stream_index;
+    /* Connections by table_index: where each is (COMPACT above). Frames
+     * keep the 4-byte index. */
+    GArray     *conn_loc;
+    tcps_slab   conns;          /* full tcps_conn_info */
+    GPtrArray  *conn_keys;      /* per full one: its tuple_key (in keys) */
+    GPtrArray  *keys;           /* the tuple_keys, owned */
+    tcps_slab   streams_slab;   /* full tcps_stream, in creation order */
+    tcps_slab   compact;        /* syn_only */
+    GPtrArray  *arena;
+    guint32     arena_used;     /* in its last block */
+    gboolean    compaction;     /* on, unless a test turns it off */
+    /* tcp.stream -> stream (stream_index's values above). Wireshark numbers
+     * streams densely from 0, so an array indexed by the number finds one
+     * (4 bytes a stream rather than a hash entry and its hashing); a number
+     * far beyond the streams seen so far (not Wireshark's, e.g. a fuzzer's;
+     * or a read filter's that drops most streams) goes to the map, so that
+     * the array stays within twice the streams seen plus 4096 entries
+     * whatever the input. */
+    GArray     *stream_index;
     guint32     streams_seen;   /* tcp.stream numbers given a stream */
     GHashTable *streams;
-    GHashTable *tuples;         /* tuple_key -> latest tcps_conn_info (keys owned) */
-    GHashTable *servers;        /* endpoint_key -> tcps_server (both owned) */
+    tuple_table tuples;
+    tuple_probe probe;
+    GHashTable *servers;        /* endpoint_key -> server_slot (keys owned) */
+    GPtrArray  *server_list;    /* server_slot by index (owned) */
+    /* A compact connection expanded for a view (tcps_tracker_conn_view),
+     * until the next one: table_index + 1, 0 none. */
+    guint32         view_conn;
+    tcps_stream     view_stream;
+    tcps_conn_info  view_info;
     GHashTable *lost_shown_by;  /* lost frame -> the frame showing it */
     GHashTable *lost_revealed;  /* that frame -> the lost one (rare events) */
     /* Frame numbers handed out again (tcps_tracker.h, "ids"), one entry per
@@ -109,6 +190,14 @@ slab_new0(tcps_slab *s)
     if (s->count == s->blocks->len * s->per_block)
         g_ptr_array_add(s->blocks, g_malloc0(s->size * s->per_block));
     return slab_at(s, s->count++);
+}
+
+/* Take back the object slab_new0 gave last (zeroed for the next one). */
+static void
+slab_pop(tcps_slab *s)
+{
+    s->count--;
+    memset(slab_at(s, s->count), 0, s->size);
 }
 
 /* FNV-1a, over the bytes that make a key. */
@@ -210,6 +299,179 @@ endpoint_of(const tcps_addr *addr, guint16 port, void *buf)
     return k;
 }
 
+/* An address into the arena: its offset, or G_MAXUINT32 when it does not
+ * fit a compact connection (longer than a length byte says). */
+static guint32
+arena_put(tcps_tracker *tr, const tcps_addr *a)
+{
+    gsize n = 1 + sizeof a->type + a->len;
+    guint8 *p;
+
+    if (a->len > G_MAXUINT8)
+        return G_MAXUINT32;
+    if (!tr->arena->len || tr->arena_used + n > ARENA_BLOCK) {
+        if (tr->arena->len >= G_MAXUINT32 / ARENA_BLOCK)
+            return G_MAXUINT32;
+        g_ptr_array_add(tr->arena, g_malloc(ARENA_BLOCK));
+        tr->arena_used = 0;
+    }
+    p = (guint8 *)g_ptr_array_index(tr->arena, tr->arena->len - 1) + tr->arena_used;
+    p[0] = (guint8)a->len;
+    memcpy(p + 1, &a->type, sizeof a->type);
+    if (a->len)
+        memcpy(p + 1 + sizeof a->type, a->data, a->len);
+    tr->arena_used += (guint32)n;
+    return (tr->arena->len - 1) * ARENA_BLOCK + tr->arena_used - (guint32)n;
+}
+
+static void
+arena_get(const tcps_tracker *tr, guint32 off, tcps_addr *a)
+{
+    const guint8 *p = (const guint8 *)g_ptr_array_index(tr->arena, off / ARENA_BLOCK) +
+                      off % ARENA_BLOCK;
+
+    a->len = p[0];
+    memcpy(&a->type, p + 1, sizeof a->type);
+    a->data = p + 1 + sizeof a->type;
+}
+
+static server_slot *
+server_at(const tcps_tracker *tr, guint32 i)
+{
+    return (server_slot *)g_ptr_array_index(tr->server_list, i);
+}
+
+/* A compact connection's SYN, as the epan layer described it. */
+static void
+syn_only_segment(const tcps_tracker *tr, const syn_only *so, tcps_track_segment *in)
+{
+    const endpoint_key *dst = server_at(tr, so->server)->key;
+
+    memset(in, 0, sizeof *in);
+    arena_get(tr, so->src, &in->src);
+    in->dst.type = dst->type;
+    in->dst.len = dst->len;
+    in->dst.data = dst->data;
+    in->frame = so->frame;
+    in->seq = so->seq;
+    in->ack = so->ack;
+    in->len = so->len;
+    in->sport = so->sport;
+    in->dport = dst->port;
+    in->flags = so->flags;
+    in->window = so->window;
+    in->ip_bad_checksum = (so->bits & SO_IP_BAD_CHECKSUM) != 0;
+    in->tcp_bad_checksum = (so->bits & SO_TCP_BAD_CHECKSUM) != 0;
+    in->truncated = (so->bits & SO_TRUNCATED) != 0;
+}
+
+static syn_only *
+compact_at(const tcps_tracker *tr, guint32 loc)
+{
+    return (syn_only *)slab_at(&tr->compact, loc & ~COMPACT);
+}
+
+static guint32
+conn_loc(const tcps_tracker *tr, guint32 idx)
+{
+    return g_array_index(tr->conn_loc, guint32, idx);
+}
+
+/* Connection idx's 4-tuple key: a full one's own, a compact one's built in
+ * buf (its addresses fit KEY_STACK bytes). */
+static const tuple_key *
+conn_key(const tcps_tracker *tr, guint32 idx, void *buf)
+{
+    guint32 loc = conn_loc(tr, idx);
+    tcps_track_segment in;
+
+    if (!(loc & COMPACT))
+        return (const tuple_key *)g_ptr_array_index(tr->conn_keys, loc);
+    syn_only_segment(tr, compact_at(tr, loc), &in);
+    return tuple_of(&in.src, &in.dst, in.sport, in.dport, buf);
+}
+
+/* The slot of key k (hash h): the one naming its connection, or the empty
+ * one where it goes. */
+static guint32
+tuple_find(const tcps_tracker *tr, const tuple_key *k, guint h)
+{
+    const tuple_table *t = &tr->tuples;
+    guint32 mask = t->cap - 1, pos = h & mask;
+    guint8 buf[sizeof(tuple_key) + KEY_STACK];
+
+    for (; t->slot[pos]; pos = (pos + 1) & mask) {
+        guint32 loc = conn_loc(tr, t->slot[pos] - 1);
+        const tuple_key *q;
+
+        if (loc & COMPACT) {
+            /* Its ports first: a flood's 4-tuples differ there mostly,
+             * and building its key costs more. */
+            const syn_only *so = compact_at(tr, loc);
+            guint16 dport = server_at(tr, so->server)->key->port;
+
+            if (!((so->sport == k->a_port && dport == k->b_port) ||
+                  (so->sport == k->b_port && dport == k->a_port)))
+                continue;
+        }
+        q = conn_key(tr, t->slot[pos] - 1, buf);
+        if (q->a_port == k->a_port && q->b_port == k->b_port && tuple_equal(q, k))
+            return pos;
+    }
+    return pos;
+}
+
+/* Room for one more 4-tuple: at most half full, so that a lookup of a new
+ * one (every SYN of a flood) probes about 2.5 slots (linear probing). */
+static void
+tuple_reserve(tcps_tracker *tr)
+{
+    tuple_table *t = &tr->tuples, old = *t;
+    guint8 buf[sizeof(tuple_key) + KEY_STACK];
+    guint32 i;
+
+    if ((guint64)(t->used + 1) * 2 <= (guint64)t->cap)
+        return;
+    t->cap = old.cap ? old.cap * 2 : 1024;
+    t->slot = g_new0(guint32, t->cap);
+    for (i = 0; i < old.cap; i++) {
+        if (old.slot[i]) {
+            const tuple_key *k = conn_key(tr, old.slot[i] - 1, buf);
+            guint32 pos = tuple_hash(k) & (t->cap - 1);
+
+            while (t->slot[pos])
+                pos = (pos + 1) & (t->cap - 1);
+            t->slot[pos] = old.slot[i];
+        }
+    }
+    g_free(old.slot);
+}
+
+/* Look a segment's 4-tuple up, remembering the answer for conn_new(). */
+static guint32
+tuple_lookup(tcps_tracker *tr, const tcps_track_segment *seg)
+{
+    guint8 buf[sizeof(tuple_key) + KEY_STACK];
+    tuple_key *probe = tuple_of(&seg->src, &seg->dst, seg->sport, seg->dport, buf);
+
+    tuple_reserve(tr);
+    tr->probe.pos = tuple_find(tr, probe, tuple_hash(probe));
+    tr->probe.found = tr->tuples.slot[tr->probe.pos];
+    tr->probe.valid = TRUE;
+    if ((void *)probe != (void *)buf)
+        g_free(probe);
+    return tr->probe.found;
+}
+
+static void
+server_slot_free(gpointer p)
+{
+    server_slot *sl = (server_slot *)p;
+
+    g_free(sl->srv.ring);
+    g_free(sl);
+}
+
 tcps_tracker *
 tcps_tracker_new(const tcps_analysis_prefs *prefs)
 {
@@ -217,13 +479,18 @@ tcps_tracker_new(const tcps_analysis_prefs *prefs)
 
     tr->prefs = *prefs;
     tr->store = tcps_store_new();
+    tr->conn_loc = g_array_new(FALSE, FALSE, (guint)sizeof(guint32));
     slab_init(&tr->conns, sizeof(tcps_conn_info));
+    tr->conn_keys = g_ptr_array_new();
+    tr->keys = g_ptr_array_new_with_free_func(g_free);
     slab_init(&tr->streams_slab, sizeof(tcps_stream));
-    tr->stream_index = g_ptr_array_new();
+    slab_init(&tr->compact, sizeof(syn_only));
+    tr->arena = g_ptr_array_new_with_free_func(g_free);
+    tr->compaction = TRUE;
+    tr->stream_index = g_array_new(FALSE, TRUE, (guint)sizeof(guint32));
     tr->streams = g_hash_table_new(g_direct_hash, g_direct_equal);
-    tr->tuples = g_hash_table_new_full(tuple_hash, tuple_equal, g_free, NULL);
-    tr->servers = g_hash_table_new_full(endpoint_hash, endpoint_equal, g_free,
-                                        (GDestroyNotify)tcps_server_free);
+    tr->servers = g_hash_table_new_full(endpoint_hash, endpoint_equal, g_free, NULL);
+    tr->server_list = g_ptr_array_new_with_free_func(server_slot_free);
     tr->lost_shown_by = g_hash_table_new(g_direct_hash, g_direct_equal);
     tr->lost_revealed = g_hash_table_new(g_direct_hash, g_direct_equal);
     tr->reused = g_array_new(FALSE, FALSE, (guint)sizeof(guint32));
@@ -240,12 +507,19 @@ tcps_tracker_free(tcps_tracker *tr)
         return;
     for (i = 0; i < tr->conns.count; i++)
         tcps_conninfo_clear((tcps_conn_info *)slab_at(&tr->conns, i));
+    tcps_conninfo_clear(&tr->view_info);
+    g_array_free(tr->conn_loc, TRUE);
     g_ptr_array_free(tr->conns.blocks, TRUE);
+    g_ptr_array_free(tr->conn_keys, TRUE);
+    g_ptr_array_free(tr->keys, TRUE);
     g_ptr_array_free(tr->streams_slab.blocks, TRUE);
-    g_ptr_array_free(tr->stream_index, TRUE);
+    g_ptr_array_free(tr->compact.blocks, TRUE);
+    g_ptr_array_free(tr->arena, TRUE);
+    g_array_free(tr->stream_index, TRUE);
     g_hash_table_destroy(tr->streams);
-    g_hash_table_destroy(tr->tuples);
+    g_free(tr->tuples.slot);
     g_hash_table_destroy(tr->servers);
+    g_ptr_array_free(tr->server_list, TRUE);
     g_hash_table_destroy(tr->lost_shown_by);
     g_hash_table_destroy(tr->lost_revealed);
     g_array_free(tr->reused, TRUE);
@@ -326,22 +600,67 @@ tcps_tracker_store(tcps_tracker *tr)
     return tr->store;
 }
 
+static tcps_stream *expand(tcps_tracker *tr, guint32 idx);
+static void replay(tcps_tracker *tr, const syn_only *so, tcps_stream *st, tcps_conn_info *info);
+
 guint32
 tcps_tracker_conn_count(const tcps_tracker *tr)
 {
-    return tr->conns.count;
+    return tr->conn_loc->len;
 }
 
 tcps_conn_info *
-tcps_tracker_conn_at(const tcps_tracker *tr, guint32 idx)
+tcps_tracker_conn_at(tcps_tracker *tr, guint32 idx)
 {
-    return idx < tr->conns.count ? (tcps_conn_info *)slab_at(&tr->conns, idx) : NULL;
+    if (idx >= tr->conn_loc->len)
+        return NULL;
+    if (conn_loc(tr, idx) & COMPACT)
+        expand(tr, idx);
+    return (tcps_conn_info *)slab_at(&tr->conns, conn_loc(tr, idx));
 }
 
 tcps_conn_info *
-tcps_tracker_conn_of(const tcps_tracker *tr, const tcps_frame *fr)
+tcps_tracker_conn_of(tcps_tracker *tr, const tcps_frame *fr)
 {
     return tcps_tracker_conn_at(tr, fr->conn);
+}
+
+/* The view's compact connection is gone. */
+static void
+view_clear(tcps_tracker *tr)
+{
+    tcps_conninfo_clear(&tr->view_info);
+    tr->view_conn = 0;
+}
+
+const tcps_conn_info *
+tcps_tracker_conn_view(tcps_tracker *tr, guint32 idx)
+{
+    guint32 loc;
+
+    if (idx >= tr->conn_loc->len)
+        return NULL;
+    loc = conn_loc(tr, idx);
+    if (!(loc & COMPACT))
+        return (const tcps_conn_info *)slab_at(&tr->conns, loc);
+    if (tr->view_conn != idx + 1) {
+        view_clear(tr);
+        replay(tr, compact_at(tr, loc), &tr->view_stream, &tr->view_info);
+        tr->view_conn = idx + 1;
+    }
+    return &tr->view_info;
+}
+
+guint32
+tcps_tracker_half_open_at_syn(const tcps_tracker *tr, guint32 idx)
+{
+    guint32 loc;
+
+    if (idx >= tr->conn_loc->len)
+        return 0;
+    loc = conn_loc(tr, idx);
+    return loc & COMPACT ? compact_at(tr, loc)->half_open_at_syn
+                         : ((const tcps_conn_info *)slab_at(&tr->conns, loc))->half_open_at_syn;
 }
 
 guint32
@@ -368,40 +687,77 @@ tcps_tracker_first_pass_done(const tcps_tracker *tr)
     return tr->first_pass_done;
 }
 
-/* A new incarnation of the 4-tuple src:sport <-> dst:dport. */
+#ifdef TCPSTATE_TEST_HOOKS
+void
+tcps_tracker_set_compaction(tcps_tracker *tr, gboolean on)
+{
+    tr->compaction = on;
+}
+
+guint32
+tcps_tracker_compact_count(const tcps_tracker *tr)
+{
+    guint32 i, n = 0;
+
+    for (i = 0; i < tr->conn_loc->len; i++)
+        n += (conn_loc(tr, i) & COMPACT) != 0;
+    return n;
+}
+#endif
+
+/* A new incarnation of the 4-tuple src:sport <-> dst:dport: the latest
+ * one there before it is its previous, and it becomes the latest. */
 static tcps_conn_info *
 conn_new(tcps_tracker *tr, const tcps_track_segment *seg, gint64 now)
 {
-    tcps_conn_info *conn = (tcps_conn_info *)slab_new0(&tr->conns);
-    guint8 buf[sizeof(tuple_key) + KEY_STACK];
-    tuple_key *probe;
+    guint32 found = tr->probe.valid ? tr->probe.found : tuple_lookup(tr, seg);
+    guint32 idx = tr->conn_loc->len, loc;
+    /* First: the previous one may be expanded, which takes a full slot. */
+    tcps_conn_info *prev = found ? tcps_tracker_conn_at(tr, found - 1) : NULL, *conn;
+    void *key;
 
-    tcps_conninfo_init(conn, tr->conns.count - 1, now);
-    probe = tuple_of(&seg->src, &seg->dst, seg->sport, seg->dport, buf);
-    conn->previous = (tcps_conn_info *)g_hash_table_lookup(tr->tuples, probe);
-    /* A key already there stays (GLib frees the copy). */
-    g_hash_table_insert(tr->tuples, g_memdup2(probe, sizeof *probe + probe->a_len + probe->b_len),
-                        conn);
-    if ((void *)probe != (void *)buf)
-        g_free(probe);
+    loc = tr->conns.count;
+    conn = (tcps_conn_info *)slab_new0(&tr->conns);
+    g_array_append_val(tr->conn_loc, loc);
+    tcps_conninfo_init(conn, idx, now);
+    conn->previous = prev;
+    /* The same 4-tuple: the previous one's key serves. */
+    if (prev) {
+        key = g_ptr_array_index(tr->conn_keys, conn_loc(tr, found - 1));
+    } else {
+        guint8 buf[sizeof(tuple_key) + KEY_STACK];
+        tuple_key *k = tuple_of(&seg->src, &seg->dst, seg->sport, seg->dport, buf);
+
+        key = g_memdup2(k, sizeof *k + k->a_len + k->b_len);
+        g_ptr_array_add(tr->keys, key);
+        if ((void *)k != (void *)buf)
+            g_free(k);
+        tr->tuples.used++;
+    }
+    g_ptr_array_add(tr->conn_keys, key);
+    tr->tuples.slot[tr->probe.pos] = idx + 1;
+    tr->probe.valid = FALSE;
     return conn;
 }
 
 /* The server endpoint a new SYN is sent to. */
-static tcps_server *
+static server_slot *
 server_of(tcps_tracker *tr, const tcps_addr *dst, guint16 dport)
 {
     guint8 buf[sizeof(endpoint_key) + KEY_STACK];
     endpoint_key *probe = endpoint_of(dst, dport, buf);
-    tcps_server *srv = (tcps_server *)g_hash_table_lookup(tr->servers, probe);
+    server_slot *sl = (server_slot *)g_hash_table_lookup(tr->servers, probe);
 
-    if (!srv) {
-        srv = tcps_server_new();
-        g_hash_table_insert(tr->servers, g_memdup2(probe, sizeof *probe + probe->len), srv);
+    if (!sl) {
+        sl = g_new0(server_slot, 1);
+        sl->key = (endpoint_key *)g_memdup2(probe, sizeof *probe + probe->len);
+        sl->ordinal = tr->server_list->len;
+        g_ptr_array_add(tr->server_list, sl);
+        g_hash_table_insert(tr->servers, sl->key, sl);
     }
     if ((void *)probe != (void *)buf)
         g_free(probe);
-    return srv;
+    return sl;
 }
 
 /* Whether tcp.stream n belongs in the array (see stream_index). */
@@ -411,29 +767,60 @@ stream_dense(const tcps_tracker *tr, guint32 n)
     return n < tr->stream_index->len || (guint64)n < 2u * (guint64)tr->streams_seen + 4096u;
 }
 
-static tcps_stream *
+/* tcp.stream n's value in stream_index (above), 0 none. */
+static guint32
 stream_lookup(const tcps_tracker *tr, guint32 n)
 {
-    tcps_stream *st = n < tr->stream_index->len
-                      ? (tcps_stream *)g_ptr_array_index(tr->stream_index, n) : NULL;
+    guint32 v = n < tr->stream_index->len ? g_array_index(tr->stream_index, guint32, n) : 0;
 
     /* The array may have grown over a number put in the map before. */
-    if (!st && g_hash_table_size(tr->streams))
-        st = (tcps_stream *)g_hash_table_lookup(tr->streams, GUINT_TO_POINTER(n));
-    return st;
+    if (!v && g_hash_table_size(tr->streams))
+        v = GPOINTER_TO_UINT(g_hash_table_lookup(tr->streams, GUINT_TO_POINTER(n)));
+    return v;
 }
 
 static void
-stream_insert(tcps_tracker *tr, guint32 n, tcps_stream *st)
+stream_insert(tcps_tracker *tr, guint32 n, guint32 v)
 {
     tr->streams_seen++;
     if (!stream_dense(tr, n)) {
-        g_hash_table_insert(tr->streams, GUINT_TO_POINTER(n), st);
+        g_hash_table_insert(tr->streams, GUINT_TO_POINTER(n), GUINT_TO_POINTER(v));
         return;
     }
     if (n >= tr->stream_index->len)
-        g_ptr_array_set_size(tr->stream_index, (guint)n + 1);   /* NULL-filled */
-    g_ptr_array_index(tr->stream_index, n) = st;
+        g_array_set_size(tr->stream_index, (guint)n + 1);   /* zero-filled */
+    g_array_index(tr->stream_index, guint32, n) = v;
+}
+
+/* tcp.stream n, already there, has another value (where it was put). */
+static void
+stream_update(tcps_tracker *tr, guint32 n, guint32 v)
+{
+    if (n < tr->stream_index->len && g_array_index(tr->stream_index, guint32, n))
+        g_array_index(tr->stream_index, guint32, n) = v;
+    else
+        g_hash_table_insert(tr->streams, GUINT_TO_POINTER(n), GUINT_TO_POINTER(v));
+}
+
+/* A stream's state before its first segment; A sends that segment. */
+static void
+stream_init(tcps_stream *st, const tcps_track_segment *seg)
+{
+    memset(st, 0, sizeof *st);
+    tcps_conn_init(&st->conn);
+    st->a_port = seg->sport;
+    st->b_port = seg->dport;
+    st->a_is_lower = addr_cmp(&seg->src, &seg->dst) < 0;
+}
+
+static tcps_stream *
+stream_new(tcps_tracker *tr, const tcps_track_segment *seg)
+{
+    tcps_stream *st = (tcps_stream *)slab_new0(&tr->streams_slab);
+
+    stream_init(st, seg);
+    st->slab_index = tr->streams_slab.count - 1;
+    return st;
 }
 
 /* The stream object for this tcp.stream. The engine, not Wireshark's
@@ -441,31 +828,34 @@ stream_insert(tcps_tracker *tr, guint32 n, tcps_stream *st)
  * stream for a SYN after a RST (from 4.2 on) or for a SYN with a new ISN,
  * while the TCPs at both ends may still hold the old connection. A new
  * stream on a 4-tuple whose connection is still live joins it, so that
- * every Wireshark release gives the same states. */
+ * every Wireshark release gives the same states. *fresh: a new stream,
+ * joining nothing. A compact connection met on the way is expanded. */
 static tcps_stream *
-stream_for(tcps_tracker *tr, const tcps_track_segment *seg)
+stream_for(tcps_tracker *tr, const tcps_track_segment *seg, gboolean *fresh)
 {
-    tcps_stream *st = stream_lookup(tr, seg->stream);
-    guint8 buf[sizeof(tuple_key) + KEY_STACK];
-    tuple_key *probe;
+    guint32 v = stream_lookup(tr, seg->stream), found;
     tcps_conn_info *latest;
+    tcps_stream *st;
 
-    if (st)
+    *fresh = FALSE;
+    tr->probe.valid = FALSE;
+    if (v && !(v & COMPACT))
+        return (tcps_stream *)slab_at(&tr->streams_slab, v - 1);
+    if (v) {
+        latest = tcps_tracker_conn_at(tr, (v & ~COMPACT) - 1);
+        st = (tcps_stream *)latest->owner;
+        stream_update(tr, seg->stream, st->slab_index + 1);
         return st;
-    probe = tuple_of(&seg->src, &seg->dst, seg->sport, seg->dport, buf);
-    latest = (tcps_conn_info *)g_hash_table_lookup(tr->tuples, probe);
-    if ((void *)probe != (void *)buf)
-        g_free(probe);
+    }
+    found = tuple_lookup(tr, seg);
+    latest = found ? tcps_tracker_conn_at(tr, found - 1) : NULL;
     if (latest && latest->owner && tcps_conninfo_live(latest)) {
         st = (tcps_stream *)latest->owner;
     } else {
-        st = (tcps_stream *)slab_new0(&tr->streams_slab);
-        tcps_conn_init(&st->conn);
-        st->a_port = seg->sport;
-        st->b_port = seg->dport;
-        st->a_is_lower = addr_cmp(&seg->src, &seg->dst) < 0;
+        st = stream_new(tr, seg);
+        *fresh = TRUE;
     }
-    stream_insert(tr, seg->stream, st);
+    stream_insert(tr, seg->stream, st->slab_index + 1);
     return st;
 }
 
@@ -636,6 +1026,20 @@ tcps_tracker_finish_first_pass(tcps_tracker *tr)
     tr->first_pass_done = TRUE;
     for (i = 0; i < tr->streams_slab.count; i++)
         finalize_stream(tr, (tcps_stream *)slab_at(&tr->streams_slab, i));
+    /* A compact connection stays compact: finalize runs on it expanded for
+     * the moment (its records are revised as any), and again whenever it
+     * is expanded later (SO_FINALIZED), which changes no record again. */
+    for (i = 0; i < tr->compact.count; i++) {
+        syn_only *so = (syn_only *)slab_at(&tr->compact, i);
+
+        if (conn_loc(tr, so->conn) != (i | COMPACT) || (so->bits & SO_FINALIZED))
+            continue;
+        view_clear(tr);
+        replay(tr, so, &tr->view_stream, &tr->view_info);
+        finalize_stream(tr, &tr->view_stream);
+        so->bits |= SO_FINALIZED | (tr->view_info.rev_lo ? SO_REVISED : 0);
+    }
+    view_clear(tr);
 }
 
 /* A frame number the first pass hands out again: the frame that had it was
@@ -683,16 +1087,22 @@ mark_lost(tcps_tracker *tr, guint32 lost_id, guint32 num)
     g_hash_table_insert(tr->lost_revealed, GUINT_TO_POINTER(num), GUINT_TO_POINTER(lost_num));
 }
 
-tcps_frame *
-tcps_tracker_segment(tcps_tracker *tr, const tcps_track_segment *in)
+/* Analyse one segment of stream st: frame in->frame, id `id`, at now. The
+ * first time (again NULL) its record is stored and everything it changes
+ * follows. Again (expanding compact connection `again` into st and
+ * again_info), the same path gives st and again_info what the first time
+ * gave, into a record of its own (scratch): nothing else changes, and the
+ * SYN-flood count is not taken twice. *first_syn: it was a new
+ * incarnation's first SYN. */
+static tcps_frame *
+analyse(tcps_tracker *tr, tcps_stream *st, const tcps_track_segment *in, gint64 now, guint32 id,
+        const syn_only *again, tcps_conn_info *again_info, tcps_frame *scratch,
+        tcps_result *res, gboolean *first_syn)
 {
-    tcps_stream *st = stream_for(tr, in);
-    gint64 now = tcps_tracker_time_ns(tr, in->secs, in->nsecs);
     guint32 num = in->frame;
     tcps_segment seg;
     tcps_zeek_segment zseg;
     tcps_config cfg;
-    tcps_result res;
     tcps_frame *fr;
     guint32 old_conn;
 
@@ -710,7 +1120,7 @@ tcps_tracker_segment(tcps_tracker *tr, const tcps_track_segment *in)
     else
         seg.from_a = ((addr_cmp(&in->src, &in->dst) < 0) == st->a_is_lower);
     seg.time_ns = now;
-    seg.frame = frame_id(tr, num);
+    seg.frame = id;
     /* A bad IP checksum keeps the segment from Zeek too. */
     zseg.bad_checksum = in->tcp_bad_checksum;
     seg.bad_checksum = in->ip_bad_checksum || in->tcp_bad_checksum;
@@ -718,47 +1128,172 @@ tcps_tracker_segment(tcps_tracker *tr, const tcps_track_segment *in)
     zseg.truncated = in->truncated;
 
     cfg.msl_ms = tr->prefs.msl_seconds * 1000u;
-    tcps_conn_process(&st->conn, &cfg, &seg, &res);
-    if (st->unanswered && st->info && (!res.from_client || (res.events & TCPS_EV_REUSE)))
+    tcps_conn_process(&st->conn, &cfg, &seg, res);
+    if (st->unanswered && st->info && (!res->from_client || (res->events & TCPS_EV_REUSE)))
         unfinalize_stream(tr, st, 1, num);
-    if (st->unanswered_synack && st->info && (res.from_client || (res.events & TCPS_EV_REUSE)))
+    if (st->unanswered_synack && st->info && (res->from_client || (res->events & TCPS_EV_REUSE)))
         unfinalize_stream(tr, st, 0, num);
 
-    fr = tcps_store_put(tr->store, num);
-    if (!fr)
-        return NULL;
+    if (again) {
+        memset(scratch, 0, sizeof *scratch);
+        fr = scratch;
+    } else {
+        fr = tcps_store_put(tr->store, num);
+        if (!fr)
+            return NULL;
+    }
     st->last_num = MAX(st->last_num, num);
-    tcps_record_pack(&fr->core, &res);
+    tcps_record_pack(&fr->core, res);
     /* The live view: what the segments so far show (one pass). */
-    tcps_frame_set_live(fr, res.state[0], res.state[1]);
+    tcps_frame_set_live(fr, res->state[0], res->state[1]);
 
     /* The engine names the lost frame: usually the endpoint's last change,
      * but a simultaneous open's SYN can be an earlier one. */
-    if (res.lost_frame)
-        mark_lost(tr, res.lost_frame, num);
+    if (res->lost_frame)
+        mark_lost(tr, res->lost_frame, num);
 
     /* A new incarnation: the stream's first segment, or a SYN that made the
      * engine start over on the same stream. */
     old_conn = st->info ? st->info->table_index : 0;
-    if (!st->info || (res.events & TCPS_EV_REUSE)) {
-        st->info = conn_new(tr, in, now);
+    if (!st->info || (res->events & TCPS_EV_REUSE)) {
+        if (again) {
+            tcps_conninfo_init(again_info, again->conn, now);
+            st->info = again_info;
+        } else {
+            st->info = conn_new(tr, in, now);
+        }
         st->info->owner = st;
     }
-    zseg.from_orig = res.from_client;     /* bad_checksum, truncated: above */
+    zseg.from_orig = res->from_client;    /* bad_checksum, truncated: above */
     zseg.flags = in->flags;
     zseg.seq = in->seq;
     zseg.ack = in->ack;
     zseg.len = in->len;
     zseg.window = in->window;
-    if (res.revision[0].from_frame || res.revision[1].from_frame ||
-        (res.events & TCPS_EV_SYN_IN_SYNCHRONIZED))     /* may open the next one */
+    if (res->revision[0].from_frame || res->revision[1].from_frame ||
+        (res->events & TCPS_EV_SYN_IN_SYNCHRONIZED))     /* may open the next one */
         tcps_conninfo_note_time(st->info, num, now);
     if (now > tr->capture_end_ns)
         tr->capture_end_ns = now;
-    if (tcps_conninfo_segment(st->info, fr, num, now, in->ip_bad_checksum ? NULL : &zseg, &res,
-                              &tr->prefs))
-        tcps_conninfo_first_syn(st->info, fr, num, now, server_of(tr, &in->dst, in->dport),
+    *first_syn = tcps_conninfo_segment(st->info, fr, num, now,
+                                       in->ip_bad_checksum ? NULL : &zseg, res, &tr->prefs);
+    if (*first_syn && again)
+        tcps_conninfo_first_syn_again(st->info, fr, &server_at(tr, again->server)->srv,
+                                      again->pending_seq, again->half_open_at_syn, &tr->prefs);
+    else if (*first_syn)
+        tcps_conninfo_first_syn(st->info, fr, num, now, &server_of(tr, &in->dst, in->dport)->srv,
                                 &tr->prefs);
-    apply_revisions(tr, &res, num, fr->conn, old_conn);
+    apply_revisions(tr, res, num, fr->conn, old_conn);
+    return fr;
+}
+
+/* Analyse compact connection so's SYN again into st and info, and what
+ * finalize did to it. */
+static void
+replay(tcps_tracker *tr, const syn_only *so, tcps_stream *st, tcps_conn_info *info)
+{
+    tcps_track_segment in;
+    tcps_frame scratch;
+    tcps_result res;
+    gboolean first_syn;
+
+    syn_only_segment(tr, so, &in);
+    stream_init(st, &in);
+    analyse(tr, st, &in, so->time_ns, so->id, so, info, &scratch, &res, &first_syn);
+    if (so->bits & SO_FINALIZED) {
+        finalize_stream(tr, st);
+        /* What it noted then stands, though a read filter may have dropped
+         * the record since (the frame's number handed out again). */
+        if (so->bits & SO_REVISED)
+            info->rev_lo = info->rev_hi = so->frame;
+    }
+}
+
+/* Compact connection idx in full, for good: its next segment came, or a
+ * view keeps it. */
+static tcps_stream *
+expand(tcps_tracker *tr, guint32 idx)
+{
+    syn_only *so = compact_at(tr, conn_loc(tr, idx));
+    guint8 buf[sizeof(tuple_key) + KEY_STACK];
+    const tuple_key *k = conn_key(tr, idx, buf);
+    void *key = g_memdup2(k, sizeof *k + k->a_len + k->b_len);
+    tcps_stream *st = (tcps_stream *)slab_new0(&tr->streams_slab);
+    tcps_conn_info *info = (tcps_conn_info *)slab_new0(&tr->conns);
+
+    g_ptr_array_add(tr->keys, key);
+    g_ptr_array_add(tr->conn_keys, key);
+    replay(tr, so, st, info);
+    st->slab_index = tr->streams_slab.count - 1;
+    g_array_index(tr->conn_loc, guint32, idx) = tr->conns.count - 1;
+    return st;
+}
+
+/* Keep a new stream whose first segment was a bare SYN (issue 19: a SYN
+ * flood) as a compact connection, when replaying that SYN gives exactly
+ * what analysing it gave: a new incarnation's first SYN with no previous
+ * one on its 4-tuple, nothing revised, lost or timed, the client's end
+ * live (so a later segment of the 4-tuple joins it, as it would the full
+ * one), addresses that fit a key on the stack. */
+static void
+compact(tcps_tracker *tr, tcps_stream *st, const tcps_track_segment *in, gint64 now,
+        const tcps_result *res)
+{
+    tcps_conn_info *info = st->info;
+    guint32 idx = info->table_index, src;
+    syn_only *so;
+
+    if (info->previous || res->lost_frame || res->revision[0].from_frame ||
+        res->revision[1].from_frame || info->times.n || info->segments != 1 ||
+        tcps_state_is_idle((tcps_state)info->final_state[0]) || !info->server ||
+        idx + 1 >= COMPACT || tr->compact.count >= COMPACT ||
+        (gsize)in->src.len + in->dst.len > KEY_STACK ||
+        st->slab_index + 1 != tr->streams_slab.count ||
+        conn_loc(tr, idx) + 1 != tr->conns.count)
+        return;
+    src = arena_put(tr, &in->src);
+    if (src == G_MAXUINT32)
+        return;
+    so = (syn_only *)slab_new0(&tr->compact);
+    so->time_ns = now;
+    so->seq = in->seq;
+    so->ack = in->ack;
+    so->len = in->len;
+    so->frame = in->frame;
+    so->id = frame_id(tr, in->frame);
+    so->conn = idx;
+    so->src = src;
+    so->server = ((server_slot *)info->server)->ordinal;    /* its first member */
+    so->pending_seq = info->pending_seq;
+    so->half_open_at_syn = info->half_open_at_syn;
+    so->sport = in->sport;
+    so->window = in->window;
+    so->flags = in->flags;
+    so->bits = (guint8)((in->ip_bad_checksum ? SO_IP_BAD_CHECKSUM : 0) |
+                        (in->tcp_bad_checksum ? SO_TCP_BAD_CHECKSUM : 0) |
+                        (in->truncated ? SO_TRUNCATED : 0));
+    /* Its key was made for it (no previous one): the compact one's serves. */
+    g_ptr_array_remove_index(tr->keys, tr->keys->len - 1);
+    g_ptr_array_set_size(tr->conn_keys, tr->conn_keys->len - 1);
+    tcps_conninfo_clear(info);
+    slab_pop(&tr->conns);
+    slab_pop(&tr->streams_slab);
+    g_array_index(tr->conn_loc, guint32, idx) = (tr->compact.count - 1) | COMPACT;
+    stream_update(tr, in->stream, (idx + 1) | COMPACT);
+}
+
+tcps_frame *
+tcps_tracker_segment(tcps_tracker *tr, const tcps_track_segment *in)
+{
+    gboolean fresh, first_syn;
+    tcps_stream *st = stream_for(tr, in, &fresh);
+    gint64 now = tcps_tracker_time_ns(tr, in->secs, in->nsecs);
+    tcps_result res;
+    tcps_frame *fr = analyse(tr, st, in, now, frame_id(tr, in->frame), NULL, NULL, NULL, &res,
+                             &first_syn);
+
+    tr->probe.valid = FALSE;
+    if (fr && fresh && first_syn && tr->compaction)
+        compact(tr, st, in, now, &res);
     return fr;
 }

@@ -94,10 +94,23 @@ tcps_frame *tcps_tracker_get(tcps_tracker *tr, guint32 num);
 /* The store of records, for sweeps over every frame. */
 tcps_store *tcps_tracker_store(tcps_tracker *tr);
 
-/* Connections, by index (tcps_frame.conn, tcps_conn_info.table_index). */
+/* Connections, by index (tcps_frame.conn, tcps_conn_info.table_index).
+ *
+ * A connection that never got past its first segment, a bare SYN (a SYN
+ * flood's), is kept compact (issue 19: what it takes to analyse that SYN
+ * again, not the engine's stream and the connection analysis) until it is
+ * needed in full. tcps_tracker_conn_at expands it for good: the pointer
+ * stays valid as long as the tracker, for views that keep it.
+ * tcps_tracker_conn_view gives the same values without keeping anything:
+ * valid until the next call of tcps_tracker_conn_view or anything that
+ * analyses a segment or finishes the first pass, for a frame's own
+ * dissection. */
 guint32 tcps_tracker_conn_count(const tcps_tracker *tr);
-tcps_conn_info *tcps_tracker_conn_at(const tcps_tracker *tr, guint32 idx);
-tcps_conn_info *tcps_tracker_conn_of(const tcps_tracker *tr, const tcps_frame *fr);
+tcps_conn_info *tcps_tracker_conn_at(tcps_tracker *tr, guint32 idx);
+tcps_conn_info *tcps_tracker_conn_of(tcps_tracker *tr, const tcps_frame *fr);
+const tcps_conn_info *tcps_tracker_conn_view(tcps_tracker *tr, guint32 idx);
+/* conn_at(idx)->half_open_at_syn, expanding nothing. */
+guint32 tcps_tracker_half_open_at_syn(const tcps_tracker *tr, guint32 idx);
 
 /* The lost links: the frame showing that frame num was lost, and the lost
  * frame that frame num reveals; 0 none. */
@@ -111,6 +124,11 @@ gint64 tcps_tracker_capture_end_ns(const tcps_tracker *tr);
 #ifdef TCPSTATE_TEST_HOOKS
 /* The id frame num's current holder has (see above). */
 guint32 tcps_tracker_frame_id(const tcps_tracker *tr, guint32 num);
+/* Keep SYN-only connections compact (the default) or not: a differential
+ * test compares the two. */
+void tcps_tracker_set_compaction(tcps_tracker *tr, gboolean on);
+/* How many connections are compact now. */
+guint32 tcps_tracker_compact_count(const tcps_tracker *tr);
 #endif
 
 #endif /* TCPSTATE_TRACKER_H */

@@ -33,7 +33,10 @@ typedef struct {
     const char *protocol;   /* file scope */
 } tcps_upgrade;
 
-static wmem_map_t *upgrades;   /* tcps_conn_info * -> tcps_upgrade */
+static wmem_map_t *upgrades;   /* table_index + 1 -> tcps_upgrade (an index, not a
+                                  pointer: a view's connection may be a copy) */
+
+#define UPGRADE_KEY(idx) GUINT_TO_POINTER((idx) + 1)
 
 static fvalue_t *
 first_value(proto_tree *tree, int hf)
@@ -46,12 +49,12 @@ first_value(proto_tree *tree, int hf)
 }
 
 void
-tcps_upgrade_frame(proto_tree *tree, const packet_info *pinfo, tcps_conn_info *conn)
+tcps_upgrade_frame(proto_tree *tree, const packet_info *pinfo, guint32 conn)
 {
     fvalue_t *code, *proto;
     tcps_upgrade *up;
 
-    if (!tree || !conn || wmem_map_lookup(upgrades, conn))
+    if (!tree || wmem_map_lookup(upgrades, UPGRADE_KEY(conn)))
         return;
     code = first_value(tree, hf_http_response_code);
     if (!code || fvalue_get_uinteger(code) != 101)
@@ -61,13 +64,13 @@ tcps_upgrade_frame(proto_tree *tree, const packet_info *pinfo, tcps_conn_info *c
     up->frame = pinfo->num;
     up->protocol = wmem_strdup(wmem_file_scope(),
                                proto ? fvalue_get_string(proto) : "(no Upgrade header)");
-    wmem_map_insert(upgrades, conn, up);
+    wmem_map_insert(upgrades, UPGRADE_KEY(conn), up);
 }
 
 static const tcps_upgrade *
-upgrade_as_of(const packet_info *pinfo, const tcps_conn_info *conn)
+upgrade_as_of(const packet_info *pinfo, guint32 conn)
 {
-    const tcps_upgrade *up = conn ? (const tcps_upgrade *)wmem_map_lookup(upgrades, conn) : NULL;
+    const tcps_upgrade *up = (const tcps_upgrade *)wmem_map_lookup(upgrades, UPGRADE_KEY(conn));
 
     return up && up->frame <= pinfo->num ? up : NULL;
 }
@@ -75,7 +78,9 @@ upgrade_as_of(const packet_info *pinfo, const tcps_conn_info *conn)
 const char *
 tcps_upgrade_of(const tcps_conn_info *conn, guint32 *frame)
 {
-    const tcps_upgrade *up = conn ? (const tcps_upgrade *)wmem_map_lookup(upgrades, conn) : NULL;
+    const tcps_upgrade *up =
+        conn ? (const tcps_upgrade *)wmem_map_lookup(upgrades, UPGRADE_KEY(conn->table_index))
+             : NULL;
 
     if (!up)
         return NULL;
@@ -87,7 +92,7 @@ void
 tcps_upgrade_items(proto_tree *ct, tvbuff_t *tvb, const packet_info *pinfo,
                    const tcps_conn_info *conn)
 {
-    const tcps_upgrade *up = upgrade_as_of(pinfo, conn);
+    const tcps_upgrade *up = upgrade_as_of(pinfo, conn->table_index);
     proto_item *it;
 
     if (!up)
@@ -103,7 +108,7 @@ tcps_upgrade_items(proto_tree *ct, tvbuff_t *tvb, const packet_info *pinfo,
 }
 
 void
-tcps_upgrade_experts(packet_info *pinfo, proto_item *ti, const tcps_conn_info *conn)
+tcps_upgrade_experts(packet_info *pinfo, proto_item *ti, guint32 conn)
 {
     const tcps_upgrade *up = upgrade_as_of(pinfo, conn);
 

@@ -30,6 +30,7 @@
 #include "tcpstate_zeek.h"
 #include "tcpstate_conninfo.h"
 #include "tcpstate_tracker.h"
+#include "../common/tracker_diff.h"
 
 #define HEADER_LEN  16
 #define SEGMENT_LEN 16
@@ -211,12 +212,12 @@ static void check_zeek(const tcps_zeek *z, const char *before, size_t before_len
     CHECK(len >= before_len && memcmp(h, before, before_len) == 0);
 }
 
-static void check_conninfo(const tcps_tracker *tr, const tcps_conn_info *info,
+static void check_conninfo(tcps_tracker *tr, const tcps_conn_info *info,
                            const tcps_frame *fr, const tcps_result *r, uint32_t frame)
 {
     int e;
 
-    CHECK(tcps_tracker_conn_at(tr, fr->conn) == info && info->table_index == fr->conn);
+    CHECK(tcps_tracker_conn_view(tr, fr->conn) == info && info->table_index == fr->conn);
     CHECK(fr->zeek_state == (guint8)tcps_zeek_conn_state(&info->zeek));
     CHECK(fr->hist_len == MIN(tcps_zeek_history_len(&info->zeek), TCPS_FRAME_HIST_MAX));
     for (e = 0; e < 2; e++) {
@@ -232,8 +233,20 @@ static void check_conninfo(const tcps_tracker *tr, const tcps_conn_info *info,
     CHECK(info->closer <= 2 && info->segments > 0);
     CHECK(tcps_conninfo_live(info) == (!tcps_state_is_idle((tcps_state)r->state[0]) ||
                                        !tcps_state_is_idle((tcps_state)r->state[1])));
-    if (info->server)
+    if (tcps_conninfo_half_open(info))
         CHECK(info->server->half_open > 0 && info->server->half_open <= info->server->count);
+}
+
+/* The tracker keeping SYN-only connections compact and the one that does
+ * not agree on every record and every connection (tracker_diff.h). */
+static void check_same(tcps_tracker *tr, tcps_tracker *full, uint32_t frame)
+{
+    guint32 where;
+    const char *d = tcps_diff_trackers(tr, full, frame, &where);
+
+    if (d)
+        fprintf(stderr, "compact and full differ: %s at %u\n", d, where);
+    CHECK(d == NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -242,7 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     conn_slot slots[NUM_CONNS];
     tcps_analysis_prefs settings;
-    tcps_tracker *tr;
+    tcps_tracker *tr, *full;    /* full: SYN-only connections not kept compact */
     uint8_t *live;            /* by frame number: the live view as analysed */
     guint32 next_stream = NUM_CONNS;
     uint32_t msl_ms;
@@ -265,9 +278,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     settings.close_wait_seconds = data[14];
     settings.fin_wait_2_seconds = data[15];
     tr = tcps_tracker_new(&settings);
+    full = tcps_tracker_new(&settings);
+    tcps_tracker_set_compaction(full, FALSE);
     live = (uint8_t *)calloc(size / SEGMENT_LEN + 2, 1);
     if (!live) {
         tcps_tracker_free(tr);
+        tcps_tracker_free(full);
         return 0;
     }
 
@@ -289,6 +305,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tcps_frame *fr;
         const tcps_frame *before_fr;
         const tcps_conn_info *before_conn = NULL, *info;
+        guint32 before_idx = G_MAXUINT32;
+        const char *diff;
+        tcps_frame *full_fr;
         char before[TCPS_ZEEK_HISTORY_MAX + 1];
         size_t before_len = 0;
         uint32_t len = (p[0] & 0x80) ? le16(p + 11) : p[11];
@@ -298,14 +317,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             switch (p[3] % CTL_NUM) {
             case CTL_NEW_STREAM:    /* Wireshark splits the stream (a new ISN, SYN after RST) */
                 sl->stream = next_stream++;
+                /* or a new client port: a new 4-tuple, whose first SYN
+                 * the tracker may keep compact */
+                if ((p[4] & 1) && sl != &slots[3])
+                    sl->a_port = (guint16)(20000 + sl->stream);
                 break;
             case CTL_DROP:          /* a read filter drops the frame just analysed */
                 reuse_number = frame > 0;
                 break;
             default:                /* re-dissected: hindsight; a live capture goes on */
                 tcps_tracker_finish_first_pass(tr);
+                tcps_tracker_finish_first_pass(full);
                 CHECK(tcps_tracker_first_pass_done(tr));
                 check_store(tr, live, frame);
+                check_same(tr, full, frame);
                 break;
             }
             continue;
@@ -339,12 +364,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         before_fr = sl->last_frame ? tcps_tracker_get(tr, sl->last_frame) : NULL;
         if (before_fr && sl->last_frame != frame) {
-            before_conn = tcps_tracker_conn_of(tr, before_fr);
+            /* a view: a compact connection stays compact until this segment */
+            before_conn = tcps_tracker_conn_view(tr, before_fr->conn);
+            before_idx = before_fr->conn;
             before_len = tcps_zeek_history_len(&before_conn->zeek);
             tcps_zeek_history(&before_conn->zeek, before);
         }
+        CHECK(!tcps_tracker_begin_frame(full, frame, (gint64)off));
+        full_fr = tcps_tracker_segment(full, &seg);
         CHECK(!tcps_tracker_begin_frame(tr, frame, (gint64)off));
         fr = tcps_tracker_segment(tr, &seg);
+        /* Compact or not, the same record and connection. */
+        diff = tcps_diff_frame(fr, full_fr);
+        if (!diff)
+            diff = tcps_diff_conn(tcps_tracker_conn_view(tr, fr->conn),
+                                  tcps_tracker_conn_at(full, fr->conn));
+        if (diff)
+            fprintf(stderr, "compact and full differ: %s\n", diff);
+        CHECK(diff == NULL);
         CHECK(fr != NULL && tcps_tracker_get(tr, frame) == fr);
         CHECK(tcps_tracker_begin_frame(tr, frame, (gint64)off));   /* the same frame again */
         now = tcps_tracker_time_ns(tr, seg.secs, seg.nsecs);
@@ -361,8 +398,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       ((seg.flags & TCPS_TH_FIN) ? 1 : 0);
         sl->last_frame = frame;
 
-        info = tcps_tracker_conn_of(tr, fr);
-        if (info == before_conn)
+        info = tcps_tracker_conn_view(tr, fr->conn);
+        if (fr->conn == before_idx)
             check_zeek(&info->zeek, before, before_len, frame);
         else
             check_zeek(&info->zeek, "", 0, frame);
@@ -378,8 +415,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The whole capture read: the second pass's hindsight. */
     tcps_tracker_finish_first_pass(tr);
+    tcps_tracker_finish_first_pass(full);
     check_store(tr, live, frame);
+    check_same(tr, full, frame);
+    /* Every connection expanded for good, as a view that keeps them. */
+    for (off = 0; off < tcps_tracker_conn_count(tr); off++)
+        CHECK(tcps_tracker_conn_at(tr, (guint32)off) != NULL);
+    CHECK(tcps_tracker_compact_count(tr) == 0);
+    check_same(tr, full, frame);
     free(live);
     tcps_tracker_free(tr);
+    tcps_tracker_free(full);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "tcpstate_tracker.h"
+#include "../common/tracker_diff.h"
 
 #define SYN TCPS_TH_SYN
 #define ACK TCPS_TH_ACK
@@ -395,6 +396,248 @@ static void test_conninfo(void **state)
     assert_null(conn.since[0].v);
 }
 
+/* Compact SYN-only connections (issue 19): a tracker keeping them compact
+ * and one that does not, fed the same steps, must agree on every record and
+ * on every connection as views read it, after every step, after the first
+ * pass, and once every compact connection is expanded for good. */
+typedef struct {
+    guint32  num;
+    gint64   off;           /* 0: num * 100 */
+    guint32  stream;
+    int      from_client;   /* -1: finish the first pass instead */
+    guint16  flags;
+    guint32  seq, ack;
+    gint64   ms;
+    guint16  cport;
+} step;
+
+#define FINISH { 0, 0, 0, -1, 0, 0, 0, 0, 0 }
+
+static tcps_frame *
+feed_step(tcps_tracker *tr, const step *s)
+{
+    return feed_at(tr, s->num, s->off ? s->off : (gint64)s->num * 100, s->stream, s->from_client,
+                   s->flags, s->seq, s->ack, s->ms, s->cport);
+}
+
+static void
+check_same(tcps_tracker *c, tcps_tracker *f, guint32 last, const char *when, size_t i)
+{
+    guint32 where;
+    const char *d = tcps_diff_trackers(c, f, last, &where);
+
+    if (d)
+        fail_msg("%s %zu: %s differs (frame or connection %u)", when, i, d, where);
+}
+
+/* Runs the steps; at least min_compact connections were compact at once. */
+static void
+run_diff(const step *steps, size_t n, guint32 min_compact)
+{
+    tcps_tracker *c = tcps_tracker_new(&prefs), *f = tcps_tracker_new(&prefs);
+    guint32 last = 0, most = 0, i;
+
+    tcps_tracker_set_compaction(f, FALSE);
+    for (i = 0; i < n; i++) {
+        if (steps[i].from_client < 0) {
+            tcps_tracker_finish_first_pass(c);
+            tcps_tracker_finish_first_pass(f);
+        } else {
+            tcps_frame *a = feed_step(c, &steps[i]), *b = feed_step(f, &steps[i]);
+            assert_true((a == NULL) == (b == NULL));
+            last = MAX(last, steps[i].num);
+        }
+        most = MAX(most, tcps_tracker_compact_count(c));
+        check_same(c, f, last, "step", i);
+    }
+    assert_int_equal(tcps_tracker_compact_count(f), 0);
+    assert_true(most >= min_compact);
+    tcps_tracker_finish_first_pass(c);
+    tcps_tracker_finish_first_pass(f);
+    check_same(c, f, last, "finished after step", n);
+    /* Expanded for good (a view that keeps connections). */
+    for (i = 0; i < tcps_tracker_conn_count(c); i++)
+        assert_non_null(tcps_tracker_conn_at(c, i));
+    assert_int_equal(tcps_tracker_compact_count(c), 0);
+    check_same(c, f, last, "expanded after step", n);
+    tcps_tracker_free(c);
+    tcps_tracker_free(f);
+}
+
+#define RUN_DIFF(steps, min) run_diff(steps, G_N_ELEMENTS(steps), min)
+
+/* SYNs nothing answers, to one server: the SYN-flood count and flag (more
+ * than 2 in 10 s), the window moving on, finalize (LISTEN). */
+static void test_compact_syn_only(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, 100, 0, 0, 40001 },
+        { 2, 0, 1, 1, SYN, 200, 0, 10, 40002 },
+        { 3, 0, 2, 1, SYN, 300, 0, 20, 40003 },
+        { 4, 0, 3, 1, SYN, 400, 0, 30, 40004 },
+        { 5, 0, 4, 1, SYN | 0x40 | 0x80, 500, 0, 9000, 40005 },   /* ECE, CWR */
+        { 6, 0, 5, 1, SYN, 600, 7, 20000, 40006 },    /* out of the window; an ack value */
+        FINISH,
+    };
+    (void)state;
+    RUN_DIFF(steps, 6);
+}
+
+/* A SYN, then its SYN/ACK and ACK: expanded at the SYN/ACK. */
+static void test_compact_then_synack(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, CISN, 0, 0, CPORT },
+        { 2, 0, 1, 1, SYN, CISN, 0, 5, 40002 },
+        { 3, 0, 0, 0, SYN | ACK, SISN, CISN + 1, 10, CPORT },
+        { 4, 0, 0, 1, ACK, CISN + 1, SISN + 1, 20, CPORT },
+        { 5, 0, 2, 1, SYN, CISN, 0, 25, 40003 },
+        FINISH,
+        { 6, 0, 1, 0, SYN | ACK, SISN, CISN + 1, 3000, 40002 },    /* late: unfinalize */
+    };
+    (void)state;
+    RUN_DIFF(steps, 2);
+}
+
+/* A SYN refused by a RST. */
+static void test_compact_refused(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, CISN, 0, 0, CPORT },
+        { 2, 0, 1, 1, SYN, CISN, 0, 1, 40002 },
+        { 3, 0, 2, 1, SYN, CISN, 0, 2, 40003 },
+        { 4, 0, 0, 0, RST | ACK, 0, CISN + 1, 10, CPORT },
+        { 5, 0, 3, 1, SYN, CISN, 0, 20, 40004 },   /* the count without the refused one */
+        FINISH,
+    };
+    (void)state;
+    RUN_DIFF(steps, 3);
+}
+
+/* A SYN sent again on its stream, and on a new tcp.stream (a new ISN, as
+ * Wireshark splits it): both join the compact connection. */
+static void test_compact_syn_again(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, CISN, 0, 0, CPORT },
+        { 2, 0, 0, 1, SYN, CISN, 0, 1000, CPORT },
+        { 3, 0, 1, 1, SYN, CISN, 0, 1500, 40002 },
+        { 4, 0, 2, 1, SYN, CISN + 777, 0, 4000, 40002 },
+        { 5, 0, 2, 0, SYN | ACK, SISN, CISN + 778, 4010, 40002 },
+        FINISH,
+    };
+    (void)state;
+    RUN_DIFF(steps, 1);
+}
+
+/* The 4-tuple used again after a SYN-only incarnation: after a whole
+ * handshake and close (TIME_WAIT), after a SYN-only one finalized, and a
+ * third incarnation of a compact one's 4-tuple much later. */
+static void test_compact_reuse(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, CISN, 0, 0, CPORT },
+        { 2, 0, 0, 0, SYN | ACK, SISN, CISN + 1, 10, CPORT },
+        { 3, 0, 0, 1, ACK, CISN + 1, SISN + 1, 20, CPORT },
+        { 4, 0, 0, 1, FIN | ACK, CISN + 1, SISN + 1, 30, CPORT },
+        { 5, 0, 0, 0, FIN | ACK, SISN + 1, CISN + 2, 40, CPORT },
+        { 6, 0, 0, 1, ACK, CISN + 2, SISN + 2, 50, CPORT },
+        { 7, 0, 1, 1, SYN, CISN + 5000, 0, 1000, CPORT },     /* in TIME_WAIT */
+        { 8, 0, 2, 1, SYN, 9000, 0, 1100, 40002 },
+        FINISH,
+        { 9, 0, 3, 1, SYN, 19000, 0, 200000, 40002 },         /* 200 s later */
+        { 10, 0, 4, 1, RST, 19001, 0, 200100, 40002 },
+        { 11, 0, 5, 1, SYN, 29000, 0, 300000, 40002 },
+        FINISH,
+    };
+    (void)state;
+    RUN_DIFF(steps, 1);
+}
+
+/* A live capture: the first pass finished with unanswered SYNs (LISTEN),
+ * then goes on with the late SYN/ACK of one of them. */
+static void test_compact_finalize_unfinalize(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, CISN, 0, 0, CPORT },
+        { 2, 0, 1, 1, SYN, CISN, 0, 1, 40002 },
+        FINISH,
+        FINISH,
+        { 3, 0, 0, 0, SYN | ACK, SISN, CISN + 1, 500, CPORT },
+        FINISH,
+        { 4, 0, 0, 1, ACK, CISN + 1, SISN + 1, 600, CPORT },
+        { 5, 0, 2, 1, SYN, CISN, 0, 700, 40003 },
+        FINISH,
+        { 6, 0, 1, 0, SYN | ACK, SISN, CISN + 1, 800, 40002 },
+    };
+    (void)state;
+    RUN_DIFF(steps, 2);
+}
+
+/* A read filter drops a compact connection's SYN frame after it was
+ * analysed: its number goes to the next frame (another connection's SYN,
+ * then the dropped SYN's own SYN/ACK). */
+static void test_compact_number_reused(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, CISN, 0, 0, CPORT },
+        { 2, 0, 1, 1, SYN, CISN, 0, 10, 40002 },
+        { 2, 250, 2, 1, SYN, CISN, 0, 20, 40003 },     /* frame 2 again */
+        { 3, 0, 3, 1, SYN, CISN, 0, 30, 40004 },
+        { 3, 350, 1, 0, SYN | ACK, SISN, CISN + 1, 40, 40002 },
+        { 4, 0, 1, 1, ACK, CISN + 1, SISN + 1, 50, 40002 },
+        FINISH,
+    };
+    (void)state;
+    RUN_DIFF(steps, 3);
+}
+
+/* The first pass finalizes a compact SYN (revising its record), then a
+ * live capture goes on and a read filter drops that SYN: its number goes to
+ * the SYN/ACK. Expanded then, the connection keeps what finalize noted
+ * (found by the fuzz harness: rev_lo/hi differed). */
+static void test_compact_finalized_then_dropped(void **state)
+{
+    static const step steps[] = {
+        { 1, 0, 0, 1, SYN, CISN, 0, 0, CPORT },
+        { 2, 0, 1, 1, SYN, CISN, 0, 1, 40002 },
+        FINISH,
+        { 1, 150, 0, 0, SYN | ACK, SISN, CISN + 1, 10, CPORT },
+        { 2, 250, 0, 1, ACK, CISN + 1, SISN + 1, 20, CPORT },
+        FINISH,
+    };
+    (void)state;
+    RUN_DIFF(steps, 2);
+}
+
+/* A flood against one server mixed with handshakes that complete, are
+ * reset or leave the window, before and after the first pass ends. */
+static void test_compact_flood_mix(void **state)
+{
+    step steps[64];
+    size_t n = 0;
+    guint32 i, num = 1;
+
+    for (i = 0; i < 20; i++) {
+        guint16 cport = (guint16)(41000 + i);
+        gint64 ms = (gint64)i * 900;
+
+        steps[n++] = (step){ num++, 0, i, 1, SYN, CISN + i, 0, ms, cport };
+        if (i % 5 == 1)
+            steps[n++] = (step){ num++, 0, i, 0, SYN | ACK, SISN, CISN + i + 1, ms + 5, cport };
+        if (i % 5 == 1)
+            steps[n++] = (step){ num++, 0, i, 1, ACK, CISN + i + 1, SISN + 1, ms + 9, cport };
+        if (i % 7 == 3)
+            steps[n++] = (step){ num++, 0, i, 1, RST, CISN + i + 1, 0, ms + 7, cport };
+        if (i == 12)
+            steps[n++] = (step)FINISH;
+    }
+    steps[n++] = (step){ num++, 0, 4, 0, SYN | ACK, SISN, CISN + 5, 30000, 41004 };
+    (void)state;
+    assert_true(n <= G_N_ELEMENTS(steps));
+    run_diff(steps, n, 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +653,15 @@ int main(void)
         cmocka_unit_test(test_conninfo),
         cmocka_unit_test(test_sparse_stream_numbers),
         cmocka_unit_test(test_since_log_growth),
+        cmocka_unit_test(test_compact_syn_only),
+        cmocka_unit_test(test_compact_then_synack),
+        cmocka_unit_test(test_compact_refused),
+        cmocka_unit_test(test_compact_syn_again),
+        cmocka_unit_test(test_compact_reuse),
+        cmocka_unit_test(test_compact_finalize_unfinalize),
+        cmocka_unit_test(test_compact_number_reused),
+        cmocka_unit_test(test_compact_flood_mix),
+        cmocka_unit_test(test_compact_finalized_then_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
