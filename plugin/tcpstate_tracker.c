@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tcpstate_tracker.h"
+#include "tcpstate_slab.h"
 #include "tcpstate_time.h"
 
 /* One TCP stream. A is the sender of the first segment we saw; the engine
@@ -26,17 +27,6 @@ typedef struct {
                                      a SYN flood quadratic) */
     guint32         slab_index;   /* in streams_slab */
 } tcps_stream;
-
-/* Objects that live as long as the tracker, in blocks that never move: no
- * allocation (nor its overhead) per object, and an index finds one. */
-typedef struct {
-    GPtrArray *blocks;
-    gsize      size;       /* of one object */
-    guint      per_block;
-    guint32    count;
-} tcps_slab;
-
-#define SLAB_BLOCK 256u
 
 /* The 4-tuple, with the lower end first so both directions hash alike; the
  * addresses' bytes follow (a's, then b's). */
@@ -100,10 +90,6 @@ typedef struct {
  * connection's table index. */
 #define COMPACT 0x80000000u
 
-/* Source addresses of compact connections, back to back (a length byte,
- * the type, the bytes), in blocks that never move; an offset finds one. */
-#define ARENA_BLOCK 65536u
-
 /* The 4-tuples, each naming its latest incarnation (table_index + 1, 0 for
  * an empty slot), with open addressing: the key is the connection's own
  * (a full one's tuple_key, a compact one's addresses), not a copy. */
@@ -132,8 +118,7 @@ struct tcps_tracker {
     GPtrArray  *keys;           /* the tuple_keys, owned */
     tcps_slab   streams_slab;   /* full tcps_stream, in creation order */
     tcps_slab   compact;        /* syn_only */
-    GPtrArray  *arena;
-    guint32     arena_used;     /* in its last block */
+    tcps_arena  arena;          /* compact connections' source addresses */
     gboolean    compaction;     /* on, unless a test turns it off */
     /* tcp.stream -> stream (stream_index's values above). Wireshark numbers
      * streams densely from 0, so an array indexed by the number finds one
@@ -168,37 +153,6 @@ struct tcps_tracker {
     gint64      last_file_off;
     gboolean    first_pass_done;
 };
-
-static void
-slab_init(tcps_slab *s, gsize size)
-{
-    s->blocks = g_ptr_array_new_with_free_func(g_free);
-    s->size = size;
-    s->per_block = SLAB_BLOCK;
-    s->count = 0;
-}
-
-static void *
-slab_at(const tcps_slab *s, guint32 i)
-{
-    return (char *)g_ptr_array_index(s->blocks, i / s->per_block) + (i % s->per_block) * s->size;
-}
-
-static void *
-slab_new0(tcps_slab *s)
-{
-    if (s->count == s->blocks->len * s->per_block)
-        g_ptr_array_add(s->blocks, g_malloc0(s->size * s->per_block));
-    return slab_at(s, s->count++);
-}
-
-/* Take back the object slab_new0 gave last (zeroed for the next one). */
-static void
-slab_pop(tcps_slab *s)
-{
-    s->count--;
-    memset(slab_at(s, s->count), 0, s->size);
-}
 
 /* FNV-1a, over the bytes that make a key. */
 static guint
@@ -299,40 +253,11 @@ endpoint_of(const tcps_addr *addr, guint16 port, void *buf)
     return k;
 }
 
-/* An address into the arena: its offset, or G_MAXUINT32 when it does not
- * fit a compact connection (longer than a length byte says). */
-static guint32
-arena_put(tcps_tracker *tr, const tcps_addr *a)
-{
-    gsize n = 1 + sizeof a->type + a->len;
-    guint8 *p;
-
-    if (a->len > G_MAXUINT8)
-        return G_MAXUINT32;
-    if (!tr->arena->len || tr->arena_used + n > ARENA_BLOCK) {
-        if (tr->arena->len >= G_MAXUINT32 / ARENA_BLOCK)
-            return G_MAXUINT32;
-        g_ptr_array_add(tr->arena, g_malloc(ARENA_BLOCK));
-        tr->arena_used = 0;
-    }
-    p = (guint8 *)g_ptr_array_index(tr->arena, tr->arena->len - 1) + tr->arena_used;
-    p[0] = (guint8)a->len;
-    memcpy(p + 1, &a->type, sizeof a->type);
-    if (a->len)
-        memcpy(p + 1 + sizeof a->type, a->data, a->len);
-    tr->arena_used += (guint32)n;
-    return (tr->arena->len - 1) * ARENA_BLOCK + tr->arena_used - (guint32)n;
-}
-
+/* A compact connection's source address, in the arena. */
 static void
-arena_get(const tcps_tracker *tr, guint32 off, tcps_addr *a)
+arena_addr(const tcps_tracker *tr, guint32 off, tcps_addr *a)
 {
-    const guint8 *p = (const guint8 *)g_ptr_array_index(tr->arena, off / ARENA_BLOCK) +
-                      off % ARENA_BLOCK;
-
-    a->len = p[0];
-    memcpy(&a->type, p + 1, sizeof a->type);
-    a->data = p + 1 + sizeof a->type;
+    tcps_arena_get(&tr->arena, off, &a->type, &a->len, &a->data);
 }
 
 static server_slot *
@@ -348,7 +273,7 @@ syn_only_segment(const tcps_tracker *tr, const syn_only *so, tcps_track_segment 
     const endpoint_key *dst = server_at(tr, so->server)->key;
 
     memset(in, 0, sizeof *in);
-    arena_get(tr, so->src, &in->src);
+    arena_addr(tr, so->src, &in->src);
     in->dst.type = dst->type;
     in->dst.len = dst->len;
     in->dst.data = dst->data;
@@ -368,7 +293,7 @@ syn_only_segment(const tcps_tracker *tr, const syn_only *so, tcps_track_segment 
 static syn_only *
 compact_at(const tcps_tracker *tr, guint32 loc)
 {
-    return (syn_only *)slab_at(&tr->compact, loc & ~COMPACT);
+    return (syn_only *)tcps_slab_at(&tr->compact, loc & ~COMPACT);
 }
 
 static guint32
@@ -480,12 +405,12 @@ tcps_tracker_new(const tcps_analysis_prefs *prefs)
     tr->prefs = *prefs;
     tr->store = tcps_store_new();
     tr->conn_loc = g_array_new(FALSE, FALSE, (guint)sizeof(guint32));
-    slab_init(&tr->conns, sizeof(tcps_conn_info));
+    tcps_slab_init(&tr->conns, sizeof(tcps_conn_info));
     tr->conn_keys = g_ptr_array_new();
     tr->keys = g_ptr_array_new_with_free_func(g_free);
-    slab_init(&tr->streams_slab, sizeof(tcps_stream));
-    slab_init(&tr->compact, sizeof(syn_only));
-    tr->arena = g_ptr_array_new_with_free_func(g_free);
+    tcps_slab_init(&tr->streams_slab, sizeof(tcps_stream));
+    tcps_slab_init(&tr->compact, sizeof(syn_only));
+    tcps_arena_init(&tr->arena);
     tr->compaction = TRUE;
     tr->stream_index = g_array_new(FALSE, TRUE, (guint)sizeof(guint32));
     tr->streams = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -506,15 +431,15 @@ tcps_tracker_free(tcps_tracker *tr)
     if (!tr)
         return;
     for (i = 0; i < tr->conns.count; i++)
-        tcps_conninfo_clear((tcps_conn_info *)slab_at(&tr->conns, i));
+        tcps_conninfo_clear((tcps_conn_info *)tcps_slab_at(&tr->conns, i));
     tcps_conninfo_clear(&tr->view_info);
     g_array_free(tr->conn_loc, TRUE);
-    g_ptr_array_free(tr->conns.blocks, TRUE);
+    tcps_slab_clear(&tr->conns);
     g_ptr_array_free(tr->conn_keys, TRUE);
     g_ptr_array_free(tr->keys, TRUE);
-    g_ptr_array_free(tr->streams_slab.blocks, TRUE);
-    g_ptr_array_free(tr->compact.blocks, TRUE);
-    g_ptr_array_free(tr->arena, TRUE);
+    tcps_slab_clear(&tr->streams_slab);
+    tcps_slab_clear(&tr->compact);
+    tcps_arena_clear(&tr->arena);
     g_array_free(tr->stream_index, TRUE);
     g_hash_table_destroy(tr->streams);
     g_free(tr->tuples.slot);
@@ -616,7 +541,7 @@ tcps_tracker_conn_at(tcps_tracker *tr, guint32 idx)
         return NULL;
     if (conn_loc(tr, idx) & COMPACT)
         expand(tr, idx);
-    return (tcps_conn_info *)slab_at(&tr->conns, conn_loc(tr, idx));
+    return (tcps_conn_info *)tcps_slab_at(&tr->conns, conn_loc(tr, idx));
 }
 
 tcps_conn_info *
@@ -642,7 +567,7 @@ tcps_tracker_conn_view(tcps_tracker *tr, guint32 idx)
         return NULL;
     loc = conn_loc(tr, idx);
     if (!(loc & COMPACT))
-        return (const tcps_conn_info *)slab_at(&tr->conns, loc);
+        return (const tcps_conn_info *)tcps_slab_at(&tr->conns, loc);
     if (tr->view_conn != idx + 1) {
         view_clear(tr);
         replay(tr, compact_at(tr, loc), &tr->view_stream, &tr->view_info);
@@ -660,7 +585,7 @@ tcps_tracker_half_open_at_syn(const tcps_tracker *tr, guint32 idx)
         return 0;
     loc = conn_loc(tr, idx);
     return loc & COMPACT ? compact_at(tr, loc)->half_open_at_syn
-                         : ((const tcps_conn_info *)slab_at(&tr->conns, loc))->half_open_at_syn;
+                         : ((const tcps_conn_info *)tcps_slab_at(&tr->conns, loc))->half_open_at_syn;
 }
 
 guint32
@@ -717,7 +642,7 @@ conn_new(tcps_tracker *tr, const tcps_track_segment *seg, gint64 now)
     void *key;
 
     loc = tr->conns.count;
-    conn = (tcps_conn_info *)slab_new0(&tr->conns);
+    conn = (tcps_conn_info *)tcps_slab_new0(&tr->conns);
     g_array_append_val(tr->conn_loc, loc);
     tcps_conninfo_init(conn, idx, now);
     conn->previous = prev;
@@ -816,7 +741,7 @@ stream_init(tcps_stream *st, const tcps_track_segment *seg)
 static tcps_stream *
 stream_new(tcps_tracker *tr, const tcps_track_segment *seg)
 {
-    tcps_stream *st = (tcps_stream *)slab_new0(&tr->streams_slab);
+    tcps_stream *st = (tcps_stream *)tcps_slab_new0(&tr->streams_slab);
 
     stream_init(st, seg);
     st->slab_index = tr->streams_slab.count - 1;
@@ -840,7 +765,7 @@ stream_for(tcps_tracker *tr, const tcps_track_segment *seg, gboolean *fresh)
     *fresh = FALSE;
     tr->probe.valid = FALSE;
     if (v && !(v & COMPACT))
-        return (tcps_stream *)slab_at(&tr->streams_slab, v - 1);
+        return (tcps_stream *)tcps_slab_at(&tr->streams_slab, v - 1);
     if (v) {
         latest = tcps_tracker_conn_at(tr, (v & ~COMPACT) - 1);
         st = (tcps_stream *)latest->owner;
@@ -1025,12 +950,12 @@ tcps_tracker_finish_first_pass(tcps_tracker *tr)
         return;
     tr->first_pass_done = TRUE;
     for (i = 0; i < tr->streams_slab.count; i++)
-        finalize_stream(tr, (tcps_stream *)slab_at(&tr->streams_slab, i));
+        finalize_stream(tr, (tcps_stream *)tcps_slab_at(&tr->streams_slab, i));
     /* A compact connection stays compact: finalize runs on it expanded for
      * the moment (its records are revised as any), and again whenever it
      * is expanded later (SO_FINALIZED), which changes no record again. */
     for (i = 0; i < tr->compact.count; i++) {
-        syn_only *so = (syn_only *)slab_at(&tr->compact, i);
+        syn_only *so = (syn_only *)tcps_slab_at(&tr->compact, i);
 
         if (conn_loc(tr, so->conn) != (i | COMPACT) || (so->bits & SO_FINALIZED))
             continue;
@@ -1218,8 +1143,8 @@ expand(tcps_tracker *tr, guint32 idx)
     guint8 buf[sizeof(tuple_key) + KEY_STACK];
     const tuple_key *k = conn_key(tr, idx, buf);
     void *key = g_memdup2(k, sizeof *k + k->a_len + k->b_len);
-    tcps_stream *st = (tcps_stream *)slab_new0(&tr->streams_slab);
-    tcps_conn_info *info = (tcps_conn_info *)slab_new0(&tr->conns);
+    tcps_stream *st = (tcps_stream *)tcps_slab_new0(&tr->streams_slab);
+    tcps_conn_info *info = (tcps_conn_info *)tcps_slab_new0(&tr->conns);
 
     g_ptr_array_add(tr->keys, key);
     g_ptr_array_add(tr->conn_keys, key);
@@ -1251,10 +1176,10 @@ compact(tcps_tracker *tr, tcps_stream *st, const tcps_track_segment *in, gint64 
         st->slab_index + 1 != tr->streams_slab.count ||
         conn_loc(tr, idx) + 1 != tr->conns.count)
         return;
-    src = arena_put(tr, &in->src);
-    if (src == G_MAXUINT32)
+    src = tcps_arena_put(&tr->arena, in->src.type, in->src.len, in->src.data);
+    if (src == TCPS_ARENA_NONE)
         return;
-    so = (syn_only *)slab_new0(&tr->compact);
+    so = (syn_only *)tcps_slab_new0(&tr->compact);
     so->time_ns = now;
     so->seq = in->seq;
     so->ack = in->ack;
@@ -1276,8 +1201,8 @@ compact(tcps_tracker *tr, tcps_stream *st, const tcps_track_segment *in, gint64 
     g_ptr_array_remove_index(tr->keys, tr->keys->len - 1);
     g_ptr_array_set_size(tr->conn_keys, tr->conn_keys->len - 1);
     tcps_conninfo_clear(info);
-    slab_pop(&tr->conns);
-    slab_pop(&tr->streams_slab);
+    tcps_slab_pop(&tr->conns);
+    tcps_slab_pop(&tr->streams_slab);
     g_array_index(tr->conn_loc, guint32, idx) = (tr->compact.count - 1) | COMPACT;
     stream_update(tr, in->stream, (idx + 1) | COMPACT);
 }

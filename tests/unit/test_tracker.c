@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tcpstate_slab.h"
 #include "tcpstate_tracker.h"
 #include "../common/tracker_diff.h"
 
@@ -638,9 +639,56 @@ static void test_compact_flood_mix(void **state)
     run_diff(steps, n, 10);
 }
 
+/* The slab keeps objects where they were put across block boundaries, and
+ * pop zeroes the last one for its next user; the arena gives back each
+ * string as put, across blocks, and refuses one too long for its length
+ * byte. */
+static void
+test_slab_and_arena(void **state)
+{
+    tcps_slab s;
+    tcps_arena a;
+    guint8 big[300], addr[16];
+    guint32 i, off[5000];
+
+    (void)state;
+    tcps_slab_init(&s, sizeof(guint32));
+    for (i = 0; i < 3 * TCPS_SLAB_BLOCK + 7; i++)
+        *(guint32 *)tcps_slab_new0(&s) = i * 3u;
+    assert_int_equal(s.count, 3 * TCPS_SLAB_BLOCK + 7);
+    for (i = 0; i < s.count; i++)
+        assert_int_equal(*(guint32 *)tcps_slab_at(&s, i), i * 3u);
+    tcps_slab_pop(&s);
+    assert_int_equal(*(guint32 *)tcps_slab_new0(&s), 0);
+    tcps_slab_clear(&s);
+
+    tcps_arena_init(&a);
+    memset(big, 7, sizeof big);
+    assert_int_equal(tcps_arena_put(&a, 4, sizeof big, big), TCPS_ARENA_NONE);
+    for (i = 0; i < G_N_ELEMENTS(off); i++) {     /* 5000 x 21 B: two blocks */
+        memset(addr, (int)(i & 0xff), sizeof addr);
+        off[i] = tcps_arena_put(&a, (int)(i % 3), i % 2 ? 16u : 4u, addr);
+        assert_int_not_equal(off[i], TCPS_ARENA_NONE);
+    }
+    assert_true(a.blocks->len >= 2);
+    for (i = 0; i < G_N_ELEMENTS(off); i++) {
+        int type;
+        guint len, k;
+        const guint8 *data;
+
+        tcps_arena_get(&a, off[i], &type, &len, &data);
+        assert_int_equal(type, (int)(i % 3));
+        assert_int_equal(len, i % 2 ? 16u : 4u);
+        for (k = 0; k < len; k++)
+            assert_int_equal(data[k], i & 0xff);
+    }
+    tcps_arena_clear(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_slab_and_arena),
         cmocka_unit_test(test_same_frame_again),
         cmocka_unit_test(test_finalize_unfinalize),
         cmocka_unit_test(test_stream_join),
