@@ -707,8 +707,11 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *
     guint32 link;
     unsigned step;
 
-    *ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    proto_item_append_text(*ti, ": %s", summary);
+    /* The protocol's name and the summary, formatted once ("TCP Connection
+     * State: C:ESTABLISHED S:ESTABLISHED"), not the name and then again
+     * with the summary appended. */
+    *ti = proto_tree_add_protocol_format(tree, proto_tcpstate, tvb, 0, 0, "%s: %s",
+                                         proto_registrar_get_name(proto_tcpstate), summary);
     proto_item_set_generated(*ti);
     st = proto_item_add_subtree(*ti, ett_tcpstate);
 
@@ -1023,6 +1026,19 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
     tcps_upgrade_items(ct, tvb, pinfo, conn);
 }
 
+/* The flood expert's explanation, formatted when the preferences it names
+ * apply (tcpstate_prefs_apply), not on each of a flood's SYNs. */
+static char flood_text[192];
+
+static void
+flood_text_init(void)
+{
+    snprintf(flood_text, sizeof flood_text,
+             "More than %u handshakes to this server endpoint began within %u s "
+             "and are not complete (preference tcpstate.syn_flood_count)",
+             tcps_prefs.flood_count, tcps_prefs.flood_seconds);
+}
+
 /* The connection-level experts as of this segment, tree or not. */
 static void
 add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *st,
@@ -1037,12 +1053,7 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
         expert_add_info_format(pinfo, ti, &ei_tcpstate_syn_flood,
                                "SYN flood? %u half-open to this server in %u s",
                                conn->half_open_at_syn, tcps_prefs.flood_seconds);
-        /* Formatted only for a tree: a flood's every SYN comes here. */
-        if (st)
-            add_explanation(st, tvb, wmem_strdup_printf(pinfo->pool,
-                            "More than %u handshakes to this server endpoint began within %u s "
-                            "and are not complete (preference tcpstate.syn_flood_count)",
-                            tcps_prefs.flood_count, tcps_prefs.flood_seconds));
+        add_explanation(st, tvb, flood_text);
     }
     if (fr->analysis & TCPS_AN_REUSE_IN_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
@@ -1250,6 +1261,7 @@ tcpstate_prefs_apply(void)
             *p->var = v;
         }
     }
+    flood_text_init();
     if (tracker)
         tcps_tracker_set_prefs(tracker, &tcps_prefs);
 }
@@ -1593,6 +1605,7 @@ proto_register_tcpstate(void)
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
     enter_texts_init();
+    flood_text_init();
     tcps_upgrade_register(proto_tcpstate, expert);
 
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
