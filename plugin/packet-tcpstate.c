@@ -473,6 +473,8 @@ checksum_bad(proto_tree *tree, int hf)
  * start, after the preferences are read. Nothing is wanted while tcpstate
  * is disabled: Wireshark builds the wanted fields' trees even for a
  * disabled post-dissector (TRANSUM does the same; docs/robustness.md). */
+static gboolean validating_tcp, validating_ip;
+
 static void
 want_checksum_status(void)
 {
@@ -480,6 +482,8 @@ want_checksum_status(void)
     const int *base = tcp_wanted_hfids();
     unsigned i;
 
+    validating_tcp = validating("tcp");
+    validating_ip = validating("ip");
     if (proto_tcpstate > 0 && !proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate))) {
         set_postdissector_wanted_hfids(tcpstate_handle, NULL);
         return;
@@ -487,9 +491,9 @@ want_checksum_status(void)
     wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
     for (i = 0; base[i] > 0; i++)
         g_array_append_val(wanted, base[i]);
-    if (validating("tcp"))
+    if (validating_tcp)
         g_array_append_val(wanted, hf_tcp_checksum_status);
-    if (validating("ip"))
+    if (validating_ip)
         g_array_append_val(wanted, hf_ip_checksum_status);
     tcps_upgrade_want(wanted);
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
@@ -574,9 +578,9 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     seg.secs = (gint64)pinfo->abs_ts.secs;
     seg.nsecs = pinfo->abs_ts.nsecs;
     /* Checksums: FALSE unless validation is on (their fields are wanted
-     * only then). */
-    seg.ip_bad_checksum = checksum_bad(tree, hf_ip_checksum_status);
-    seg.tcp_bad_checksum = checksum_bad(tree, hf_tcp_checksum_status);
+     * only then; without it no status is ever bad, so we do not look). */
+    seg.ip_bad_checksum = validating_ip && checksum_bad(tree, hf_ip_checksum_status);
+    seg.tcp_bad_checksum = validating_tcp && checksum_bad(tree, hf_tcp_checksum_status);
     seg.truncated = pinfo->fd->cap_len < pinfo->fd->pkt_len;
     return tcps_tracker_segment(tracker, &seg);
 }
