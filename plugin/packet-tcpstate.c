@@ -604,17 +604,75 @@ first_pass_frame(packet_info *pinfo, proto_tree *tree)
     return fr;
 }
 
+/* The labels of the value-string fields' items, "Phase: DATA_TRANSFER", for
+ * each of our fields and each value its table names, formatted once
+ * (item_labels_init). A visible tree (the GUI, -V, and -T fields, which
+ * tshark gives one) labels every item as it is added: with the field's name
+ * and then the value formatted on each call, that was 1,400 instructions an
+ * item beyond adding it, ten items a frame; one copy of a ready label is
+ * about half. [slot][value], slot = hf - item_label_hf0. */
+#define ITEM_LABEL_FIELDS 64
+#define ITEM_LABEL_VALUES 16
+static char *item_labels[ITEM_LABEL_FIELDS][ITEM_LABEL_VALUES];
+static int item_label_hf[ITEM_LABEL_FIELDS];   /* whose labels a slot holds */
+static int item_label_hf0 = -1;
+/* The end states' items, "Client state: FIN_WAIT_1 (was ESTABLISHED)":
+ * [0 client, 1 server][before][after]. */
+static char *state_labels[2][TCPS_NUM_STATES][TCPS_NUM_STATES];
+
+static void
+item_labels_init(const hf_register_info *hf, unsigned n)
+{
+    wmem_allocator_t *scope = wmem_epan_scope();
+    unsigned i, v, a, b;
+
+    item_label_hf0 = *hf[0].p_id;
+    for (i = 0; i < n; i++) {
+        const header_field_info *hfi = &hf[i].hfinfo;
+        unsigned slot = (unsigned)(*hf[i].p_id - item_label_hf0);
+
+        if (slot >= ITEM_LABEL_FIELDS || !hfi->strings || hfi->type == FT_FRAMENUM ||
+            hfi->type == FT_BOOLEAN ||
+            (hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING | BASE_VAL64_STRING |
+                             BASE_UNIT_STRING | BASE_CUSTOM)))
+            continue;
+        item_label_hf[slot] = *hf[i].p_id;
+        for (v = 0; v < ITEM_LABEL_VALUES; v++) {
+            const char *name = try_val_to_str(v, (const value_string *)hfi->strings);
+            if (name)
+                item_labels[slot][v] = wmem_strdup_printf(scope, "%s: %s", hfi->name, name);
+        }
+    }
+    for (i = 0; i < 2; i++) {
+        const char *field = proto_registrar_get_name(i ? hf_tcpstate_server : hf_tcpstate_client);
+
+        for (a = 0; a < TCPS_NUM_STATES; a++)
+            for (b = 0; b < TCPS_NUM_STATES; b++)
+                state_labels[i][a][b] = a == b ?
+                    wmem_strdup_printf(scope, "%s: %s", field, tcps_state_name((tcps_state)b)) :
+                    wmem_strdup_printf(scope, "%s: %s (was %s)", field,
+                                       tcps_state_name((tcps_state)b),
+                                       tcps_state_name((tcps_state)a));
+    }
+}
+
 /* A value-string field shows its name alone ("TIME_WAIT", not Wireshark's
  * "TIME_WAIT (8)"): the value stays the number, so filters still take the
  * names (tcpstate.client == TIME_WAIT) and columns with :R resolve them. */
 static proto_item *
 add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 value)
 {
-    header_field_info *hfi = proto_registrar_get_nth(hf);
+    unsigned slot = (unsigned)(hf - item_label_hf0);
+    header_field_info *hfi;
     proto_item *it;
 
-    if (hfi->strings && !(hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING |
-                                          BASE_VAL64_STRING | BASE_UNIT_STRING | BASE_CUSTOM)))
+    if (slot < ITEM_LABEL_FIELDS && item_label_hf[slot] == hf && value < ITEM_LABEL_VALUES &&
+        item_labels[slot][value])
+        it = proto_tree_add_uint_format(tree, hf, tvb, 0, 0, value, "%s",
+                                        item_labels[slot][value]);
+    else if ((hfi = proto_registrar_get_nth(hf))->strings && hfi->type != FT_FRAMENUM &&
+             !(hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING | BASE_VAL64_STRING |
+                               BASE_UNIT_STRING | BASE_CUSTOM)))
         it = proto_tree_add_uint_format_value(tree, hf, tvb, 0, 0, value, "%s",
                                               val_to_str_const(value,
                                                                (const value_string *)hfi->strings,
@@ -640,7 +698,10 @@ add_state_item(proto_tree *tree, int hf, tvbuff_t *tvb, guint8 prev, guint8 now)
 {
     proto_item *it;
 
-    if (prev == now)
+    if (prev < TCPS_NUM_STATES && now < TCPS_NUM_STATES)
+        it = proto_tree_add_uint_format(tree, hf, tvb, 0, 0, now, "%s",
+                                        state_labels[hf == hf_tcpstate_server][prev][now]);
+    else if (prev == now)
         it = proto_tree_add_uint_format_value(tree, hf, tvb, 0, 0, now, "%s",
                                               tcps_state_name((tcps_state)now));
     else
@@ -1605,6 +1666,7 @@ proto_register_tcpstate(void)
 
     proto_tcpstate = proto_register_protocol("TCP Connection State", "TCPSTATE", "tcpstate");
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));
+    item_labels_init(hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
