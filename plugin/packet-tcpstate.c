@@ -473,6 +473,8 @@ checksum_bad(proto_tree *tree, int hf)
  * start, after the preferences are read. Nothing is wanted while tcpstate
  * is disabled: Wireshark builds the wanted fields' trees even for a
  * disabled post-dissector (TRANSUM does the same; docs/robustness.md). */
+static gboolean validating_tcp, validating_ip;
+
 static void
 want_checksum_status(void)
 {
@@ -480,6 +482,8 @@ want_checksum_status(void)
     const int *base = tcp_wanted_hfids();
     unsigned i;
 
+    validating_tcp = validating("tcp");
+    validating_ip = validating("ip");
     if (proto_tcpstate > 0 && !proto_is_protocol_enabled(find_protocol_by_id(proto_tcpstate))) {
         set_postdissector_wanted_hfids(tcpstate_handle, NULL);
         return;
@@ -487,9 +491,9 @@ want_checksum_status(void)
     wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
     for (i = 0; base[i] > 0; i++)
         g_array_append_val(wanted, base[i]);
-    if (validating("tcp"))
+    if (validating_tcp)
         g_array_append_val(wanted, hf_tcp_checksum_status);
-    if (validating("ip"))
+    if (validating_ip)
         g_array_append_val(wanted, hf_ip_checksum_status);
     tcps_upgrade_want(wanted);
     set_postdissector_wanted_hfids(tcpstate_handle, wanted);
@@ -580,9 +584,9 @@ analyze_frame(packet_info *pinfo, proto_tree *tree)
     seg.secs = (gint64)pinfo->abs_ts.secs;
     seg.nsecs = pinfo->abs_ts.nsecs;
     /* Checksums: FALSE unless validation is on (their fields are wanted
-     * only then). */
-    seg.ip_bad_checksum = checksum_bad(tree, hf_ip_checksum_status);
-    seg.tcp_bad_checksum = checksum_bad(tree, hf_tcp_checksum_status);
+     * only then; without it no status is ever bad, so we do not look). */
+    seg.ip_bad_checksum = validating_ip && checksum_bad(tree, hf_ip_checksum_status);
+    seg.tcp_bad_checksum = validating_tcp && checksum_bad(tree, hf_tcp_checksum_status);
     seg.truncated = pinfo->fd->cap_len < pinfo->fd->pkt_len;
     return tcps_tracker_segment(tracker, &seg);
 }
@@ -606,17 +610,75 @@ first_pass_frame(packet_info *pinfo, proto_tree *tree)
     return fr;
 }
 
+/* The labels of the value-string fields' items, "Phase: DATA_TRANSFER", for
+ * each of our fields and each value its table names, formatted once
+ * (item_labels_init). A visible tree (the GUI, -V, and -T fields, which
+ * tshark gives one) labels every item as it is added: with the field's name
+ * and then the value formatted on each call, that was 1,400 instructions an
+ * item beyond adding it, ten items a frame; one copy of a ready label is
+ * about half. [slot][value], slot = hf - item_label_hf0. */
+#define ITEM_LABEL_FIELDS 64
+#define ITEM_LABEL_VALUES 16
+static char *item_labels[ITEM_LABEL_FIELDS][ITEM_LABEL_VALUES];
+static int item_label_hf[ITEM_LABEL_FIELDS];   /* whose labels a slot holds */
+static int item_label_hf0 = -1;
+/* The end states' items, "Client state: FIN_WAIT_1 (was ESTABLISHED)":
+ * [0 client, 1 server][before][after]. */
+static char *state_labels[2][TCPS_NUM_STATES][TCPS_NUM_STATES];
+
+static void
+item_labels_init(const hf_register_info *hf, unsigned n)
+{
+    wmem_allocator_t *scope = wmem_epan_scope();
+    unsigned i, v, a, b;
+
+    item_label_hf0 = *hf[0].p_id;
+    for (i = 0; i < n; i++) {
+        const header_field_info *hfi = &hf[i].hfinfo;
+        unsigned slot = (unsigned)(*hf[i].p_id - item_label_hf0);
+
+        if (slot >= ITEM_LABEL_FIELDS || !hfi->strings || hfi->type == FT_FRAMENUM ||
+            hfi->type == FT_BOOLEAN ||
+            (hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING | BASE_VAL64_STRING |
+                             BASE_UNIT_STRING | BASE_CUSTOM)))
+            continue;
+        item_label_hf[slot] = *hf[i].p_id;
+        for (v = 0; v < ITEM_LABEL_VALUES; v++) {
+            const char *name = try_val_to_str(v, (const value_string *)hfi->strings);
+            if (name)
+                item_labels[slot][v] = wmem_strdup_printf(scope, "%s: %s", hfi->name, name);
+        }
+    }
+    for (i = 0; i < 2; i++) {
+        const char *field = proto_registrar_get_name(i ? hf_tcpstate_server : hf_tcpstate_client);
+
+        for (a = 0; a < TCPS_NUM_STATES; a++)
+            for (b = 0; b < TCPS_NUM_STATES; b++)
+                state_labels[i][a][b] = a == b ?
+                    wmem_strdup_printf(scope, "%s: %s", field, tcps_state_name((tcps_state)b)) :
+                    wmem_strdup_printf(scope, "%s: %s (was %s)", field,
+                                       tcps_state_name((tcps_state)b),
+                                       tcps_state_name((tcps_state)a));
+    }
+}
+
 /* A value-string field shows its name alone ("TIME_WAIT", not Wireshark's
  * "TIME_WAIT (8)"): the value stays the number, so filters still take the
  * names (tcpstate.client == TIME_WAIT) and columns with :R resolve them. */
 static proto_item *
 add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 value)
 {
-    header_field_info *hfi = proto_registrar_get_nth(hf);
+    unsigned slot = (unsigned)(hf - item_label_hf0);
+    header_field_info *hfi;
     proto_item *it;
 
-    if (hfi->strings && !(hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING |
-                                          BASE_VAL64_STRING | BASE_UNIT_STRING | BASE_CUSTOM)))
+    if (slot < ITEM_LABEL_FIELDS && item_label_hf[slot] == hf && value < ITEM_LABEL_VALUES &&
+        item_labels[slot][value])
+        it = proto_tree_add_uint_format(tree, hf, tvb, 0, 0, value, "%s",
+                                        item_labels[slot][value]);
+    else if ((hfi = proto_registrar_get_nth(hf))->strings && hfi->type != FT_FRAMENUM &&
+             !(hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING | BASE_VAL64_STRING |
+                               BASE_UNIT_STRING | BASE_CUSTOM)))
         it = proto_tree_add_uint_format_value(tree, hf, tvb, 0, 0, value, "%s",
                                               val_to_str_const(value,
                                                                (const value_string *)hfi->strings,
@@ -642,7 +704,10 @@ add_state_item(proto_tree *tree, int hf, tvbuff_t *tvb, guint8 prev, guint8 now)
 {
     proto_item *it;
 
-    if (prev == now)
+    if (prev < TCPS_NUM_STATES && now < TCPS_NUM_STATES)
+        it = proto_tree_add_uint_format(tree, hf, tvb, 0, 0, now, "%s",
+                                        state_labels[hf == hf_tcpstate_server][prev][now]);
+    else if (prev == now)
         it = proto_tree_add_uint_format_value(tree, hf, tvb, 0, 0, now, "%s",
                                               tcps_state_name((tcps_state)now));
     else
@@ -713,6 +778,8 @@ add_state_items(tvbuff_t *tvb, proto_tree *tree, guint32 num, const tcps_frame *
     guint32 link;
     unsigned step;
 
+    /* Added, then the summary appended: 1,500 instructions. Formatting the
+     * whole label in proto_tree_add_protocol_format costs 2,800. */
     *ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     proto_item_append_text(*ti, ": %s", summary);
     proto_item_set_generated(*ti);
@@ -1001,9 +1068,12 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
 
     add_generated_string(ct, hf_tcpstate_conn_state, tvb,
                          tcps_zeek_state_name((tcps_zeek_state)fr->zeek_state));
-    add_generated_string(ct, hf_tcpstate_history, tvb,
-                         wmem_strndup(pinfo->pool, tcps_zeek_history(&conn->zeek, history),
-                                      fr->hist_len));
+    /* The history as it was at this frame: its first hist_len letters, cut
+     * in place (the item copies the string). */
+    tcps_zeek_history(&conn->zeek, history);
+    if (fr->hist_len < tcps_zeek_history_len(&conn->zeek))
+        history[fr->hist_len] = '\0';
+    add_generated_string(ct, hf_tcpstate_history, tvb, history);
     if (fr->analysis & TCPS_AN_CLOSER_KNOWN) {
         add_generated_uint(ct, hf_tcpstate_closer, tvb, conn->closer);
         add_generated_uint(ct, hf_tcpstate_closer_frame, tvb, conn->closer_frame);
@@ -1029,6 +1099,19 @@ add_connection_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *st, const tc
     tcps_upgrade_items(ct, tvb, pinfo, conn);
 }
 
+/* The flood expert's explanation, formatted when the preferences it names
+ * apply (tcpstate_prefs_apply), not on each of a flood's SYNs. */
+static char flood_text[192];
+
+static void
+flood_text_init(void)
+{
+    snprintf(flood_text, sizeof flood_text,
+             "More than %u handshakes to this server endpoint began within %u s "
+             "and are not complete (preference tcpstate.syn_flood_count)",
+             tcps_prefs.flood_count, tcps_prefs.flood_seconds);
+}
+
 /* The connection-level experts as of this segment, tree or not. */
 static void
 add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_tree *st,
@@ -1046,12 +1129,7 @@ add_connection_experts(tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, proto_
                                "SYN flood? %u half-open to this server in %u s",
                                tcps_tracker_half_open_at_syn(tracker, fr->conn),
                                tcps_prefs.flood_seconds);
-        /* Formatted only for a tree: a flood's every SYN comes here. */
-        if (st)
-            add_explanation(st, tvb, wmem_strdup_printf(pinfo->pool,
-                            "More than %u handshakes to this server endpoint began within %u s "
-                            "and are not complete (preference tcpstate.syn_flood_count)",
-                            tcps_prefs.flood_count, tcps_prefs.flood_seconds));
+        add_explanation(st, tvb, flood_text);
     }
     if (fr->analysis & TCPS_AN_REUSE_IN_TW)
         expert_add_info(pinfo, ti, &ei_tcpstate_reuse_in_time_wait);
@@ -1262,6 +1340,7 @@ tcpstate_prefs_apply(void)
             *p->var = v;
         }
     }
+    flood_text_init();
     if (tracker)
         tcps_tracker_set_prefs(tracker, &tcps_prefs);
 }
@@ -1601,10 +1680,12 @@ proto_register_tcpstate(void)
 
     proto_tcpstate = proto_register_protocol("TCP Connection State", "TCPSTATE", "tcpstate");
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));
+    item_labels_init(hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, array_length(ei));
     enter_texts_init();
+    flood_text_init();
     tcps_upgrade_register(proto_tcpstate, expert);
 
     module = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);

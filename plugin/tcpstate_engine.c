@@ -1302,26 +1302,43 @@ void tcps_conn_process(tcps_conn *c, const tcps_config *cfg,
     states_after(c, si, seg, out, was_tw);
 }
 
+/* Append s at *at (the caller's buffer holds any summary). */
+static char *put_str(char *at, const char *s)
+{
+    size_t n = strlen(s);
+
+    memcpy(at, s, n);
+    return at + n;
+}
+
+/* "C:ESTABLISHED>FIN_WAIT_1 S:ESTABLISHED", cut to size as snprintf would
+ * cut it. Built with copies, not snprintf: a tree shows it on every
+ * segment, and two snprintf calls were 2,000 instructions a frame. */
 void tcps_result_summary(const tcps_result *r, char *buf, unsigned size)
 {
     static const char tag[2] = { 'C', 'S' };
-    unsigned used = 0;
+    /* the longest is 51 characters: two tags, four names of at most 11
+     * (ESTABLISHED), two '>' and a space */
+    char full[96], *at = full;
+    size_t n;
     int i;
 
     if (size == 0)
         return;
-    buf[0] = '\0';
-    for (i = 0; i < 2 && used < size; i++) {
-        int n;
-        if (r->prev[i] != r->state[i])
-            n = snprintf(buf + used, size - used, "%s%c:%s>%s", i ? " " : "", tag[i],
-                         tcps_state_name((tcps_state)r->prev[i]),
-                         tcps_state_name((tcps_state)r->state[i]));
-        else
-            n = snprintf(buf + used, size - used, "%s%c:%s", i ? " " : "", tag[i],
-                         tcps_state_name((tcps_state)r->state[i]));
-        if (n < 0)
-            break;
-        used += (unsigned)n;
+    for (i = 0; i < 2; i++) {
+        if (i)
+            *at++ = ' ';
+        *at++ = tag[i];
+        *at++ = ':';
+        if (r->prev[i] != r->state[i]) {
+            at = put_str(at, tcps_state_name((tcps_state)r->prev[i]));
+            *at++ = '>';
+        }
+        at = put_str(at, tcps_state_name((tcps_state)r->state[i]));
     }
+    n = (size_t)(at - full);
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, full, n);
+    buf[n] = '\0';
 }
