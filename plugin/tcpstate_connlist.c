@@ -217,7 +217,7 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
             more = TRUE;
             break;
         }
-        ci = tcps_conninfo_at(i);
+        ci = tcps_conninfo_view_at(i);   /* until the next row's: a flood's stay compact */
         code = (guint)tcps_zeek_conn_state(&ci->zeek);
         codes_seen |= 1u << code;
         dur = g_string_new(NULL);
