@@ -319,9 +319,12 @@ append_text(GString *out, const char *text, gboolean html)
 /* The ladder as text. In the GUI (html), a <pre> block: Wireshark 4.0's
  * text window wraps plain text at its width, which breaks every line of a
  * ladder; Qt draws <pre> unwrapped, with a horizontal scroll bar instead.
- * The step the buttons went to is marked with '>' and a background. */
+ * The step the buttons went to is marked with '>' and a background. With
+ * a stream (tshark), each connection's text goes there as it is made
+ * rather than the whole ladder kept (a SYN flood's is about 300 bytes a
+ * connection). */
 static GString *
-ladder_text(const ladder *l, guint max_conns, gboolean html)
+ladder_text(const ladder *l, guint max_conns, gboolean html, FILE *stream)
 {
     GString *out = g_string_new(NULL);
     GString *line = g_string_new(NULL);
@@ -370,6 +373,10 @@ ladder_text(const ladder *l, guint max_conns, gboolean html)
         append_end(line, c);
         append_text(out, line->str, html);
         g_string_append_c(out, '\n');
+        if (stream) {
+            fputs(out->str, stream);
+            g_string_truncate(out, 0);
+        }
     }
     if (!l->conns->len)
         append_text(out, "No TCP connection annotated by tcpstate.\n", html);
@@ -389,12 +396,14 @@ ladder_draw(void *tapdata)
     /* The TCP listener has nothing to draw; ours draws once. */
     if (!l)
         return;
-    text = ladder_text(l, l->tw ? GUI_MAX_CONNS : G_MAXUINT, l->tw != NULL);
     if (l->tw && (ops = funnel_get_funnel_ops()) != NULL) {
+        text = ladder_text(l, GUI_MAX_CONNS, TRUE, NULL);
         ops->set_text(l->tw, text->str);
     } else {
         /* tshark prints a tap's output on stdout (as ui/cli's taps do). */
         fputs("\n======================================== tcpstate ladder\n", stdout);
+        text = ladder_text(l, l->tw ? GUI_MAX_CONNS : G_MAXUINT, l->tw != NULL,
+                           l->tw ? NULL : stdout);
         fputs(text->str, stdout);
         fputs("========================================\n", stdout);
     }
