@@ -47,7 +47,7 @@ FRAMES = 100000
 SYNS = 100000
 RECORD_BYTES = 20   # sizeof(tcps_frame), tcpstate_record.h
 PLAIN_LIKE_PLUGIN = ["-z", "io,stat,0,ip"]
-FLOOD_TAPS = (["-z", "tcpstate,conn"], ["-z", "tcpstate_conn,tree"], ["-z", "tcpstate,census"],
+FLOOD_TAPS = (["-z", "tcpstate,conn"], ["-z", "tcpstate_conn,tree"], ["-z", "tcpstate,census,1"],
               ["-z", "tcpstate,transitions", "-z", "tcpstate_transitions,tree"])
 
 
