@@ -44,8 +44,7 @@ guint32 tcps_conninfo_count(void);
  * next call of either, or the next frame analysed; a compact SYN-only
  * connection stays compact, so a tree, tap or table over a SYN flood costs
  * no memory per SYN. Views key what they keep by the index, never by this
- * pointer, and copy out what they need before the next call. (Nothing in
- * the views needs tcps_tracker_conn_at's expansion for good.) */
+ * pointer, and copy out what they need before the next call. */
 const tcps_conn_info *tcps_conninfo_view_at(guint32 idx);
 const tcps_conn_info *tcps_conninfo_view(const tcps_frame *fr);
 

@@ -329,10 +329,11 @@ list_draw(void *tapdata)
     } else {
         /* tshark prints a tap's output on stdout (as ui/cli's taps do),
          * the list as it is (not copied: on a flood, 100 bytes a row). */
-        printf("\n%s\nTCP Connection State/Connection list\nFilter for statistics: %s\n", RULE,
-               l->filter ? l->filter : "");
+        fputs("\n" RULE "\nTCP Connection State/Connection list\nFilter for statistics: ", stdout);
+        fputs(l->filter ? l->filter : "", stdout);
+        fputs("\n", stdout);
         fputs(text->str, stdout);
-        printf("%s\n", RULE);
+        fputs(RULE "\n", stdout);
     }
     g_string_free(text, TRUE);
 }
