@@ -541,16 +541,16 @@ tcps_conninfo_count(void)
     return tracker ? tcps_tracker_conn_count(tracker) : 0;
 }
 
-tcps_conn_info *
-tcps_conninfo_at(guint32 idx)
+struct tcps_tracker *
+tcpstate_tracker(void)
 {
-    return tcps_tracker_conn_at(tracker, idx);
+    return tracker;
 }
 
-tcps_conn_info *
-tcps_conninfo_get(const tcps_frame *fr)
+const tcps_conn_info *
+tcps_conninfo_view_at(guint32 idx)
 {
-    return tcps_tracker_conn_of(tracker, fr);
+    return tracker ? tcps_tracker_conn_view(tracker, idx) : NULL;
 }
 
 const tcps_conn_info *

@@ -31,17 +31,21 @@ extern const value_string tcpstate_closer_vals[];
  * than 2^63 (tcpstate_time.h). */
 gint64 tcps_frame_time_ns(const packet_info *pinfo);
 
-/* How many connections the file has so far, and one by its index
- * (tcps_frame.conn, table_index). */
-guint32 tcps_conninfo_count(void);
-tcps_conn_info *tcps_conninfo_at(guint32 idx);
+/* The file's tracker (NULL before any), for views that read connections
+ * through it (tcpstate_counted.h). */
+struct tcps_tracker;
+struct tcps_tracker *tcpstate_tracker(void);
 
-/* A frame's connection, kept (a compact SYN-only connection is expanded
- * for good: for views that keep it, e.g. as a key). */
-tcps_conn_info *tcps_conninfo_get(const tcps_frame *fr);
-/* The same values for this frame's dissection only (valid until the next
- * call, or the next frame analysed): a compact connection stays compact,
- * so a tree over a SYN flood costs no memory per SYN. */
+/* How many connections the file has so far. */
+guint32 tcps_conninfo_count(void);
+
+/* A connection by its index (tcps_frame.conn, table_index), or a frame's,
+ * through the tracker's view (tcps_tracker_conn_view): valid until the
+ * next call of either, or the next frame analysed; a compact SYN-only
+ * connection stays compact, so a tree, tap or table over a SYN flood costs
+ * no memory per SYN. Views key what they keep by the index, never by this
+ * pointer, and copy out what they need before the next call. */
+const tcps_conn_info *tcps_conninfo_view_at(guint32 idx);
 const tcps_conn_info *tcps_conninfo_view(const tcps_frame *fr);
 
 /* "addr:port" ("[addr]:port" for IPv6), g_free() it. */

@@ -161,8 +161,79 @@ append_secs(GString *s, gint64 ns)
                            (ns % 1000000000) / 1000);
 }
 
+/* The cells of connection i's row (g_strfreev them), read through the
+ * tracker's view (a flood's SYN-only connections stay compact); its
+ * conn_state code in *code. */
+static char **
+row_cells(const conn_list *l, guint32 i, const conn_frames *cf, guint *code)
+{
+    const list_conn *c = &g_array_index(l->conns, list_conn, i);
+    const tcps_conn_info *ci = tcps_conninfo_view_at(i);   /* until the next row's */
+    const char *upgrade;
+    guint32 upgrade_frame = 0;
+    GString *dur, *rtt;
+    char **cells;
+    char hist[TCPS_ZEEK_HISTORY_BUF];
+
+    *code = (guint)tcps_zeek_conn_state(&ci->zeek);
+    dur = g_string_new(NULL);
+    append_secs(dur, ci->last_ns - ci->start_ns);
+    rtt = g_string_new(NULL);
+    if (ci->hs_done)
+        append_secs(rtt, ci->hs_server_ns + ci->hs_client_ns);
+    else
+        g_string_append_c(rtt, '-');
+    upgrade = tcps_upgrade_of(ci, &upgrade_frame);
+    cells = g_new0(char *, N_COLS + 1);
+    cells[0] = g_strdup_printf("%u", i);
+    cells[1] = c->stream == G_MAXUINT32 ? g_strdup("-") : g_strdup_printf("%u", c->stream);
+    cells[2] = g_strdup(c->client);
+    cells[3] = g_strdup(c->server);
+    cells[4] = g_strdup_printf("%u", cf->first);
+    cells[5] = g_strdup_printf("%u", cf->last);
+    cells[6] = g_string_free(dur, FALSE);
+    cells[7] = g_strdup(state_name(ci->final_state[0]));
+    cells[8] = g_strdup(state_name(ci->final_state[1]));
+    cells[9] = g_strdup(tcps_zeek_state_name((tcps_zeek_state)*code));
+    cells[16] = g_strdup(tcps_zeek_meaning(*code));
+    cells[10] = g_strdup(tcps_zeek_history(&ci->zeek, hist));
+    cells[11] = g_strdup(val_to_str_const(ci->closer, tcpstate_closer_vals, "-"));
+    cells[12] = g_string_free(rtt, FALSE);
+    cells[13] = g_strdup_printf("%u", cf->lost);
+    cells[14] = !ci->previous ? g_strdup("-")
+              : g_strdup_printf("of %u%s", ci->previous->table_index,
+                                (cf->reuse & TCPS_AN_REUSE_IN_TW) ? ", in TIME_WAIT"
+                                : (cf->reuse & TCPS_AN_REUSE_AFTER_TW) ? ", after TIME_WAIT"
+                                : "");
+    cells[15] = upgrade ? g_strdup_printf("%s (frame %u)", *upgrade ? upgrade : "?",
+                                          upgrade_frame)
+                        : g_strdup("-");
+    return cells;
+}
+
+static void
+widen(int *width, char **cells, guint ncols)
+{
+    guint k;
+
+    for (k = 0; k < ncols; k++)
+        width[k] = MAX(width[k], (int)g_utf8_strlen(cells[k], -1));
+}
+
+static void
+append_row(GString *out, const int *width, char **cells, guint ncols)
+{
+    guint k;
+
+    for (k = 0; k < ncols; k++)
+        g_string_append_printf(out, "%-*s |%s", width[k], cells[k], k + 1 < ncols ? " " : "\n");
+}
+
 /* The GUI's window is too narrow for the Meaning column: it gets a legend
- * of the codes listed instead (gui). */
+ * of the codes listed instead (gui). Aligned columns, so that the GUI's
+ * text window reads as a table: the rows are formatted twice, once for
+ * the widths and once for the text, rather than all kept in between (on a
+ * SYN flood, about 700 bytes a row). */
 static GString *
 list_text(conn_list *l, guint max_rows, gboolean gui)
 {
@@ -171,11 +242,12 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
     guint32 n = tcps_conninfo_count(), i, f, shown = 0, top = 0;
     conn_frames *frames = g_new0(conn_frames, n ? n : 1);
     tcps_frame *fr;
-    GPtrArray *rows;
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(guint32));   /* connections shown */
+    char **header, **cells;
     int width[N_COLS] = { 0 };
     gboolean more = FALSE;
     guint32 codes_seen = 0;
-    guint ncols = gui ? N_COLS - 1 : N_COLS;
+    guint ncols = gui ? N_COLS - 1 : N_COLS, code;
 
     /* The whole connection's frames, lost ones and reuse, from the records
      * (hindsight: a loss is known once a later frame shows it). */
@@ -196,20 +268,12 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
         }
     }
 
-    rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
-    g_ptr_array_add(rows, g_strsplit("Conn|Stream|Client|Server|First|Last|Duration|Client final|"
-                                     "Server final|conn_state|History|Closer|Handshake RTT|Lost|"
-                                     "Reuse|Upgrade|Meaning", "|", -1));
+    header = g_strsplit("Conn|Stream|Client|Server|First|Last|Duration|Client final|"
+                        "Server final|conn_state|History|Closer|Handshake RTT|Lost|"
+                        "Reuse|Upgrade|Meaning", "|", -1);
+    widen(width, header, ncols);
     for (i = 0; i < l->conns->len && i < n; i++) {
         const list_conn *c = &g_array_index(l->conns, list_conn, i);
-        const tcps_conn_info *ci;
-        const conn_frames *cf = &frames[i];
-        guint code;
-        const char *upgrade;
-        guint32 upgrade_frame = 0;
-        GString *dur, *rtt;
-        char **cells;
-        char hist[TCPS_ZEEK_HISTORY_BUF];
 
         if (!c->picked || !c->client)
             continue;
@@ -217,59 +281,22 @@ list_text(conn_list *l, guint max_rows, gboolean gui)
             more = TRUE;
             break;
         }
-        ci = tcps_conninfo_at(i);
-        code = (guint)tcps_zeek_conn_state(&ci->zeek);
+        g_array_append_val(rows, i);
+        cells = row_cells(l, i, &frames[i], &code);
         codes_seen |= 1u << code;
-        dur = g_string_new(NULL);
-        append_secs(dur, ci->last_ns - ci->start_ns);
-        rtt = g_string_new(NULL);
-        if (ci->hs_done)
-            append_secs(rtt, ci->hs_server_ns + ci->hs_client_ns);
-        else
-            g_string_append_c(rtt, '-');
-        upgrade = tcps_upgrade_of(ci, &upgrade_frame);
-        cells = g_new0(char *, N_COLS + 1);
-        cells[0] = g_strdup_printf("%u", i);
-        cells[1] = c->stream == G_MAXUINT32 ? g_strdup("-") : g_strdup_printf("%u", c->stream);
-        cells[2] = g_strdup(c->client);
-        cells[3] = g_strdup(c->server);
-        cells[4] = g_strdup_printf("%u", cf->first);
-        cells[5] = g_strdup_printf("%u", cf->last);
-        cells[6] = g_string_free(dur, FALSE);
-        cells[7] = g_strdup(state_name(ci->final_state[0]));
-        cells[8] = g_strdup(state_name(ci->final_state[1]));
-        cells[9] = g_strdup(tcps_zeek_state_name((tcps_zeek_state)code));
-        cells[16] = g_strdup(tcps_zeek_meaning(code));
-        cells[10] = g_strdup(tcps_zeek_history(&ci->zeek, hist));
-        cells[11] = g_strdup(val_to_str_const(ci->closer, tcpstate_closer_vals, "-"));
-        cells[12] = g_string_free(rtt, FALSE);
-        cells[13] = g_strdup_printf("%u", cf->lost);
-        cells[14] = !ci->previous ? g_strdup("-")
-                  : g_strdup_printf("of %u%s", ci->previous->table_index,
-                                    (cf->reuse & TCPS_AN_REUSE_IN_TW) ? ", in TIME_WAIT"
-                                    : (cf->reuse & TCPS_AN_REUSE_AFTER_TW) ? ", after TIME_WAIT"
-                                    : "");
-        cells[15] = upgrade ? g_strdup_printf("%s (frame %u)", *upgrade ? upgrade : "?",
-                                              upgrade_frame)
-                            : g_strdup("-");
-        g_ptr_array_add(rows, cells);
+        widen(width, cells, ncols);
+        g_strfreev(cells);
     }
-    /* Aligned columns, so that the GUI's text window reads as a table. */
-    for (i = 0; i < rows->len; i++) {
-        char **cells = (char **)g_ptr_array_index(rows, i);
-        guint k;
-        for (k = 0; k < ncols; k++)
-            width[k] = MAX(width[k], (int)g_utf8_strlen(cells[k], -1));
+    append_row(out, width, header, ncols);
+    g_strfreev(header);
+    for (f = 0; f < rows->len; f++) {
+        i = g_array_index(rows, guint32, f);
+        cells = row_cells(l, i, &frames[i], &code);
+        append_row(out, width, cells, ncols);
+        g_strfreev(cells);
     }
-    for (i = 0; i < rows->len; i++) {
-        char **cells = (char **)g_ptr_array_index(rows, i);
-        guint k;
-        for (k = 0; k < ncols; k++)
-            g_string_append_printf(out, "%-*s |%s", width[k], cells[k], k + 1 < ncols ? " " : "\n");
-    }
-    g_ptr_array_free(rows, TRUE);
+    g_array_free(rows, TRUE);
     if (gui && codes_seen) {
-        guint code;
         g_string_append(out, "\nconn_state (Zeek):\n");
         for (code = 0; code < TCPS_ZEEK_NUM; code++)
             if (codes_seen & (1u << code))
@@ -300,15 +327,13 @@ list_draw(void *tapdata)
                                "number (filter tcpstate.connection == N).\n\n");
         ops->set_text(l->tw, text->str);
     } else {
-        /* tshark prints a tap's output on stdout (as ui/cli's taps do). */
-        GString *out = g_string_new(NULL);
-
-        g_string_append_printf(out, "\n%s\nTCP Connection State/Connection list\n"
-                               "Filter for statistics: %s\n%s%s\n", RULE,
-                               l->filter ? l->filter : "", text->str, RULE);
-        g_string_free(text, TRUE);
-        text = out;
+        /* tshark prints a tap's output on stdout (as ui/cli's taps do),
+         * the list as it is (not copied: on a flood, 100 bytes a row). */
+        fputs("\n" RULE "\nTCP Connection State/Connection list\nFilter for statistics: ", stdout);
+        fputs(l->filter ? l->filter : "", stdout);
+        fputs("\n", stdout);
         fputs(text->str, stdout);
+        fputs(RULE "\n", stdout);
     }
     g_string_free(text, TRUE);
 }

@@ -50,7 +50,7 @@ typedef struct {
 typedef struct {
     char   *client, *server;   /* "addr:port" */
     GArray *steps;             /* ladder_step */
-    const tcps_conn_info *info;
+    guint32 conn;              /* its index (tcps_frame.conn) */
 } ladder_conn;
 
 /* TCP's values for the frame being tapped; the TCP listener's tap data. */
@@ -63,7 +63,7 @@ typedef struct {
 
 typedef struct {
     GPtrArray  *conns;         /* ladder_conn *, in order of first segment */
-    GHashTable *by_conn;       /* tcps_conn_info * -> ladder_conn * */
+    GHashTable *by_conn;       /* connection index -> ladder_conn * */
     ladder_pending pending;    /* not the first member: its address, the TCP
                                   listener's key, differs from the ladder's */
     funnel_text_window_t *tw;  /* GUI: where the ladder goes; NULL: stdout */
@@ -114,11 +114,10 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
 {
     ladder *l = (ladder *)tapdata;
     const tcps_frame *fr = (const tcps_frame *)data;
-    tcps_conn_info *conn = tcps_conninfo_get(fr);
     ladder_conn *c;
     ladder_step step;
 
-    if (!conn || !l->pending.set || l->pending.frame != pinfo->num)
+    if (!l->pending.set || l->pending.frame != pinfo->num)
         return TAP_PACKET_DONT_REDRAW;
     memset(&step, 0, sizeof step);
     tcps_record_unpack(&fr->core, &step.r);
@@ -133,7 +132,7 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
     step.len = l->pending.len;
     l->pending.set = FALSE;
 
-    c = (ladder_conn *)g_hash_table_lookup(l->by_conn, conn);
+    c = (ladder_conn *)g_hash_table_lookup(l->by_conn, GUINT_TO_POINTER(fr->conn));
     if (!c) {
         c = g_new0(ladder_conn, 1);
         c->steps = g_array_new(FALSE, FALSE, sizeof(ladder_step));
@@ -144,8 +143,8 @@ tcpstate_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, cons
             c->client = tcps_endpoint_str(&pinfo->dst, pinfo->destport);
             c->server = tcps_endpoint_str(&pinfo->src, pinfo->srcport);
         }
-        c->info = conn;
-        g_hash_table_insert(l->by_conn, conn, c);
+        c->conn = fr->conn;
+        g_hash_table_insert(l->by_conn, GUINT_TO_POINTER(fr->conn), c);
         g_ptr_array_add(l->conns, c);
     }
     g_array_append_val(c->steps, step);
@@ -257,16 +256,18 @@ static void
 append_end(GString *out, const ladder_conn *c)
 {
     const ladder_step *last = &g_array_index(c->steps, ladder_step, c->steps->len - 1);
-    const tcps_conn_info *info = c->info;
+    /* Read at the end through the view: a flood's SYNs stay compact. */
+    const tcps_conn_info *info = tcps_conninfo_view_at(c->conn);
     guint8 shown[2] = { last->r.state[0], last->r.state[1] };
-    gint64 gave_up = tcps_conninfo_gave_up_ns(info);
+    gint64 gave_up;
     guint32 ended = 0;
     GString *what;
     char cbuf[32], sbuf[32];
     int e;
 
-    if (c->steps->len != info->segments)
+    if (!info || c->steps->len != info->segments)
         return;
+    gave_up = tcps_conninfo_gave_up_ns(info);
     if (last->lost)   /* its receiver kept the state before it */
         shown[last->r.from_client ? 1 : 0] = last->r.prev[last->r.from_client ? 1 : 0];
     if (shown[0] == info->final_state[0] && shown[1] == info->final_state[1])
@@ -318,9 +319,12 @@ append_text(GString *out, const char *text, gboolean html)
 /* The ladder as text. In the GUI (html), a <pre> block: Wireshark 4.0's
  * text window wraps plain text at its width, which breaks every line of a
  * ladder; Qt draws <pre> unwrapped, with a horizontal scroll bar instead.
- * The step the buttons went to is marked with '>' and a background. */
+ * The step the buttons went to is marked with '>' and a background. With
+ * a stream (tshark), each connection's text goes there as it is made
+ * rather than the whole ladder kept (a SYN flood's is about 300 bytes a
+ * connection). */
 static GString *
-ladder_text(const ladder *l, guint max_conns, gboolean html)
+ladder_text(const ladder *l, guint max_conns, gboolean html, FILE *stream)
 {
     GString *out = g_string_new(NULL);
     GString *line = g_string_new(NULL);
@@ -369,6 +373,10 @@ ladder_text(const ladder *l, guint max_conns, gboolean html)
         append_end(line, c);
         append_text(out, line->str, html);
         g_string_append_c(out, '\n');
+        if (stream) {
+            fputs(out->str, stream);
+            g_string_truncate(out, 0);
+        }
     }
     if (!l->conns->len)
         append_text(out, "No TCP connection annotated by tcpstate.\n", html);
@@ -388,12 +396,14 @@ ladder_draw(void *tapdata)
     /* The TCP listener has nothing to draw; ours draws once. */
     if (!l)
         return;
-    text = ladder_text(l, l->tw ? GUI_MAX_CONNS : G_MAXUINT, l->tw != NULL);
     if (l->tw && (ops = funnel_get_funnel_ops()) != NULL) {
+        text = ladder_text(l, GUI_MAX_CONNS, TRUE, NULL);
         ops->set_text(l->tw, text->str);
     } else {
         /* tshark prints a tap's output on stdout (as ui/cli's taps do). */
         fputs("\n======================================== tcpstate ladder\n", stdout);
+        text = ladder_text(l, l->tw ? GUI_MAX_CONNS : G_MAXUINT, l->tw != NULL,
+                           l->tw ? NULL : stdout);
         fputs(text->str, stdout);
         fputs("========================================\n", stdout);
     }

@@ -21,6 +21,7 @@
 #include "tcpstate_menu.h"
 #include "packet-tcpstate.h"
 #include "tcpstate_stats.h"
+#include "tcpstate_counted.h"
 
 #define NODE_BY_CODE   "By Zeek conn_state (meaning)"
 #define NODE_BY_STATES "By final states"
@@ -29,7 +30,7 @@
 
 /* Per open tree: how each connection was counted, so that it moves when
  * its values change. stats_tree has no user pointer, hence the map. */
-static GHashTable *counted_by_tree;   /* stats_tree * -> tcps_stats_count_conn()'s map */
+static GHashTable *counted_by_tree;   /* stats_tree * -> tcps_counted * */
 
 /* Transitions sorted by name, descending: in lifecycle order (state_rank).
  * Wireshark 4.0's GUI sorts a stats tree's rows descending whatever the
@@ -43,8 +44,8 @@ conn_tree_init(stats_tree *st)
 {
     if (!counted_by_tree)
         counted_by_tree = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                                (GDestroyNotify)g_hash_table_destroy);
-    g_hash_table_insert(counted_by_tree, st, g_hash_table_new(g_direct_hash, g_direct_equal));
+                                                (GDestroyNotify)tcps_counted_free);
+    g_hash_table_insert(counted_by_tree, st, tcps_counted_new());
     node_by_code = stats_tree_create_node(st, NODE_BY_CODE, 0, STAT_DT_INT, TRUE);
     node_by_states = stats_tree_create_node(st, NODE_BY_STATES, 0, STAT_DT_INT, TRUE);
 }
@@ -99,14 +100,14 @@ static tap_packet_status
 conn_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
                  tap_flags_t flags _U_)
 {
-    tcps_conn_info *conn = tcps_conninfo_get((const tcps_frame *)data);
-    GHashTable *counted = counted_by_tree ? g_hash_table_lookup(counted_by_tree, st) : NULL;
+    const tcps_frame *fr = (const tcps_frame *)data;
+    tcps_counted *counted = counted_by_tree ? g_hash_table_lookup(counted_by_tree, st) : NULL;
     conn_tree_ctx ctx = { st, pinfo };
 
-    if (!conn || !counted)
+    if (!counted || !tcpstate_tracker())
         return TAP_PACKET_DONT_REDRAW;
-    return tcps_stats_count_conn(counted, conn, conn_tree_move, &ctx) ? TAP_PACKET_REDRAW
-                                                                       : TAP_PACKET_DONT_REDRAW;
+    return tcps_counted_conn(counted, tcpstate_tracker(), fr->conn, conn_tree_move, &ctx)
+               ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
 }
 
 /* Lifecycle rank of a state (RFC 9293 §3.3.2 figure 5, top to bottom), and

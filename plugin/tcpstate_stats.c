@@ -15,6 +15,7 @@
 
 #include "tcpstate_stats.h"
 #include "packet-tcpstate.h"
+#include "tcpstate_counted.h"
 
 enum { COL_KEY, COL_COUNT, COL_MEANING, CONN_NUM_COLS };
 enum { COL_END, COL_FROM, COL_TO, COL_TRANSITIONS, TR_NUM_COLS };
@@ -80,7 +81,7 @@ tcps_zeek_meaning(unsigned code)
  * and counts straight into the registered ui, as before. */
 typedef struct {
     stat_tap_table_ui *ui;   /* the registered ui, or an instance's copy */
-    GHashTable *counted;     /* tcps_conn_info * -> tcps_stats_count_conn() */
+    tcps_counted *counted;   /* by connection index (tcpstate_counted.h) */
     guint inits;             /* init calls since this ui's last packet */
     guint together;          /* instances set up together before it */
 } tcps_stat_instance;
@@ -98,7 +99,7 @@ instance_of(stat_tap_table_ui *ui)
     if (!inst) {
         inst = g_new0(tcps_stat_instance, 1);
         inst->ui = ui;
-        inst->counted = g_hash_table_new(g_direct_hash, g_direct_equal);
+        inst->counted = tcps_counted_new();
         g_hash_table_insert(instances, ui, inst);
     }
     return inst;
@@ -112,7 +113,7 @@ instance_init(stat_tap_table_ui *ui)
     tcps_stat_instance *inst = instance_of(ui);
 
     inst->inits++;
-    g_hash_table_remove_all(inst->counted);
+    tcps_counted_clear(inst->counted);
     return inst;
 }
 
@@ -180,7 +181,7 @@ conn_reset(stat_tap_table *table)
 
     reset_counts(table);
     if (inst)
-        g_hash_table_remove_all(inst->counted);
+        tcps_counted_clear(inst->counted);
 }
 
 static void
@@ -251,52 +252,6 @@ states_row(stat_tap_table *table, guint8 client, guint8 server)
     return row;
 }
 
-/* What a connection was counted under, packed into a hash table value
- * (never NULL, which means "not counted"). */
-static gpointer
-counted_pack(const tcps_conn_counted *c)
-{
-    return GUINT_TO_POINTER(0x1000000u | ((c->code & 0xffu) << 16) | ((guint)c->client << 8) |
-                            c->server);
-}
-
-static tcps_conn_counted
-counted_unpack(gpointer p)
-{
-    guint w = GPOINTER_TO_UINT(p);
-    tcps_conn_counted c = { (w >> 16) & 0xff, (guint8)((w >> 8) & 0xff), (guint8)(w & 0xff) };
-
-    return c;
-}
-
-static gboolean
-count_one(GHashTable *counted, tcps_conn_info *conn, tcps_conn_move_fn move, void *ctx)
-{
-    tcps_conn_counted now = { (guint)tcps_zeek_conn_state(&conn->zeek), conn->final_state[0],
-                              conn->final_state[1] };
-    gpointer was = g_hash_table_lookup(counted, conn);
-    tcps_conn_counted before;
-
-    if (was == counted_pack(&now))
-        return FALSE;
-    if (was)
-        before = counted_unpack(was);
-    move(ctx, was ? &before : NULL, &now);
-    g_hash_table_insert(counted, conn, counted_pack(&now));
-    return TRUE;
-}
-
-gboolean
-tcps_stats_count_conn(GHashTable *counted, tcps_conn_info *conn, tcps_conn_move_fn move,
-                      void *ctx)
-{
-    gboolean changed = count_one(counted, conn, move, ctx);
-
-    if (conn->previous && g_hash_table_lookup(counted, conn->previous))
-        changed |= count_one(counted, conn->previous, move, ctx);
-    return changed;
-}
-
 /* A connection moves between the rows of an instance's tables: the code is
  * its row; the states' row is found (or added) by name. */
 static void
@@ -320,14 +275,13 @@ conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, cons
 {
     stat_data_t *stat_data = (stat_data_t *)tapdata;
     const tcps_frame *fr = (const tcps_frame *)data;
-    tcps_conn_info *conn = tcps_conninfo_get(fr);   /* a hash key: not const */
     tcps_stat_instance *inst;
 
-    if (!conn)
+    if (!tcpstate_tracker())
         return TAP_PACKET_DONT_REDRAW;
     inst = instance_for_packet(stat_data);
-    return tcps_stats_count_conn(inst->counted, conn, conn_move, inst) ? TAP_PACKET_REDRAW
-                                                                        : TAP_PACKET_DONT_REDRAW;
+    return tcps_counted_conn(inst->counted, tcpstate_tracker(), fr->conn, conn_move, inst)
+               ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
 }
 
 static void

@@ -534,8 +534,10 @@ tcps_tracker_conn_count(const tcps_tracker *tr)
     return tr->conn_loc->len;
 }
 
-tcps_conn_info *
-tcps_tracker_conn_at(tcps_tracker *tr, guint32 idx)
+/* Connection idx in full: a compact one is expanded for good (a new
+ * segment of its stream or 4-tuple, hindsight that changes it). */
+static tcps_conn_info *
+conn_full(tcps_tracker *tr, guint32 idx)
 {
     if (idx >= tr->conn_loc->len)
         return NULL;
@@ -544,11 +546,25 @@ tcps_tracker_conn_at(tcps_tracker *tr, guint32 idx)
     return (tcps_conn_info *)tcps_slab_at(&tr->conns, conn_loc(tr, idx));
 }
 
+static tcps_conn_info *
+conn_full_of(tcps_tracker *tr, const tcps_frame *fr)
+{
+    return conn_full(tr, fr->conn);
+}
+
+#ifdef TCPSTATE_TEST_HOOKS
+tcps_conn_info *
+tcps_tracker_conn_at(tcps_tracker *tr, guint32 idx)
+{
+    return conn_full(tr, idx);
+}
+
 tcps_conn_info *
 tcps_tracker_conn_of(tcps_tracker *tr, const tcps_frame *fr)
 {
-    return tcps_tracker_conn_at(tr, fr->conn);
+    return conn_full_of(tr, fr);
 }
+#endif
 
 /* The view's compact connection is gone. */
 static void
@@ -638,7 +654,7 @@ conn_new(tcps_tracker *tr, const tcps_track_segment *seg, gint64 now)
     guint32 found = tr->probe.valid ? tr->probe.found : tuple_lookup(tr, seg);
     guint32 idx = tr->conn_loc->len, loc;
     /* First: the previous one may be expanded, which takes a full slot. */
-    tcps_conn_info *prev = found ? tcps_tracker_conn_at(tr, found - 1) : NULL, *conn;
+    tcps_conn_info *prev = found ? conn_full(tr, found - 1) : NULL, *conn;
     void *key;
 
     loc = tr->conns.count;
@@ -767,13 +783,13 @@ stream_for(tcps_tracker *tr, const tcps_track_segment *seg, gboolean *fresh)
     if (v && !(v & COMPACT))
         return (tcps_stream *)tcps_slab_at(&tr->streams_slab, v - 1);
     if (v) {
-        latest = tcps_tracker_conn_at(tr, (v & ~COMPACT) - 1);
+        latest = conn_full(tr, (v & ~COMPACT) - 1);
         st = (tcps_stream *)latest->owner;
         stream_update(tr, seg->stream, st->slab_index + 1);
         return st;
     }
     found = tuple_lookup(tr, seg);
-    latest = found ? tcps_tracker_conn_at(tr, found - 1) : NULL;
+    latest = found ? conn_full(tr, found - 1) : NULL;
     if (latest && latest->owner && tcps_conninfo_live(latest)) {
         st = (tcps_stream *)latest->owner;
     } else {
@@ -802,7 +818,7 @@ conn_of_frame(tcps_tracker *tr, guint32 num)
 {
     tcps_frame *r = tcps_store_get(tr->store, num);
 
-    return r ? tcps_tracker_conn_of(tr, r) : NULL;
+    return r ? conn_full_of(tr, r) : NULL;
 }
 
 /* Hindsight (docs/semantics.md): frame `num` proves that an endpoint did not
@@ -829,7 +845,7 @@ apply_revisions(tcps_tracker *tr, const tcps_result *res, guint32 num, guint32 c
              (r = tcps_store_next(tr->store, rv->cause == TCPS_REV_NEW_CONN ? old_conn : conn,
                                   &f, num + 1)) != NULL; f++) {
             id = frame_id(tr, f);
-            note_revised(tcps_tracker_conn_of(tr, r), f);
+            note_revised(conn_full_of(tr, r), f);
             if (tcps_record_revise(&r->core, e, rv, id, at) && id < at)
                 r->revised = 1;
             /* A refused SYN was never a half-open handshake. */

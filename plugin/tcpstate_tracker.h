@@ -98,16 +98,15 @@ tcps_store *tcps_tracker_store(tcps_tracker *tr);
  *
  * A connection that never got past its first segment, a bare SYN (a SYN
  * flood's), is kept compact (issue 19: what it takes to analyse that SYN
- * again, not the engine's stream and the connection analysis) until it is
- * needed in full. tcps_tracker_conn_at expands it for good: the pointer
- * stays valid as long as the tracker, for views that keep it.
- * tcps_tracker_conn_view gives the same values without keeping anything:
- * valid until the next call of tcps_tracker_conn_view or anything that
- * analyses a segment or finishes the first pass, for a frame's own
- * dissection. */
+ * again, not the engine's stream and the connection analysis) until its
+ * stream or 4-tuple needs it in full. tcps_tracker_conn_view gives its
+ * values without keeping anything: valid until the next call of
+ * tcps_tracker_conn_view or anything that analyses a segment or finishes
+ * the first pass. Every reader outside the tracker (a frame's dissection,
+ * the statistics, census, ladder, connection list, menu) reads through it,
+ * keys what it keeps by the index and copies out what it needs before the
+ * next call, so that a SYN flood stays compact whatever is asked of it. */
 guint32 tcps_tracker_conn_count(const tcps_tracker *tr);
-tcps_conn_info *tcps_tracker_conn_at(tcps_tracker *tr, guint32 idx);
-tcps_conn_info *tcps_tracker_conn_of(tcps_tracker *tr, const tcps_frame *fr);
 const tcps_conn_info *tcps_tracker_conn_view(tcps_tracker *tr, guint32 idx);
 /* conn_at(idx)->half_open_at_syn, expanding nothing. */
 guint32 tcps_tracker_half_open_at_syn(const tcps_tracker *tr, guint32 idx);
@@ -122,6 +121,10 @@ guint32 tcps_tracker_reveals_lost(const tcps_tracker *tr, guint32 num);
 gint64 tcps_tracker_capture_end_ns(const tcps_tracker *tr);
 
 #ifdef TCPSTATE_TEST_HOOKS
+/* Connection idx (or fr's) expanded for good if compact: the pointer stays
+ * valid as long as the tracker (tests compare it with a view). */
+tcps_conn_info *tcps_tracker_conn_at(tcps_tracker *tr, guint32 idx);
+tcps_conn_info *tcps_tracker_conn_of(tcps_tracker *tr, const tcps_frame *fr);
 /* The id frame num's current holder has (see above). */
 guint32 tcps_tracker_frame_id(const tcps_tracker *tr, guint32 num);
 /* Keep SYN-only connections compact (the default) or not: a differential

@@ -9,9 +9,9 @@
 set -u
 cc=$1 plugin=$2 glib=$3 ws=$4
 pure="tcpstate_engine.c tcpstate_zeek.c tcpstate_store.c tcpstate_conninfo.c
-      tcpstate_slab.c tcpstate_tracker.c tcpstate_record.h tcpstate_time.h tcpstate_engine.h
-      tcpstate_zeek.h tcpstate_store.h tcpstate_conninfo.h tcpstate_slab.h
-      tcpstate_tracker.h"
+      tcpstate_slab.c tcpstate_tracker.c tcpstate_counted.c tcpstate_record.h
+      tcpstate_time.h tcpstate_engine.h tcpstate_zeek.h tcpstate_store.h
+      tcpstate_conninfo.h tcpstate_slab.h tcpstate_tracker.h tcpstate_counted.h"
 bad=0
 for f in $pure; do
     # shellcheck disable=SC2086  # the flags are lists

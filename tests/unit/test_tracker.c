@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tcpstate_counted.h"
 #include "tcpstate_slab.h"
 #include "tcpstate_tracker.h"
 #include "../common/tracker_diff.h"
@@ -685,6 +686,88 @@ test_slab_and_arena(void **state)
     tcps_arena_clear(&a);
 }
 
+/* The connection tables' and trees' counting (tcpstate_counted.h): moves
+ * logged as "conn:was>now" (was "-" when not counted yet). */
+typedef struct {
+    GString *log;
+    guint32  conn;
+} count_log;
+
+static void
+log_move(void *ctx, const tcps_conn_counted *was, const tcps_conn_counted *now)
+{
+    count_log *l = (count_log *)ctx;
+
+    if (was)
+        g_string_append_printf(l->log, "%u:%u/%u/%u>", l->conn, was->code, was->client,
+                               was->server);
+    else
+        g_string_append_printf(l->log, "%u:->", l->conn);
+    g_string_append_printf(l->log, "%u/%u/%u ", now->code, now->client, now->server);
+}
+
+static gboolean
+count_conn(tcps_counted *k, tcps_tracker *tr, guint32 idx, count_log *l)
+{
+    l->conn = idx;
+    return tcps_counted_conn(k, tr, idx, log_move, l);
+}
+
+/* Counting reads connections through the view: a SYN flood's stay compact,
+ * and the moves are those of a tracker without compaction. A reuse moves
+ * the previous incarnation too (its TIME_WAIT ended), once. */
+static void test_counted_keeps_compact(void **state)
+{
+    tcps_tracker *tr[2] = { tcps_tracker_new(&prefs), tcps_tracker_new(&prefs) };
+    tcps_counted *k[2] = { tcps_counted_new(), tcps_counted_new() };
+    count_log l[2] = { { g_string_new(NULL), 0 }, { g_string_new(NULL), 0 } };
+    char want[64];
+    int t;
+    guint32 i;
+    (void)state;
+
+    tcps_tracker_set_compaction(tr[1], FALSE);
+    for (t = 0; t < 2; t++) {
+        tcps_frame *fr;
+        handshake_and_close(tr[t], TRUE);
+        for (i = 1; i <= 7; i++)
+            count_conn(k[t], tr[t], tcps_tracker_get(tr[t], i)->conn, &l[t]);
+        for (i = 0; i < 3; i++) {   /* the flood: new ports, new streams */
+            fr = feed_at(tr[t], 8 + i, (8 + i) * 100, 1 + i, 1, SYN, CISN + i, 0, 100 + i,
+                         CPORT + 1 + i);
+            assert_true(count_conn(k[t], tr[t], fr->conn, &l[t]));
+            assert_false(count_conn(k[t], tr[t], fr->conn, &l[t]));   /* unchanged */
+        }
+        fr = feed(tr[t], 11, 4, 1, SYN, CISN + 100000, 0, 1000);   /* reuses conn 0's */
+        g_string_append(l[t].log, "| ");
+        assert_true(count_conn(k[t], tr[t], fr->conn, &l[t]));
+        tcps_tracker_finish_first_pass(tr[t]);
+        g_string_append(l[t].log, "| ");
+        for (i = 0; i < tcps_tracker_conn_count(tr[t]); i++)
+            count_conn(k[t], tr[t], i, &l[t]);
+    }
+    assert_string_equal(l[0].log->str, l[1].log->str);
+    assert_int_equal(tcps_tracker_compact_count(tr[0]), 3);
+    /* Frame 11: counting conn 4, the new incarnation, also moved conn 0
+     * (logged under 4: the connection counted) from TIME_WAIT to CLOSED. */
+    g_snprintf(want, sizeof want, "| 4:->%u/%u/%u 4:%u/%u/%u>%u/%u/%u |", (guint)TCPS_ZEEK_S0,
+               TCPS_SYN_SENT, TCPS_SYN_RCVD, (guint)TCPS_ZEEK_SF, TCPS_TIME_WAIT, TCPS_CLOSED,
+               (guint)TCPS_ZEEK_SF, TCPS_CLOSED, TCPS_CLOSED);
+    if (!strstr(l[0].log->str, want))
+        fail_msg("\"%s\" not in \"%s\"", want, l[0].log->str);
+    /* A reset table counts from scratch. */
+    tcps_counted_clear(k[0]);
+    assert_true(count_conn(k[0], tr[0], 1, &l[0]));
+    assert_false(count_conn(k[0], tr[0], 5, &l[0]));   /* no such connection */
+    assert_int_equal(tcps_tracker_compact_count(tr[0]), 3);
+    for (t = 0; t < 2; t++) {
+        g_string_free(l[t].log, TRUE);
+        tcps_counted_free(k[t]);
+        tcps_tracker_free(tr[t]);
+    }
+    tcps_counted_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -710,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_compact_number_reused),
         cmocka_unit_test(test_compact_flood_mix),
         cmocka_unit_test(test_compact_finalized_then_dropped),
+        cmocka_unit_test(test_counted_keeps_compact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
