@@ -76,6 +76,20 @@ tcps_arena_put(tcps_arena *a, int type, guint len, const guint8 *data)
     return (a->blocks->len - 1) * TCPS_ARENA_BLOCK + a->used - (guint32)n;
 }
 
+gboolean
+tcps_arena_replace(tcps_arena *a, guint32 off, int type, guint len, const guint8 *data)
+{
+    guint8 *p = (guint8 *)g_ptr_array_index(a->blocks, off / TCPS_ARENA_BLOCK) +
+                off % TCPS_ARENA_BLOCK;
+
+    if (p[0] != len)
+        return FALSE;
+    memcpy(p + 1, &type, sizeof type);
+    if (len)
+        memcpy(p + 1 + sizeof type, data, len);
+    return TRUE;
+}
+
 void
 tcps_arena_get(const tcps_arena *a, guint32 off, int *type, guint *len, const guint8 **data)
 {

@@ -51,6 +51,10 @@ void tcps_arena_clear(tcps_arena *a);
 /* Keep a copy; its offset, or TCPS_ARENA_NONE when it does not fit (longer
  * than 255 bytes, or the arena's offsets are used up). */
 guint32 tcps_arena_put(tcps_arena *a, int type, guint len, const guint8 *data);
+/* Overwrite the string at off with one as long (the type may differ);
+ * FALSE, leaving it, when the lengths differ. */
+gboolean tcps_arena_replace(tcps_arena *a, guint32 off, int type, guint len,
+                            const guint8 *data);
 /* The string at off; data points into the arena. */
 void tcps_arena_get(const tcps_arena *a, guint32 off, int *type, guint *len, const guint8 **data);
 

@@ -118,6 +118,10 @@ struct tcps_tracker {
     GPtrArray  *keys;           /* the tuple_keys, owned */
     tcps_slab   streams_slab;   /* full tcps_stream, in creation order */
     tcps_slab   compact;        /* syn_only */
+    GArray     *compact_free;   /* slots of compact connections since expanded,
+                                   for the next ones (with their addresses'
+                                   room in the arena): a connection that gets
+                                   past its SYN leaves nothing compact behind */
     tcps_arena  arena;          /* compact connections' source addresses */
     gboolean    compaction;     /* on, unless a test turns it off */
     /* tcp.stream -> stream (stream_index's values above). Wireshark numbers
@@ -410,6 +414,7 @@ tcps_tracker_new(const tcps_analysis_prefs *prefs)
     tr->keys = g_ptr_array_new_with_free_func(g_free);
     tcps_slab_init(&tr->streams_slab, sizeof(tcps_stream));
     tcps_slab_init(&tr->compact, sizeof(syn_only));
+    tr->compact_free = g_array_new(FALSE, FALSE, (guint)sizeof(guint32));
     tcps_arena_init(&tr->arena);
     tr->compaction = TRUE;
     tr->stream_index = g_array_new(FALSE, TRUE, (guint)sizeof(guint32));
@@ -439,6 +444,7 @@ tcps_tracker_free(tcps_tracker *tr)
     g_ptr_array_free(tr->keys, TRUE);
     tcps_slab_clear(&tr->streams_slab);
     tcps_slab_clear(&tr->compact);
+    g_array_free(tr->compact_free, TRUE);
     tcps_arena_clear(&tr->arena);
     g_array_free(tr->stream_index, TRUE);
     g_hash_table_destroy(tr->streams);
@@ -633,6 +639,12 @@ void
 tcps_tracker_set_compaction(tcps_tracker *tr, gboolean on)
 {
     tr->compaction = on;
+}
+
+guint32
+tcps_tracker_compact_slots(const tcps_tracker *tr)
+{
+    return tr->compact.count;
 }
 
 guint32
@@ -1155,7 +1167,8 @@ replay(tcps_tracker *tr, const syn_only *so, tcps_stream *st, tcps_conn_info *in
 static tcps_stream *
 expand(tcps_tracker *tr, guint32 idx)
 {
-    syn_only *so = compact_at(tr, conn_loc(tr, idx));
+    guint32 slot = conn_loc(tr, idx) & ~COMPACT;
+    syn_only *so = compact_at(tr, slot);
     guint8 buf[sizeof(tuple_key) + KEY_STACK];
     const tuple_key *k = conn_key(tr, idx, buf);
     void *key = g_memdup2(k, sizeof *k + k->a_len + k->b_len);
@@ -1167,6 +1180,9 @@ expand(tcps_tracker *tr, guint32 idx)
     replay(tr, so, st, info);
     st->slab_index = tr->streams_slab.count - 1;
     g_array_index(tr->conn_loc, guint32, idx) = tr->conns.count - 1;
+    /* Its slot stays as it is (finalize skips it: its connection is no
+     * longer there) until the next compact connection takes it. */
+    g_array_append_val(tr->compact_free, slot);
     return st;
 }
 
@@ -1181,7 +1197,7 @@ compact(tcps_tracker *tr, tcps_stream *st, const tcps_track_segment *in, gint64 
         const tcps_result *res)
 {
     tcps_conn_info *info = st->info;
-    guint32 idx = info->table_index, src;
+    guint32 idx = info->table_index, src, slot;
     syn_only *so;
 
     if (info->previous || res->lost_frame || res->revision[0].from_frame ||
@@ -1192,10 +1208,24 @@ compact(tcps_tracker *tr, tcps_stream *st, const tcps_track_segment *in, gint64 
         st->slab_index + 1 != tr->streams_slab.count ||
         conn_loc(tr, idx) + 1 != tr->conns.count)
         return;
-    src = tcps_arena_put(&tr->arena, in->src.type, in->src.len, in->src.data);
-    if (src == TCPS_ARENA_NONE)
-        return;
-    so = (syn_only *)tcps_slab_new0(&tr->compact);
+    if (tr->compact_free->len) {
+        /* An expanded one's slot, and its address's room when as long. */
+        slot = g_array_index(tr->compact_free, guint32, tr->compact_free->len - 1);
+        so = compact_at(tr, slot);
+        src = so->src;
+        if (!tcps_arena_replace(&tr->arena, src, in->src.type, in->src.len, in->src.data))
+            src = tcps_arena_put(&tr->arena, in->src.type, in->src.len, in->src.data);
+        if (src == TCPS_ARENA_NONE)
+            return;
+        g_array_set_size(tr->compact_free, tr->compact_free->len - 1);
+        memset(so, 0, sizeof *so);
+    } else {
+        src = tcps_arena_put(&tr->arena, in->src.type, in->src.len, in->src.data);
+        if (src == TCPS_ARENA_NONE)
+            return;
+        so = (syn_only *)tcps_slab_new0(&tr->compact);
+        slot = tr->compact.count - 1;
+    }
     so->time_ns = now;
     so->seq = in->seq;
     so->ack = in->ack;
@@ -1219,7 +1249,7 @@ compact(tcps_tracker *tr, tcps_stream *st, const tcps_track_segment *in, gint64 
     tcps_conninfo_clear(info);
     tcps_slab_pop(&tr->conns);
     tcps_slab_pop(&tr->streams_slab);
-    g_array_index(tr->conn_loc, guint32, idx) = (tr->compact.count - 1) | COMPACT;
+    g_array_index(tr->conn_loc, guint32, idx) = slot | COMPACT;
     stream_update(tr, in->stream, (idx + 1) | COMPACT);
 }
 

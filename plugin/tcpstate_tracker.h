@@ -132,6 +132,8 @@ guint32 tcps_tracker_frame_id(const tcps_tracker *tr, guint32 num);
 void tcps_tracker_set_compaction(tcps_tracker *tr, gboolean on);
 /* How many connections are compact now. */
 guint32 tcps_tracker_compact_count(const tcps_tracker *tr);
+/* How many compact slots were ever made (expanded ones are taken again). */
+guint32 tcps_tracker_compact_slots(const tcps_tracker *tr);
 #endif
 
 #endif /* TCPSTATE_TRACKER_H */

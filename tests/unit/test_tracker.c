@@ -433,11 +433,11 @@ check_same(tcps_tracker *c, tcps_tracker *f, guint32 last, const char *when, siz
 }
 
 /* Runs the steps; at least min_compact connections were compact at once. */
-static void
+static guint32
 run_diff(const step *steps, size_t n, guint32 min_compact)
 {
     tcps_tracker *c = tcps_tracker_new(&prefs), *f = tcps_tracker_new(&prefs);
-    guint32 last = 0, most = 0, i;
+    guint32 last = 0, most = 0, i, slots;
 
     tcps_tracker_set_compaction(f, FALSE);
     for (i = 0; i < n; i++) {
@@ -457,6 +457,7 @@ run_diff(const step *steps, size_t n, guint32 min_compact)
     tcps_tracker_finish_first_pass(c);
     tcps_tracker_finish_first_pass(f);
     check_same(c, f, last, "finished after step", n);
+    slots = tcps_tracker_compact_slots(c);
     /* Expanded for good (a view that keeps connections). */
     for (i = 0; i < tcps_tracker_conn_count(c); i++)
         assert_non_null(tcps_tracker_conn_at(c, i));
@@ -464,6 +465,7 @@ run_diff(const step *steps, size_t n, guint32 min_compact)
     check_same(c, f, last, "expanded after step", n);
     tcps_tracker_free(c);
     tcps_tracker_free(f);
+    return slots;
 }
 
 #define RUN_DIFF(steps, min) run_diff(steps, G_N_ELEMENTS(steps), min)
@@ -499,6 +501,34 @@ static void test_compact_then_synack(void **state)
     };
     (void)state;
     RUN_DIFF(steps, 2);
+}
+
+/* Connections that get past their SYN, one after the other (the SYN of
+ * the next before the handshake of the last is over): each is compact
+ * from its SYN to its SYN/ACK, and the next takes the slot (and the
+ * address's room) the last one left; the records and connections are the
+ * same as without compaction throughout. Two slots ever, not one a
+ * connection (a 5% regression per connection before slots were taken
+ * again: 1,154 against 1,092 B at 90,909 connections). */
+static void test_compact_slots_taken_again(void **state)
+{
+    step steps[3 * 40 + 1];
+    guint32 i, n = 0, num = 1;
+
+    (void)state;
+    for (i = 0; i < 40; i++) {
+        guint16 port = (guint16)(41000 + i);
+        gint64 ms = (gint64)i * 100;
+
+        steps[n++] = (step){ num++, 0, i, 1, SYN, CISN + i, 0, ms, port };
+        if (i)      /* the last one's handshake ends after this SYN */
+            steps[n++] = (step){ num++, 0, i - 1, 1, ACK, CISN + i, SISN + 1, ms + 2,
+                                 (guint16)(port - 1) };
+        steps[n++] = (step){ num++, 0, i, 0, SYN | ACK, SISN, CISN + i + 1, ms + 1, port };
+    }
+    steps[n++] = (step)FINISH;
+    assert_true(n <= G_N_ELEMENTS(steps));
+    assert_true(run_diff(steps, n, 1) <= 2);
 }
 
 /* A SYN refused by a RST. */
@@ -787,6 +817,7 @@ int main(void)
         cmocka_unit_test(test_compact_syn_only),
         cmocka_unit_test(test_compact_then_synack),
         cmocka_unit_test(test_compact_refused),
+        cmocka_unit_test(test_compact_slots_taken_again),
         cmocka_unit_test(test_compact_syn_again),
         cmocka_unit_test(test_compact_reuse),
         cmocka_unit_test(test_compact_finalize_unfinalize),
