@@ -626,6 +626,17 @@ static int item_label_hf0 = -1;
  * [0 client, 1 server][before][after]. */
 static char *state_labels[2][TCPS_NUM_STATES][TCPS_NUM_STATES];
 
+/* Whether a field's strings are a plain value_string a label can name
+ * (not a frame number's, nor a range, extended, 64-bit, unit or custom
+ * table). */
+static gboolean
+plain_value_string(const header_field_info *hfi)
+{
+    return hfi->strings && hfi->type != FT_FRAMENUM &&
+           !(hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING | BASE_VAL64_STRING |
+                             BASE_UNIT_STRING | BASE_CUSTOM));
+}
+
 static void
 item_labels_init(const hf_register_info *hf, unsigned n)
 {
@@ -637,10 +648,7 @@ item_labels_init(const hf_register_info *hf, unsigned n)
         const header_field_info *hfi = &hf[i].hfinfo;
         unsigned slot = (unsigned)(*hf[i].p_id - item_label_hf0);
 
-        if (slot >= ITEM_LABEL_FIELDS || !hfi->strings || hfi->type == FT_FRAMENUM ||
-            hfi->type == FT_BOOLEAN ||
-            (hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING | BASE_VAL64_STRING |
-                             BASE_UNIT_STRING | BASE_CUSTOM)))
+        if (slot >= ITEM_LABEL_FIELDS || hfi->type == FT_BOOLEAN || !plain_value_string(hfi))
             continue;
         item_label_hf[slot] = *hf[i].p_id;
         for (v = 0; v < ITEM_LABEL_VALUES; v++) {
@@ -676,9 +684,7 @@ add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 value)
         item_labels[slot][value])
         it = proto_tree_add_uint_format(tree, hf, tvb, 0, 0, value, "%s",
                                         item_labels[slot][value]);
-    else if ((hfi = proto_registrar_get_nth(hf))->strings && hfi->type != FT_FRAMENUM &&
-             !(hfi->display & (BASE_RANGE_STRING | BASE_EXT_STRING | BASE_VAL64_STRING |
-                               BASE_UNIT_STRING | BASE_CUSTOM)))
+    else if (plain_value_string(hfi = proto_registrar_get_nth(hf)))
         it = proto_tree_add_uint_format_value(tree, hf, tvb, 0, 0, value, "%s",
                                               val_to_str_const(value,
                                                                (const value_string *)hfi->strings,
